@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { isKnownCurrency } from './domain/money.js';
+
+/**
+ * Environment → typed configuration. Every problem becomes one line naming the variable, and
+ * the caller prints them all at once, without a stack trace. Each provider is configured on its own:
+ * with credentials it talks to its base URL; without, the gateway starts its embedded sandbox.
+ */
+export interface ElepayConfig {
+  /** `remote`: credentials given, talk to baseUrl. `sandbox`: start the embedded simulator. */
+  mode: 'remote' | 'sandbox';
+  baseUrl: string;
+  secretKey: string | null;
+  authScheme: 'basic' | 'bearer';
+  webhookSecret: string | null;
+  timeoutMs: number;
+  maxConcurrency: number;
+  sandboxPort: number;
+}
+
+export interface ElopageConfig {
+  mode: 'remote' | 'sandbox';
+  baseUrl: string;
+  apiKey: string | null;
+  apiSecret: string | null;
+  currency: string;
+  webhookToken: string | null;
+  timeoutMs: number;
+  maxConcurrency: number;
+  sandboxPort: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Where providers and browsers reach the gateway; null = http://localhost:<bound port>. */
+  publicUrl: string | null;
+  logLevel: string;
+  graphiql: boolean;
+  elepay: ElepayConfig;
+  elopage: ElopageConfig;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEFAULT_ELEPAY_BASE_URL = 'https://api.elepay.io';
+const DEFAULT_ELOPAGE_BASE_URL = 'https://elopage.com/api';
+
+const optionalText = z
+  .string()
+  .transform((value) => value.trim())
+  .optional()
+  .transform((value) => (value ? value : undefined));
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ message: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(fallback);
+
+const positiveInt = (fallback: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'must be true or false' })
+    .optional()
+    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(value)));
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine(
+    (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+    'must be an http(s) URL',
+  )
+  .optional();
+
+const EnvSchema = z.object({
+  PORT: port(4000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PUBLIC_URL: httpUrl,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GRAPHIQL: flag(true),
+  PROVIDER_TIMEOUT_MS: positiveInt(10_000, 120_000),
+  PROVIDER_MAX_CONCURRENCY: positiveInt(10, 256),
+
+  ELEPAY_BASE_URL: httpUrl,
+  ELEPAY_SECRET_KEY: optionalText,
+  ELEPAY_AUTH_SCHEME: z
+    .enum(['basic', 'bearer'], { message: 'must be "basic" or "bearer"' })
+    .default('basic'),
+  ELEPAY_WEBHOOK_SECRET: optionalText,
+  ELEPAY_TIMEOUT_MS: positiveInt(10_000, 120_000).optional(),
+  ELEPAY_MAX_CONCURRENCY: positiveInt(10, 256).optional(),
+  ELEPAY_SANDBOX_PORT: port(0),
+
+  ELOPAGE_BASE_URL: httpUrl,
+  ELOPAGE_API_KEY: optionalText,
+  ELOPAGE_API_SECRET: optionalText,
+  ELOPAGE_CURRENCY: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .refine(isKnownCurrency, 'must be an ISO-4217 currency code such as EUR')
+    .default('EUR'),
+  ELOPAGE_WEBHOOK_TOKEN: optionalText.refine(
+    (value) => value === undefined || /^[A-Za-z0-9_-]{24,128}$/.test(value),
+    'must be 24–128 characters of A–Z, a–z, 0–9, "-" or "_" (it guards the webhook URL)',
+  ),
+  ELOPAGE_TIMEOUT_MS: positiveInt(10_000, 120_000).optional(),
+  ELOPAGE_MAX_CONCURRENCY: positiveInt(10, 256).optional(),
+  ELOPAGE_SANDBOX_PORT: port(0),
+});
+
+/** Plain HTTP is acceptable only towards this machine (a simulator) or elopage's staging host. */
+function isPlainHttpAllowed(url: string, allowedHosts: string[]): boolean {
+  const { protocol, hostname } = new URL(url);
+  if (protocol === 'https:') return true;
+  return ['localhost', '127.0.0.1', '[::1]', ...allowedHosts].includes(hostname);
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  // elepay: a key means remote mode. Test and live keys share one HTTPS host (providers/elepay.md §1),
+  // so a live key over plain HTTP is refused outright, and any key only goes to loopback over HTTP.
+  const elepayBaseUrl = e.ELEPAY_BASE_URL ?? DEFAULT_ELEPAY_BASE_URL;
+  if (e.ELEPAY_SECRET_KEY) {
+    if (
+      !isPlainHttpAllowed(elepayBaseUrl, []) ||
+      (e.ELEPAY_SECRET_KEY.startsWith('sk_live_') && elepayBaseUrl.startsWith('http:'))
+    ) {
+      problems.push(
+        'ELEPAY_BASE_URL: must use https with this secret key (a live key never travels over plain HTTP)',
+      );
+    }
+  } else if (e.ELEPAY_BASE_URL) {
+    problems.push(
+      'ELEPAY_BASE_URL: is set but ELEPAY_SECRET_KEY is not (unset both to use the embedded sandbox)',
+    );
+  }
+
+  // elopage: key and secret come together; HTTP only to its staging sandbox or this machine.
+  const elopageBaseUrl = e.ELOPAGE_BASE_URL ?? DEFAULT_ELOPAGE_BASE_URL;
+  const elopageRemote = Boolean(e.ELOPAGE_API_KEY || e.ELOPAGE_API_SECRET);
+  if (elopageRemote) {
+    if (!e.ELOPAGE_API_KEY) problems.push('ELOPAGE_API_KEY: is required when ELOPAGE_API_SECRET is set');
+    if (!e.ELOPAGE_API_SECRET) problems.push('ELOPAGE_API_SECRET: is required when ELOPAGE_API_KEY is set');
+    if (!e.ELOPAGE_WEBHOOK_TOKEN) {
+      problems.push(
+        'ELOPAGE_WEBHOOK_TOKEN: is required with elopage credentials (sales pages register the webhook URL it guards)',
+      );
+    }
+    if (!isPlainHttpAllowed(elopageBaseUrl, ['staging.elopage.com'])) {
+      problems.push(
+        'ELOPAGE_BASE_URL: must use https with live credentials (plain HTTP only for staging.elopage.com)',
+      );
+    }
+  } else if (e.ELOPAGE_BASE_URL) {
+    problems.push(
+      'ELOPAGE_BASE_URL: is set but ELOPAGE_API_KEY is not (unset both to use the embedded sandbox)',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
+    logLevel: e.LOG_LEVEL,
+    graphiql: e.GRAPHIQL,
+    elepay: {
+      mode: e.ELEPAY_SECRET_KEY ? 'remote' : 'sandbox',
+      baseUrl: elepayBaseUrl,
+      secretKey: e.ELEPAY_SECRET_KEY ?? null,
+      authScheme: e.ELEPAY_AUTH_SCHEME,
+      webhookSecret: e.ELEPAY_WEBHOOK_SECRET ?? null,
+      timeoutMs: e.ELEPAY_TIMEOUT_MS ?? e.PROVIDER_TIMEOUT_MS,
+      maxConcurrency: e.ELEPAY_MAX_CONCURRENCY ?? e.PROVIDER_MAX_CONCURRENCY,
+      sandboxPort: e.ELEPAY_SANDBOX_PORT,
+    },
+    elopage: {
+      mode: elopageRemote ? 'remote' : 'sandbox',
+      baseUrl: elopageBaseUrl,
+      apiKey: e.ELOPAGE_API_KEY ?? null,
+      apiSecret: e.ELOPAGE_API_SECRET ?? null,
+      currency: e.ELOPAGE_CURRENCY,
+      webhookToken: e.ELOPAGE_WEBHOOK_TOKEN ?? null,
+      timeoutMs: e.ELOPAGE_TIMEOUT_MS ?? e.PROVIDER_TIMEOUT_MS,
+      maxConcurrency: e.ELOPAGE_MAX_CONCURRENCY ?? e.PROVIDER_MAX_CONCURRENCY,
+      sandboxPort: e.ELOPAGE_SANDBOX_PORT,
+    },
+  };
+}

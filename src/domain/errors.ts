@@ -1,0 +1,78 @@
+import type { Provider } from './model.js';
+
+/** Codes of GraphQL errors (`extensions.code`) — API.md, Inputs and payloads. */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'PROVIDER_AUTH_FAILED'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'PROVIDER_TIMEOUT'
+  | 'PROVIDER_REJECTED'
+  | 'QUERY_TOO_COMPLEX'
+  | 'RATE_LIMITED'
+  | 'INTERNAL';
+
+/** Codes of `userErrors` — expected failures a user can act on. */
+export const USER_ERROR_CODES = [
+  'INVALID',
+  'REQUIRED',
+  'TOO_MANY_PRICING_PLANS',
+  'AMOUNT_EXCEEDS_REMAINING',
+  'PARTIAL_REFUND_UNSUPPORTED',
+  'INVALID_STATE',
+  'NOT_FOUND',
+  'PROVIDER_REJECTED',
+  'IDEMPOTENCY_KEY_REUSED',
+  'SANDBOX_ONLY',
+] as const;
+export type UserErrorCode = (typeof USER_ERROR_CODES)[number];
+
+export interface UserError {
+  /** Path to the offending input field, starting at the argument name (["input", "name"]). */
+  field: string[] | null;
+  code: UserErrorCode;
+  message: string;
+}
+
+/** An error with a stable code whose message is safe to show a client (no secrets, no raw bodies). */
+export class CodedError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'CodedError';
+  }
+}
+
+export type ProviderFailure = 'AUTH_FAILED' | 'UNAVAILABLE' | 'TIMEOUT' | 'REJECTED' | 'NOT_FOUND';
+
+const FAILURE_CODES: Record<ProviderFailure, ErrorCode> = {
+  AUTH_FAILED: 'PROVIDER_AUTH_FAILED',
+  UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
+  TIMEOUT: 'PROVIDER_TIMEOUT',
+  REJECTED: 'PROVIDER_REJECTED',
+  NOT_FOUND: 'PROVIDER_REJECTED',
+};
+
+/**
+ * Every failure of a provider call. `providerCode` is the provider's own error code (elepay's
+ * `errorCode`, elopage's `error`), kept because it is documented and safe; the raw body is not.
+ */
+export class ProviderError extends CodedError {
+  constructor(
+    readonly provider: Provider,
+    readonly failure: ProviderFailure,
+    message: string,
+    readonly status?: number,
+    readonly providerCode?: string,
+  ) {
+    super(FAILURE_CODES[failure], message, {
+      provider,
+      ...(status ? { providerHttpStatus: status } : {}),
+      ...(providerCode ? { providerCode } : {}),
+    });
+    this.name = 'ProviderError';
+  }
+}

@@ -1,0 +1,90 @@
+import { Decimal } from 'decimal.js';
+
+/**
+ * Money is exact decimal text plus an ISO-4217 code. Amounts never pass through a JS number:
+ * provider JSON is parsed losslessly (providers/json.ts) and arithmetic uses decimal.js.
+ */
+export interface Money {
+  /** Exact decimal text, at least the currency's minor-unit digits ("199.90", "1000", "19.385"). */
+  amount: string;
+  currency: string;
+}
+
+/** A private Decimal constructor: enough precision that no provider amount is ever rounded. */
+export const Dec = Decimal.clone({
+  precision: 60,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  toExpNeg: -60,
+  toExpPos: 60,
+});
+export type Dec = Decimal;
+
+/** Plain non-negative decimal text as users type it: digits, optionally a point and digits. */
+const UNSIGNED_DECIMAL = /^\d{1,30}(\.\d{1,30})?$/;
+/** What providers send: optionally signed, optionally a fraction ("-199.9", "0", "19.385"). */
+const SIGNED_DECIMAL = /^-?\d{1,30}(\.\d{0,30})?$/;
+
+export function isUnsignedDecimal(text: string): boolean {
+  return UNSIGNED_DECIMAL.test(text);
+}
+
+const KNOWN_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+export function isKnownCurrency(code: string): boolean {
+  return KNOWN_CURRENCIES.has(code);
+}
+
+const minorDigitsCache = new Map<string, number>();
+
+/** ISO-4217 minor-unit digits as the platform's ICU data knows them (EUR 2, JPY 0, KWD 3). */
+export function minorUnitDigits(currency: string): number {
+  let digits = minorDigitsCache.get(currency);
+  if (digits === undefined) {
+    digits =
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2;
+    minorDigitsCache.set(currency, digits);
+  }
+  return digits;
+}
+
+/** Parses decimal text from a provider; throws on anything that is not a plain decimal. */
+export function parseProviderDecimal(text: string): Dec {
+  const trimmed = text.trim();
+  if (!SIGNED_DECIMAL.test(trimmed)) throw new Error(`not a decimal: ${JSON.stringify(text.slice(0, 40))}`);
+  return new Dec(trimmed);
+}
+
+/**
+ * Renders an exact amount with at least the currency's minor-unit digits and never fewer than
+ * it already has: 199.9 EUR → "199.90", 19.385 EUR → "19.385", 1000 JPY → "1000".
+ */
+export function formatAmount(value: Dec, currency: string): string {
+  const digits = Math.max(value.decimalPlaces(), minorUnitDigits(currency));
+  return value.toFixed(digits);
+}
+
+export function money(value: Dec | string, currency: string): Money {
+  const dec = typeof value === 'string' ? parseProviderDecimal(value) : value;
+  return { amount: formatAmount(dec, currency), currency };
+}
+
+/** The absolute value: refunds arrive negative from elopage and are positive in our API. */
+export function absMoney(value: Dec | string, currency: string): Money {
+  const dec = typeof value === 'string' ? parseProviderDecimal(value) : value;
+  return money(dec.abs(), currency);
+}
+
+/** Integer minor units (elepay's wire amount) → Money. */
+export function fromMinorUnits(units: string, currency: string): Money {
+  return money(parseProviderDecimal(units).div(new Dec(10).pow(minorUnitDigits(currency))), currency);
+}
+
+/**
+ * Money → integer minor units, or null when the amount has more digits than the currency has
+ * (a caller turns that into a userError instead of rounding someone's money).
+ */
+export function toMinorUnits(amount: Dec, currency: string): string | null {
+  const units = amount.mul(new Dec(10).pow(minorUnitDigits(currency)));
+  return units.isInteger() ? units.toFixed(0) : null;
+}

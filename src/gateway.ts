@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import type { Services } from './context.js';
+import { StatusNormalizer } from './domain/status.js';
+import type { Logger } from './logger.js';
+import { ElepayClient } from './providers/elepay/client.js';
+import { ElopageClient } from './providers/elopage/client.js';
+import { createElepaySandbox, type ElepaySandbox } from './sandbox/elepay/index.js';
+import { createElopageSandbox, type ElopageSandbox } from './sandbox/elopage/index.js';
+
+/** An embedded simulator and the credentials the gateway was given for it. */
+export interface EmbeddedSandbox<S> {
+  url: string;
+  sandbox: S;
+  credentials: Record<string, string>;
+}
+
+export interface RunningGateway {
+  /** The URL the gateway listens on, e.g. http://127.0.0.1:4000. */
+  url: string;
+  publicUrl: string;
+  server: Server;
+  sandboxes: {
+    elepay: EmbeddedSandbox<ElepaySandbox> | null;
+    elopage: EmbeddedSandbox<ElopageSandbox> | null;
+  };
+  /** Secrets in use (configured or generated), so tests can prove none of them leaks. */
+  secrets: string[];
+  close(): Promise<void>;
+}
+
+function secret(prefix: string, bytes = 24): string {
+  return `${prefix}${randomBytes(bytes).toString('hex')}`;
+}
+
+/** The example operations (schema/operations) that GraphiQL opens with, one tab per file. */
+async function exampleTabs(): Promise<{ query: string }[]> {
+  const folder = new URL('../schema/operations/', import.meta.url);
+  const files = (await readdir(folder).catch(() => [])).filter((name) => name.endsWith('.graphql')).sort();
+  return Promise.all(files.map(async (name) => ({ query: await readFile(new URL(name, folder), 'utf8') })));
+}
+
+/**
+ * Starts the gateway: listens first (so the public URL and webhook URLs are known even on port 0),
+ * starts the embedded simulator of every provider that has no credentials, then serves.
+ */
+export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
+  const server = createServer((_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.end('{"error":"starting"}');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+  const elepayWebhookSecret = config.elepay.webhookSecret ?? secret('whsec_');
+  const elopageWebhookToken = config.elopage.webhookToken ?? randomBytes(24).toString('base64url');
+  const secrets = [elepayWebhookSecret, elopageWebhookToken];
+
+  let elepaySandbox: RunningGateway['sandboxes']['elepay'] = null;
+  let elepay: { baseUrl: string; secretKey: string };
+  if (config.elepay.mode === 'sandbox') {
+    const secretKey = secret('sk_test_');
+    const sandbox = createElepaySandbox({
+      secretKey,
+      webhook: { url: `${publicUrl}/webhooks/elepay`, secret: elepayWebhookSecret },
+      logger: logger.child({ sandbox: 'elepay' }),
+    });
+    const sandboxUrl = await sandbox.server.listen(config.elepay.sandboxPort);
+    elepaySandbox = { url: sandboxUrl, sandbox, credentials: { secretKey } };
+    elepay = { baseUrl: sandboxUrl, secretKey };
+  } else {
+    elepay = { baseUrl: config.elepay.baseUrl, secretKey: config.elepay.secretKey ?? '' };
+  }
+  secrets.push(elepay.secretKey);
+
+  let elopageSandbox: RunningGateway['sandboxes']['elopage'] = null;
+  let elopage: { baseUrl: string; apiKey: string; apiSecret: string };
+  if (config.elopage.mode === 'sandbox') {
+    const apiKey = secret('key_', 16);
+    const apiSecret = secret('secret_');
+    const sandbox = createElopageSandbox({ apiKey, apiSecret, logger: logger.child({ sandbox: 'elopage' }) });
+    const sandboxUrl = await sandbox.server.listen(config.elopage.sandboxPort);
+    elopageSandbox = { url: sandboxUrl, sandbox, credentials: { apiKey, apiSecret } };
+    elopage = { baseUrl: `${sandboxUrl}/api`, apiKey, apiSecret };
+  } else {
+    elopage = {
+      baseUrl: config.elopage.baseUrl,
+      apiKey: config.elopage.apiKey ?? '',
+      apiSecret: config.elopage.apiSecret ?? '',
+    };
+  }
+  secrets.push(elopage.apiKey, elopage.apiSecret);
+
+  const services: Services = {
+    elepay: new ElepayClient({
+      ...elepay,
+      authScheme: config.elepay.authScheme,
+      timeoutMs: config.elepay.timeoutMs,
+      maxConcurrency: config.elepay.maxConcurrency,
+      logger,
+    }),
+    elopage: new ElopageClient({
+      ...elopage,
+      timeoutMs: config.elopage.timeoutMs,
+      maxConcurrency: config.elopage.maxConcurrency,
+      logger,
+    }),
+    sandbox: { elepay: elepaySandbox !== null, elopage: elopageSandbox !== null },
+    elopageCurrency: config.elopage.currency,
+    elopageWebhookUrl: `${publicUrl}/webhooks/elopage/${elopageWebhookToken}`,
+    statuses: new StatusNormalizer((table, raw) =>
+      logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
+    ),
+    logger,
+  };
+
+  server.removeAllListeners('request');
+  server.on('request', buildApp({ services, graphiql: config.graphiql, graphiqlTabs: await exampleTabs() }));
+
+  return {
+    url,
+    publicUrl,
+    server,
+    sandboxes: { elepay: elepaySandbox, elopage: elopageSandbox },
+    secrets: secrets.filter(Boolean),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([
+        services.elepay.close(),
+        services.elopage.close(),
+        elepaySandbox?.sandbox.server.close(),
+        elopageSandbox?.sandbox.server.close(),
+      ]);
+    },
+  };
+}
+
+/** One human-readable line for operators: where GraphiQL is and where each provider lives. */
+export function describeGateway(gateway: RunningGateway, config: Config): string {
+  const where = (name: 'elepay' | 'elopage', baseUrl: string) => {
+    const sandbox = gateway.sandboxes[name];
+    return sandbox ? `${name}: SANDBOX (embedded simulator at ${sandbox.url})` : `${name}: ${baseUrl}`;
+  };
+  return [
+    `paygraph listening on ${gateway.url}`,
+    config.graphiql ? `GraphiQL at ${gateway.publicUrl}/graphql` : 'GraphiQL off',
+    where('elepay', config.elepay.baseUrl),
+    where('elopage', config.elopage.baseUrl),
+  ].join(' | ');
+}

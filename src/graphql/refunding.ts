@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import type { Context } from '../context.js';
+import type { Charge, ElepayRefund, ElopageRefund, Payment } from '../domain/model.js';
+import { Dec, isUnsignedDecimal, money, toMinorUnits } from '../domain/money.js';
+import { toElepayRefund } from '../providers/elepay/map.js';
+import { toElopageRefund } from '../providers/elopage/map.js';
+import { jsonNumber } from '../providers/json.js';
+import { fail, validate } from './mutations.js';
+import { loadCharge, loadPayment } from './nodes.js';
+import { amount as amountRule } from './validation.js';
+
+/**
+ * Refund rules shared by refundCharge, refundPayment and refundTransaction. Neither provider makes a
+ * refund idempotent (providers/elepay.md §9), so every check that can be made before the write is
+ * made before it: state, remaining amount, partial refunds at elopage.
+ */
+
+/** Format checks that need no provider data, so a malformed amount never costs a call. */
+export function checkAmountAndReason(input: { amount?: string | null; reason?: string | null }): void {
+  validate(
+    z.object({
+      // The currency's digit limit is checked once the charge (and so its currency) is loaded.
+      amount: z
+        .string()
+        .refine(isUnsignedDecimal, { message: 'must be a positive decimal number such as "500"' })
+        .refine((value) => !isUnsignedDecimal(value) || !new Dec(value).isZero(), {
+          message: 'must be greater than zero',
+        })
+        .nullish(),
+      reason: z.string().max(255, { message: 'must be at most 255 characters' }).nullish(),
+    }),
+    input,
+  );
+}
+
+/** What is left to refund: the charge amount less every refund that is not failed (pending ones count). */
+export function remainingRefundable(charge: Charge, refunds: ElepayRefund[]): Dec {
+  const refunded = refunds
+    .filter((refund) => refund.status !== 'FAILED')
+    .reduce((sum, refund) => sum.add(new Dec(refund.amount.amount)), new Dec(0));
+  return new Dec(charge.amount.amount).sub(refunded);
+}
+
+export async function refundElepayCharge(
+  ctx: Context,
+  chargeId: string,
+  input: { amount?: string | null; reason?: string | null },
+  fields: { id: string[]; amount: string[] },
+): Promise<{ refund: ElepayRefund; charge: Charge | null }> {
+  const charge = await loadCharge(ctx, chargeId);
+  if (!charge) fail(fields.id, 'NOT_FOUND', 'no charge with this ID');
+  if (charge.status !== 'SUCCEEDED' && charge.status !== 'PARTIALLY_REFUNDED') {
+    fail(
+      fields.id,
+      'INVALID_STATE',
+      `only captured charges can be refunded; this one is ${charge.providerStatus}`,
+    );
+  }
+  const currency = charge.amount.currency;
+  if (input.amount) validate(z.object({ amount: amountRule(currency) }), { amount: input.amount });
+  const refunds = (await ctx.loaders.chargeRefunds.load(charge.providerId)) ?? [];
+  const remaining = remainingRefundable(charge, refunds);
+  if (remaining.lte(0))
+    fail(
+      fields.id,
+      'INVALID_STATE',
+      'the charge is already fully refunded (or refunds for all of it are pending)',
+    );
+  const requested = input.amount ? new Dec(input.amount) : remaining;
+  if (requested.gt(remaining)) {
+    const left = money(remaining, currency);
+    fail(
+      fields.amount,
+      'AMOUNT_EXCEEDS_REMAINING',
+      `at most ${left.amount} ${left.currency} is left to refund`,
+    );
+  }
+  const units = toMinorUnits(requested, currency);
+  if (units === null)
+    fail(fields.amount, 'INVALID', `${currency} amounts take at most the currency's minor-unit digits`);
+  const wire = await ctx.services.elepay.createRefund(charge.providerId, {
+    amount: jsonNumber(units),
+    currency,
+    ...(input.reason ? { reason: input.reason } : {}),
+  });
+  ctx.loaders.charge.clear(charge.providerId);
+  ctx.loaders.chargeRefunds.clear(charge.providerId);
+  return {
+    refund: toElepayRefund(wire, ctx.services.statuses),
+    charge: await ctx.loaders.charge.load(charge.providerId),
+  };
+}
+
+/** elopage refunds are full only (quirk 8): an amount is refused before any call. */
+export function refuseElopageAmount(amount: string | null | undefined, field: string[]): void {
+  if (amount) {
+    fail(field, 'PARTIAL_REFUND_UNSUPPORTED', 'elopage refunds payments in full only: leave the amount out');
+  }
+}
+
+export async function refundElopagePayment(
+  ctx: Context,
+  paymentId: string,
+  field: string[],
+): Promise<{ refund: ElopageRefund; payment: Payment | null }> {
+  const payment = await loadPayment(ctx, paymentId);
+  if (!payment) fail(field, 'NOT_FOUND', 'no payment with this ID');
+  if (payment.status !== 'SUCCEEDED') {
+    fail(
+      field,
+      'INVALID_STATE',
+      `only successful payments can be refunded; this one is ${payment.providerStatus}`,
+    );
+  }
+  const wire = await ctx.services.elopage.refundPayment(payment.providerId);
+  const refund = toElopageRefund(wire, {
+    currency: ctx.services.elopageCurrency,
+    statuses: ctx.services.statuses,
+  });
+  ctx.loaders.elopageTransaction.clear(payment.providerId);
+  const reloaded = await ctx.loaders.elopageTransaction.load(payment.providerId);
+  return { refund, payment: reloaded?.kind === 'Payment' ? reloaded : null };
+}

@@ -1,0 +1,20 @@
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './types/scalars.js';
+import './types/money.js';
+import './types/node.js';
+import './types/pricingPlan.js';
+import './types/salesPage.js';
+import './types/payment.js';
+import './types/refund.js';
+import './types/charge.js';
+import './types/sandbox.js';
+
+builder.queryType({ description: 'Read elepay and elopage objects.' });
+builder.mutationType({
+  description:
+    'Create, change and refund at elepay and elopage. Every mutation validates its input before any provider call.',
+});
+
+/** The whole schema, sorted so that the printed artifact diffs cleanly. */
+export const schema = lexicographicSortSchema(builder.toSchema());

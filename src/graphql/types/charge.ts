@@ -1,0 +1,431 @@
+import { randomBytes } from 'node:crypto';
+import { resolveArrayConnection, resolveOffsetConnection } from '@pothos/plugin-relay';
+import { z } from 'zod';
+import type { Context } from '../../context.js';
+import type { Charge } from '../../domain/model.js';
+import { Dec, toMinorUnits } from '../../domain/money.js';
+import type { PaymentStatus } from '../../domain/status.js';
+import { toCharge } from '../../providers/elepay/map.js';
+import type { ElepayListChargesQuery } from '../../providers/elepay/wire.js';
+import { jsonNumber } from '../../providers/json.js';
+import { builder } from '../builder.js';
+import { fail, runMutation, validate } from '../mutations.js';
+import { loadCharge } from '../nodes.js';
+import {
+  ChargeRef,
+  MoneyRef,
+  NodeRef,
+  PaymentStatusEnum,
+  RefundRef,
+  TransactionRef,
+  UserErrorRef,
+} from '../refs.js';
+import { checkAmountAndReason, refundElepayCharge } from '../refunding.js';
+import { amount, currencyCode } from '../validation.js';
+
+ChargeRef.implement({
+  description:
+    'An elepay charge: a payment request that the payer completes, then captured, canceled or refunded.',
+  interfaces: [NodeRef, TransactionRef],
+  fields: (t) => ({
+    orderNo: t.exposeString('orderNo', {
+      description: "The merchant's order number, unique per charge (at most 50 characters).",
+    }),
+    paymentMethod: t.exposeString('paymentMethod', {
+      nullable: true,
+      description: "elepay's payment method, e.g. creditcard, paypay.",
+    }),
+    description: t.exposeString('description', { nullable: true, description: 'Free text.' }),
+    metadata: t.field({
+      type: 'JSONObject',
+      nullable: true,
+      description: 'String key/value pairs kept with the charge.',
+      resolve: (charge) => charge.metadata,
+    }),
+    refundedAmount: t.field({
+      type: MoneyRef,
+      nullable: true,
+      description: 'The sum of completed refunds.',
+      resolve: (charge) => charge.refundedAmount,
+    }),
+    authorizedAmount: t.field({
+      type: MoneyRef,
+      nullable: true,
+      description: 'The amount held for capture (charges created with `capture: false`).',
+      resolve: (charge) => charge.authorizedAmount,
+    }),
+    paidAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was paid.',
+      resolve: (charge) => charge.paidAt,
+    }),
+    refundedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was refunded in full.',
+      resolve: (charge) => charge.refundedAt,
+    }),
+    liveMode: t.exposeBoolean('liveMode', { description: 'False for test-mode charges.' }),
+    refunds: t.connection(
+      {
+        type: RefundRef,
+        description: "The charge's refunds, pending ones included, oldest first.",
+        resolve: async (charge, args, ctx) =>
+          resolveArrayConnection({ args }, (await ctx.loaders.chargeRefunds.load(charge.providerId)) ?? []),
+      },
+      { name: 'RefundConnection', description: 'A page of refunds.' },
+      { name: 'RefundEdge', description: 'A refund in a page.' },
+    ),
+  }),
+});
+
+/** The raw elepay status a normalized filter asks for (elepay filters on one status). */
+const STATUS_FILTER: Record<PaymentStatus, string> = {
+  PENDING: 'pending',
+  AUTHORIZED: 'uncaptured',
+  REQUIRES_ACTION: 'amount_mismatch',
+  SUCCEEDED: 'captured',
+  FAILED: 'failed',
+  CANCELED: 'revoked',
+  PARTIALLY_REFUNDED: 'partially_refunded',
+  REFUNDED: 'refunded',
+};
+
+const ChargeFilter = builder.inputType('ChargeFilter', {
+  description: 'Narrows `charges`. elepay filters on these server-side, except `orderNo` (see there).',
+  fields: (t) => ({
+    status: t.field({
+      type: PaymentStatusEnum,
+      description:
+        'Only charges in this status. PENDING matches elepay `pending` only (not waiting/notified).',
+    }),
+    orderNo: t.string({
+      description:
+        'Only the charge with this order number. elepay cannot filter on it, so the gateway scans the newest 500 charges (within the date range).',
+    }),
+    createdAfter: t.field({ type: 'DateTime', description: 'Created at or after this instant.' }),
+    createdBefore: t.field({ type: 'DateTime', description: 'Created at or before this instant.' }),
+    paymentMethods: t.stringList({ description: 'Only these elepay payment methods.' }),
+  }),
+});
+
+type ChargeFilterShape = typeof ChargeFilter.$inferInput;
+
+/** elepay's page size limit (providers/elepay.md §6). */
+const ELEPAY_MAX_PAGE = 100;
+const ORDER_NO_SCAN_PAGES = 5;
+
+function listQuery(filter: ChargeFilterShape | null | undefined): ElepayListChargesQuery {
+  return {
+    status: filter?.status ? STATUS_FILTER[filter.status] : undefined,
+    from: filter?.createdAfter ? String(filter.createdAfter.getTime()) : undefined,
+    to: filter?.createdBefore ? String(filter.createdBefore.getTime()) : undefined,
+    dateField: filter?.createdAfter || filter?.createdBefore ? 'create_time' : undefined,
+    paymentMethod: filter?.paymentMethods ?? undefined,
+  };
+}
+
+async function chargesByOrderNo(
+  ctx: Context,
+  orderNo: string,
+  query: ElepayListChargesQuery,
+): Promise<Charge[]> {
+  for (let page = 0; page < ORDER_NO_SCAN_PAGES; page++) {
+    const result = await ctx.services.elepay.listCharges({
+      ...query,
+      limit: ELEPAY_MAX_PAGE,
+      offset: page * ELEPAY_MAX_PAGE,
+    });
+    const match = result.charges.find((charge) => charge.orderNo === orderNo);
+    if (match) return [toCharge(match, ctx.services.statuses)];
+    if (result.charges.length < ELEPAY_MAX_PAGE) break;
+  }
+  return [];
+}
+
+builder.queryFields((t) => ({
+  charge: t.field({
+    type: ChargeRef,
+    nullable: true,
+    description: "An elepay charge by global ID or elepay's own charge ID; null if it does not exist.",
+    args: { id: t.arg.id({ required: true, description: 'Global ID or elepay charge ID.' }) },
+    resolve: (_root, { id }, ctx) => loadCharge(ctx, id),
+  }),
+  charges: t.connection(
+    {
+      type: ChargeRef,
+      // Nullable on purpose: an elepay outage then nulls this field only, not elopage data beside it.
+      nullable: true,
+      description: 'elepay charges, newest first.',
+      args: { filter: t.arg({ type: ChargeFilter, description: 'Narrow the list.' }) },
+      resolve: async (_root, args, ctx) => {
+        const query = listQuery(args.filter);
+        if (args.filter?.orderNo) {
+          const matches = await chargesByOrderNo(ctx, args.filter.orderNo, query);
+          return { ...resolveArrayConnection({ args }, matches), totalCount: matches.length };
+        }
+        let totalCount: number | null = null;
+        const connection = await resolveOffsetConnection(
+          { args, defaultSize: 20, maxSize: ELEPAY_MAX_PAGE },
+          async ({ offset, limit }) => {
+            // limit is one more than the page, to learn whether a next page exists.
+            const result = await ctx.services.elepay.listCharges({
+              ...query,
+              offset,
+              limit: Math.min(limit, ELEPAY_MAX_PAGE),
+            });
+            totalCount = /^\d+$/.test(result.total) ? Number(result.total) : null;
+            const charges = result.charges.map((wire) => toCharge(wire, ctx.services.statuses));
+            for (const charge of charges) ctx.loaders.charge.prime(charge.providerId, charge);
+            return charges;
+          },
+        );
+        return { ...connection, totalCount };
+      },
+    },
+    {
+      name: 'ChargeConnection',
+      description: 'A page of charges.',
+      fields: (c) => ({
+        totalCount: c.int({
+          nullable: true,
+          description: 'How many charges match in all, as elepay counts them.',
+          resolve: (connection) => (connection as { totalCount?: number | null }).totalCount ?? null,
+        }),
+      }),
+    },
+    { name: 'ChargeEdge', description: 'A charge in a page.' },
+  ),
+}));
+
+const ChargePayload = builder.simpleObject('ChargePayload', {
+  description: 'The result of `createCharge`, `captureCharge` and `cancelCharge`.',
+  fields: (t) => ({
+    charge: t.field({ type: ChargeRef, nullable: true, description: 'The charge as elepay now has it.' }),
+    userErrors: t.field({ type: [UserErrorRef], description: 'Why nothing happened, if so.' }),
+  }),
+});
+
+const RefundChargePayload = builder.simpleObject('RefundChargePayload', {
+  description: 'The result of `refundCharge`.',
+  fields: (t) => ({
+    refund: t.field({
+      type: RefundRef,
+      nullable: true,
+      description: 'The new refund (elepay refunds start PENDING).',
+    }),
+    charge: t.field({ type: ChargeRef, nullable: true, description: 'The charge as elepay now has it.' }),
+    userErrors: t.field({ type: [UserErrorRef], description: 'Why nothing was refunded, if so.' }),
+  }),
+});
+
+const IDEMPOTENCY_KEY = 'Reserved for idempotent retries; not enforced yet.';
+
+const CreateChargeInput = builder.inputType('CreateChargeInput', {
+  description: 'A new elepay charge.',
+  fields: (t) => ({
+    amount: t.field({
+      type: 'Decimal',
+      required: true,
+      description: 'The amount, e.g. "1000" (JPY has no decimals).',
+    }),
+    currency: t.string({ description: 'ISO-4217 code; default JPY.' }),
+    paymentMethod: t.string({
+      required: true,
+      description: 'elepay payment method, e.g. creditcard, paypay, linepay.',
+    }),
+    orderNo: t.string({
+      description: 'Your order number (unique, at most 50 characters); generated when left out.',
+    }),
+    description: t.string({ description: 'Free text.' }),
+    metadata: t.field({
+      type: 'JSONObject',
+      description: 'Up to 20 string values of at most 255 bytes; keys must not start with "route" or "__".',
+    }),
+    capture: t.boolean({
+      description: 'False to authorize only and capture later with captureCharge. Default true.',
+    }),
+    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY }),
+  }),
+});
+
+const ORDER_NO_MAX = 50;
+
+const metadataSchema = z
+  .record(z.string(), z.unknown())
+  .refine((record) => Object.keys(record).length <= 20, { message: 'must have at most 20 keys' })
+  .refine((record) => Object.values(record).every((value) => typeof value === 'string'), {
+    message: 'values must be strings',
+  })
+  .refine((record) => Object.values(record).every((value) => Buffer.byteLength(String(value)) <= 255), {
+    message: 'values must be at most 255 bytes',
+  })
+  .refine((record) => Object.keys(record).every((key) => !key.startsWith('route') && !key.startsWith('__')), {
+    message: 'keys starting with "route" or "__" are reserved by elepay',
+  })
+  .nullish();
+
+function createChargeSchema(currency: string) {
+  return z.object({
+    amount: amount(currency),
+    paymentMethod: z
+      .string()
+      .regex(/^[a-z0-9_]{1,40}$/, { message: 'must be an elepay payment method such as "creditcard"' }),
+    orderNo: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,50}$/, { message: `must be 1–${ORDER_NO_MAX} visible ASCII characters` })
+      .nullish(),
+    description: z.string().max(1000, { message: 'must be at most 1000 characters' }).nullish(),
+    metadata: metadataSchema,
+  });
+}
+
+/** A fresh order number when the caller has none: elepay requires one (§4 ChargeReq). */
+function generateOrderNo(): string {
+  return `pg-${Date.now().toString(36)}-${randomBytes(8).toString('hex')}`;
+}
+
+const CHARGE_ID = 'Global ID or elepay charge ID.';
+
+builder.mutationFields((t) => ({
+  createCharge: t.field({
+    type: ChargePayload,
+    description: 'Creates an elepay charge. It starts PENDING until the payer completes it.',
+    args: { input: t.arg({ type: CreateChargeInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      runMutation(async () => {
+        const currency = validate(z.object({ currency: currencyCode.nullish() }), input).currency ?? 'JPY';
+        const valid = validate(createChargeSchema(currency), input);
+        const units = toMinorUnits(new Dec(valid.amount), currency);
+        if (units === null)
+          fail(['input', 'amount'], 'INVALID', `${currency} amounts take fewer decimal places`);
+        const wire = await ctx.services.elepay.createCharge({
+          amount: jsonNumber(units),
+          currency,
+          paymentMethod: valid.paymentMethod,
+          orderNo: valid.orderNo ?? generateOrderNo(),
+          ...(input.capture === false ? { capture: false } : {}),
+          ...(valid.description ? { description: valid.description } : {}),
+          ...(valid.metadata ? { metadata: valid.metadata as Record<string, string> } : {}),
+        });
+        const charge = toCharge(wire, ctx.services.statuses);
+        ctx.loaders.charge.prime(charge.providerId, charge);
+        return { charge };
+      }),
+  }),
+  captureCharge: t.field({
+    type: ChargePayload,
+    description: 'Captures an AUTHORIZED charge, in full or for a smaller amount.',
+    args: {
+      input: t.arg({
+        type: builder.inputType('CaptureChargeInput', {
+          description: 'The charge to capture.',
+          fields: (f) => ({
+            chargeId: f.id({ required: true, description: CHARGE_ID }),
+            amount: f.field({
+              type: 'Decimal',
+              description: 'Capture less than authorized; leave out to capture it all.',
+            }),
+            idempotencyKey: f.string({ description: IDEMPOTENCY_KEY }),
+          }),
+        }),
+        required: true,
+      }),
+    },
+    resolve: (_root, { input }, ctx) =>
+      runMutation(async () => {
+        checkAmountAndReason({ amount: input.amount });
+        const charge = await loadCharge(ctx, input.chargeId);
+        if (!charge) fail(['input', 'chargeId'], 'NOT_FOUND', 'no charge with this ID');
+        if (charge.status !== 'AUTHORIZED') {
+          fail(
+            ['input', 'chargeId'],
+            'INVALID_STATE',
+            `only authorized charges can be captured; this one is ${charge.providerStatus}`,
+          );
+        }
+        let units: string | null = null;
+        if (input.amount) {
+          const currency = charge.amount.currency;
+          validate(z.object({ amount: amount(currency) }), { amount: input.amount });
+          const ceiling = new Dec((charge.authorizedAmount ?? charge.amount).amount);
+          if (new Dec(input.amount).gt(ceiling)) {
+            fail(
+              ['input', 'amount'],
+              'AMOUNT_EXCEEDS_REMAINING',
+              `at most ${ceiling.toString()} ${currency} is authorized`,
+            );
+          }
+          units = toMinorUnits(new Dec(input.amount), currency);
+        }
+        const wire = await ctx.services.elepay.captureCharge(
+          charge.providerId,
+          units ? { amount: jsonNumber(units) } : {},
+        );
+        return { charge: toCharge(wire, ctx.services.statuses) };
+      }),
+  }),
+  cancelCharge: t.field({
+    type: ChargePayload,
+    description:
+      'Cancels a PENDING or AUTHORIZED charge (elepay "revoke"). Captured charges are refunded instead.',
+    args: {
+      input: t.arg({
+        type: builder.inputType('CancelChargeInput', {
+          description: 'The charge to cancel.',
+          fields: (f) => ({
+            chargeId: f.id({ required: true, description: CHARGE_ID }),
+            idempotencyKey: f.string({ description: IDEMPOTENCY_KEY }),
+          }),
+        }),
+        required: true,
+      }),
+    },
+    resolve: (_root, { input }, ctx) =>
+      runMutation(async () => {
+        const charge = await loadCharge(ctx, input.chargeId);
+        if (!charge) fail(['input', 'chargeId'], 'NOT_FOUND', 'no charge with this ID');
+        if (charge.status !== 'PENDING' && charge.status !== 'AUTHORIZED') {
+          fail(
+            ['input', 'chargeId'],
+            'INVALID_STATE',
+            charge.status === 'SUCCEEDED'
+              ? 'a captured charge cannot be canceled; refund it instead'
+              : `only pending or authorized charges can be canceled; this one is ${charge.providerStatus}`,
+          );
+        }
+        const wire = await ctx.services.elepay.revokeCharge(charge.providerId);
+        return { charge: toCharge(wire, ctx.services.statuses) };
+      }),
+  }),
+  refundCharge: t.field({
+    type: RefundChargePayload,
+    description: 'Refunds a captured charge, in part or (without amount) all that remains.',
+    args: {
+      input: t.arg({
+        type: builder.inputType('RefundChargeInput', {
+          description: 'What to refund.',
+          fields: (f) => ({
+            chargeId: f.id({ required: true, description: CHARGE_ID }),
+            amount: f.field({
+              type: 'Decimal',
+              description: 'Leave out to refund everything not refunded yet.',
+            }),
+            reason: f.string({ description: 'Why, at most 255 characters.' }),
+            idempotencyKey: f.string({ description: IDEMPOTENCY_KEY }),
+          }),
+        }),
+        required: true,
+      }),
+    },
+    resolve: (_root, { input }, ctx) =>
+      runMutation(async () => {
+        checkAmountAndReason(input);
+        return refundElepayCharge(ctx, input.chargeId, input, {
+          id: ['input', 'chargeId'],
+          amount: ['input', 'amount'],
+        });
+      }),
+  }),
+}));

@@ -1,0 +1,84 @@
+import { decodeGlobalId, globalIdOf } from '../../domain/ids.js';
+import { builder } from '../builder.js';
+import { loadNode, typenameOf } from '../nodes.js';
+import { MoneyRef, NodeRef, PaymentStatusEnum, ProviderEnum, TransactionRef } from '../refs.js';
+
+NodeRef.implement({
+  description: 'An object with a global ID (Relay). Fetch any of them with `node(id:)`.',
+  resolveType: (node) => typenameOf(node),
+  fields: (t) => ({
+    id: t.id({
+      description: "Opaque global ID. It encodes the type and the provider's own ID.",
+      resolve: (node) => globalIdOf(node),
+    }),
+  }),
+});
+
+TransactionRef.implement({
+  description: 'Money moving at a provider: an elopage payment, an elepay charge, or a refund of either.',
+  interfaces: [NodeRef],
+  resolveType: (transaction) => transaction.kind,
+  fields: (t) => ({
+    providerId: t.exposeID('providerId', { description: "The provider's own ID." }),
+    provider: t.field({
+      type: ProviderEnum,
+      description: 'The provider it lives at.',
+      resolve: (tx) => tx.provider,
+    }),
+    status: t.field({
+      type: PaymentStatusEnum,
+      description: 'Normalized status.',
+      resolve: (tx) => tx.status,
+    }),
+    providerStatus: t.exposeString('providerStatus', { description: 'The raw status the provider reports.' }),
+    amount: t.field({
+      type: MoneyRef,
+      description:
+        'The amount: what the payer paid (gross) for payments and charges, what was returned for refunds (positive).',
+      resolve: (tx) => tx.amount,
+    }),
+    createdAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the provider created it.',
+      resolve: (tx) => tx.createdAt,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  node: t.field({
+    type: NodeRef,
+    nullable: true,
+    description: 'Any object by its global ID; null when it does not exist.',
+    args: { id: t.arg.id({ required: true, description: 'A global ID.' }) },
+    resolve: (_root, { id }, ctx) => {
+      const ref = decodeGlobalId(id);
+      return ref ? loadNode(ctx, ref) : null;
+    },
+  }),
+  nodes: t.field({
+    type: [NodeRef],
+    nullable: { list: false, items: true },
+    description: 'Several objects by global ID, in order; null for each that does not exist.',
+    args: { ids: t.arg.idList({ required: true, description: 'Global IDs.' }) },
+    resolve: (_root, { ids }, ctx) =>
+      ids.map((id) => {
+        const ref = decodeGlobalId(id);
+        return ref ? loadNode(ctx, ref) : null;
+      }),
+  }),
+  transaction: t.field({
+    type: TransactionRef,
+    nullable: true,
+    description: 'A payment, charge or refund by global ID; null for anything else.',
+    args: { id: t.arg.id({ required: true, description: 'A global ID of a Payment, Charge or Refund.' }) },
+    resolve: async (_root, { id }, ctx) => {
+      const ref = decodeGlobalId(id);
+      if (!ref || ref.kind === 'SalesPage' || ref.kind === 'PricingPlan') return null;
+      return (await loadNode(ctx, ref)) as Awaited<ReturnType<typeof loadNode>> & {
+        kind: 'Payment' | 'Charge' | 'Refund';
+      };
+    },
+  }),
+}));

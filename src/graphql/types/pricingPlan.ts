@@ -1,0 +1,361 @@
+import { z } from 'zod';
+import { encodeGlobalId } from '../../domain/ids.js';
+import { BILLING_INTERVALS, type BillingInterval } from '../../domain/model.js';
+import { toPricingPlan } from '../../providers/elopage/map.js';
+import type { ElopagePricingPlanRequestWire } from '../../providers/elopage/wire.js';
+import { builder } from '../builder.js';
+import { fail, runMutation, validate } from '../mutations.js';
+import { loadPricingPlan, loadSalesPage, providerIdOf, typenameOf } from '../nodes.js';
+import {
+  BillingIntervalEnum,
+  MoneyRef,
+  NodeRef,
+  OneTimePricingPlanRef,
+  PricingPlanFormEnum,
+  PricingPlanRef,
+  SplitPricingPlanRef,
+  SplittingTypeEnum,
+  SubscriptionPricingPlanRef,
+  UserErrorRef,
+} from '../refs.js';
+import { amount } from '../validation.js';
+
+/** elopage allows at most 5 pricing plans per sales page (document, Pricing plans). */
+export const MAX_PRICING_PLANS = 5;
+
+PricingPlanRef.implement({
+  description: 'A way to pay for an elopage sales page. The concrete type depends on `form`.',
+  interfaces: [NodeRef],
+  resolveType: (plan) => typenameOf(plan),
+  fields: (t) => ({
+    providerId: t.exposeID('providerId', { description: "elopage's pricing plan ID." }),
+    form: t.field({
+      type: PricingPlanFormEnum,
+      description: 'How the plan charges.',
+      resolve: (plan) => plan.form,
+    }),
+  }),
+});
+
+OneTimePricingPlanRef.implement({
+  description: 'One payment of `price`.',
+  interfaces: [PricingPlanRef, NodeRef],
+  fields: (t) => ({
+    price: t.field({ type: MoneyRef, description: 'The price.', resolve: (plan) => plan.price }),
+    oldPrice: t.field({
+      type: MoneyRef,
+      nullable: true,
+      description: 'A former price shown struck through.',
+      resolve: (plan) => plan.oldPrice,
+    }),
+  }),
+});
+
+const recurringFields = {
+  firstInterval: { description: 'Time until the second payment.' },
+  firstAmount: { description: 'The first payment.' },
+  nextInterval: { description: 'Time between the following payments.' },
+  nextAmount: { description: 'Each following payment.' },
+} as const;
+
+SubscriptionPricingPlanRef.implement({
+  description: 'A first payment, then `nextAmount` every `nextInterval` until the subscription ends.',
+  interfaces: [PricingPlanRef, NodeRef],
+  fields: (t) => ({
+    firstInterval: t.field({
+      type: BillingIntervalEnum,
+      nullable: true,
+      ...recurringFields.firstInterval,
+      resolve: (p) => p.firstInterval,
+    }),
+    firstAmount: t.field({
+      type: MoneyRef,
+      nullable: true,
+      ...recurringFields.firstAmount,
+      resolve: (p) => p.firstAmount,
+    }),
+    nextInterval: t.field({
+      type: BillingIntervalEnum,
+      nullable: true,
+      ...recurringFields.nextInterval,
+      resolve: (p) => p.nextInterval,
+    }),
+    nextAmount: t.field({
+      type: MoneyRef,
+      nullable: true,
+      ...recurringFields.nextAmount,
+      resolve: (p) => p.nextAmount,
+    }),
+  }),
+});
+
+SplitPricingPlanRef.implement({
+  description: 'A fixed number of payments: installments of one invoice, or a limited subscription.',
+  interfaces: [PricingPlanRef, NodeRef],
+  fields: (t) => ({
+    paymentsCount: t.exposeInt('paymentsCount', { nullable: true, description: 'How many payments in all.' }),
+    firstInterval: t.field({
+      type: BillingIntervalEnum,
+      nullable: true,
+      ...recurringFields.firstInterval,
+      resolve: (p) => p.firstInterval,
+    }),
+    firstAmount: t.field({
+      type: MoneyRef,
+      nullable: true,
+      ...recurringFields.firstAmount,
+      resolve: (p) => p.firstAmount,
+    }),
+    nextInterval: t.field({
+      type: BillingIntervalEnum,
+      nullable: true,
+      ...recurringFields.nextInterval,
+      resolve: (p) => p.nextInterval,
+    }),
+    nextAmount: t.field({
+      type: MoneyRef,
+      nullable: true,
+      ...recurringFields.nextAmount,
+      resolve: (p) => p.nextAmount,
+    }),
+    splittingType: t.field({
+      type: SplittingTypeEnum,
+      nullable: true,
+      description: 'How the payments are invoiced.',
+      resolve: (plan) => plan.splittingType,
+    }),
+  }),
+});
+
+const OneTimePlanInput = builder.inputType('OneTimePlanInput', {
+  description: 'A one-time price.',
+  fields: (t) => ({
+    price: t.field({ type: 'Decimal', required: true, description: 'The price, e.g. "199.90".' }),
+    oldPrice: t.field({ type: 'Decimal', description: 'A former price to show struck through.' }),
+  }),
+});
+
+const SubscriptionPlanInput = builder.inputType('SubscriptionPlanInput', {
+  description: 'A subscription: a first payment, then a recurring one.',
+  fields: (t) => ({
+    firstInterval: t.field({
+      type: BillingIntervalEnum,
+      required: true,
+      description: 'Time until the second payment.',
+    }),
+    firstAmount: t.field({ type: 'Decimal', required: true, description: 'The first payment.' }),
+    nextInterval: t.field({
+      type: BillingIntervalEnum,
+      required: true,
+      description: 'Time between the following payments.',
+    }),
+    nextAmount: t.field({ type: 'Decimal', required: true, description: 'Each following payment.' }),
+  }),
+});
+
+const SplitPlanInput = builder.inputType('SplitPlanInput', {
+  description: 'A fixed number of payments.',
+  fields: (t) => ({
+    paymentsCount: t.int({ required: true, description: 'How many payments in all (2–100).' }),
+    firstInterval: t.field({
+      type: BillingIntervalEnum,
+      required: true,
+      description: 'Time until the second payment.',
+    }),
+    firstAmount: t.field({ type: 'Decimal', required: true, description: 'The first payment.' }),
+    nextInterval: t.field({
+      type: BillingIntervalEnum,
+      required: true,
+      description: 'Time between the following payments.',
+    }),
+    nextAmount: t.field({ type: 'Decimal', required: true, description: 'Each following payment.' }),
+    splittingType: t.field({
+      type: SplittingTypeEnum,
+      required: true,
+      description: 'How the payments are invoiced.',
+    }),
+  }),
+});
+
+export const PricingPlanInput = builder.inputType('PricingPlanInput', {
+  description: 'Exactly one of `oneTime`, `subscription` or `split`.',
+  isOneOf: true,
+  fields: (t) => ({
+    oneTime: t.field({ type: OneTimePlanInput, description: 'A one-time price.' }),
+    subscription: t.field({ type: SubscriptionPlanInput, description: 'A subscription.' }),
+    split: t.field({ type: SplitPlanInput, description: 'Installments or a limited subscription.' }),
+  }),
+});
+
+export type PricingPlanInputShape = typeof PricingPlanInput.$inferInput;
+
+/** Validation of one plan; amounts follow the elopage currency's minor-unit digits. */
+export function pricingPlanSchema(currency: string) {
+  const recurring = {
+    firstInterval: z.string(),
+    firstAmount: amount(currency, { allowZero: true }),
+    nextInterval: z.string(),
+    nextAmount: amount(currency, { allowZero: true }),
+  };
+  return z.object({
+    oneTime: z
+      .object({
+        price: amount(currency, { allowZero: true }),
+        oldPrice: amount(currency, { allowZero: true }).nullish(),
+      })
+      .nullish(),
+    subscription: z.object(recurring).nullish(),
+    split: z
+      .object({
+        ...recurring,
+        paymentsCount: z
+          .number()
+          .int()
+          .min(2, { message: 'must be at least 2' })
+          .max(100, { message: 'must be at most 100' }),
+        splittingType: z.string(),
+      })
+      .nullish(),
+  });
+}
+
+function intervalWire(interval: string): string {
+  return BILLING_INTERVALS[interval as BillingInterval];
+}
+
+/** GraphQL plan input → elopage wire (decimals as strings, as elopage's own examples send them). */
+export function toPricingPlanWire(plan: PricingPlanInputShape): ElopagePricingPlanRequestWire {
+  if (plan.oneTime) {
+    return {
+      form: 'one_time',
+      preferences: {
+        price: plan.oneTime.price,
+        ...(plan.oneTime.oldPrice ? { old_price: plan.oneTime.oldPrice } : {}),
+      },
+    };
+  }
+  const recurring = plan.subscription ?? plan.split;
+  if (!recurring) throw new Error('PricingPlanInput is @oneOf: one form is always set');
+  const preferences = {
+    first_interval: intervalWire(recurring.firstInterval),
+    first_amount: recurring.firstAmount,
+    next_interval: intervalWire(recurring.nextInterval),
+    next_amount: recurring.nextAmount,
+  };
+  if (plan.split) {
+    return {
+      form: 'split',
+      preferences: {
+        ...preferences,
+        p_count: plan.split.paymentsCount,
+        splitting_type: plan.split.splittingType.toLowerCase(),
+      },
+    };
+  }
+  return { form: 'subscription', preferences };
+}
+
+builder.queryField('pricingPlan', (t) =>
+  t.field({
+    type: PricingPlanRef,
+    nullable: true,
+    description: "An elopage pricing plan by global ID or elopage's own ID; null if it does not exist.",
+    args: { id: t.arg.id({ required: true, description: 'Global ID or elopage pricing plan ID.' }) },
+    resolve: (_root, { id }, ctx) => loadPricingPlan(ctx, id),
+  }),
+);
+
+const CreatePricingPlanPayload = builder.simpleObject('CreatePricingPlanPayload', {
+  description: 'The result of `createPricingPlan`.',
+  fields: (t) => ({
+    pricingPlan: t.field({ type: PricingPlanRef, nullable: true, description: 'The new plan.' }),
+    userErrors: t.field({ type: [UserErrorRef], description: 'Why nothing was created, if so.' }),
+  }),
+});
+
+builder.mutationField('createPricingPlan', (t) =>
+  t.field({
+    type: CreatePricingPlanPayload,
+    description: 'Adds a pricing plan to an elopage sales page (at most 5 per page).',
+    args: {
+      input: t.arg({
+        type: builder.inputType('CreatePricingPlanInput', {
+          description: 'A plan and the sales page it belongs to.',
+          fields: (f) => ({
+            salesPageId: f.id({ required: true, description: 'Global ID or elopage ID of the sales page.' }),
+            plan: f.field({ type: PricingPlanInput, required: true, description: 'The plan.' }),
+            idempotencyKey: f.string({ description: 'Reserved for idempotent retries; not enforced yet.' }),
+          }),
+        }),
+        required: true,
+      }),
+    },
+    resolve: (_root, { input }, ctx) =>
+      runMutation(async () => {
+        validate(z.object({ plan: pricingPlanSchema(ctx.services.elopageCurrency) }), input);
+        const salesPageId = providerIdOf(input.salesPageId, 'SalesPage');
+        const page = salesPageId ? await loadSalesPage(ctx, salesPageId) : null;
+        if (!page || !salesPageId) fail(['input', 'salesPageId'], 'NOT_FOUND', 'no sales page with this ID');
+        if (page.pricingPlans.length >= MAX_PRICING_PLANS) {
+          fail(
+            ['input', 'salesPageId'],
+            'TOO_MANY_PRICING_PLANS',
+            `the sales page already has ${MAX_PRICING_PLANS} pricing plans`,
+          );
+        }
+        const wire = await ctx.services.elopage.createPricingPlan({
+          sales_page_id: Number(salesPageId),
+          pricing_plan: toPricingPlanWire(input.plan),
+        });
+        ctx.loaders.salesPage.clear(salesPageId);
+        const plan = toPricingPlan(wire, {
+          currency: ctx.services.elopageCurrency,
+          statuses: ctx.services.statuses,
+        });
+        // The create response may lack fields (quirk 5 shows a split plan without intervals): read it back.
+        return { pricingPlan: plan ? ((await ctx.loaders.pricingPlan.load(plan.providerId)) ?? plan) : null };
+      }),
+  }),
+);
+
+const DeletePricingPlanPayload = builder.simpleObject('DeletePricingPlanPayload', {
+  description: 'The result of `deletePricingPlan`.',
+  fields: (t) => ({
+    deletedPricingPlanId: t.id({ nullable: true, description: 'Global ID of the deleted plan.' }),
+    userErrors: t.field({ type: [UserErrorRef], description: 'Why nothing was deleted, if so.' }),
+  }),
+});
+
+builder.mutationField('deletePricingPlan', (t) =>
+  t.field({
+    type: DeletePricingPlanPayload,
+    description: 'Deletes an elopage pricing plan. A sales page keeps at least one.',
+    args: {
+      input: t.arg({
+        type: builder.inputType('DeletePricingPlanInput', {
+          description: 'The plan to delete.',
+          fields: (f) => ({
+            id: f.id({ required: true, description: 'Global ID or elopage ID of the plan.' }),
+            idempotencyKey: f.string({ description: 'Reserved for idempotent retries; not enforced yet.' }),
+          }),
+        }),
+        required: true,
+      }),
+    },
+    resolve: (_root, { input }, ctx) =>
+      runMutation(async () => {
+        const planId = providerIdOf(input.id, 'PricingPlan');
+        if (!planId || !/^\d+$/.test(planId))
+          fail(['input', 'id'], 'NOT_FOUND', 'no pricing plan with this ID');
+        const result = await ctx.services.elopage.deletePricingPlan(planId);
+        if (result.status !== 'success') {
+          fail(
+            ['input', 'id'],
+            'PROVIDER_REJECTED',
+            'elopage refused to delete this pricing plan (a sales page keeps at least one)',
+          );
+        }
+        return { deletedPricingPlanId: encodeGlobalId({ kind: 'PricingPlan', id: planId }) };
+      }),
+  }),
+);

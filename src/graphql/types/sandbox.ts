@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { decodeGlobalId } from '../../domain/ids.js';
+import type { Transaction } from '../../domain/model.js';
+import { toCharge, toElepayRefund } from '../../providers/elepay/map.js';
+import { toPayment } from '../../providers/elopage/map.js';
+import { builder } from '../builder.js';
+import { fail, runMutation, validate } from '../mutations.js';
+import { providerIdOf } from '../nodes.js';
+import { PaymentRef, TransactionRef, UserErrorRef } from '../refs.js';
+
+/**
+ * Test helpers that drive the embedded simulators the way a buyer or a payment network would. They
+ * exist only where a provider runs on its embedded sandbox; anywhere else they answer SANDBOX_ONLY.
+ */
+const SandboxOutcomeEnum = builder.enumType('SandboxOutcome', {
+  description: 'How a simulated payer or payment network ends a transaction.',
+  values: {
+    SUCCEED: { description: 'It goes through.' },
+    FAIL: { description: 'It is declined or errors.' },
+    PENDING: { description: 'It stays pending (e.g. a bank wire not yet received); settle it later.' },
+    CANCEL: { description: 'The payer cancels.' },
+  } as const,
+});
+
+const SandboxPayerInput = builder.inputType('SandboxPayerInput', {
+  description: 'The simulated buyer.',
+  fields: (t) => ({
+    email: t.string({ description: 'Email.' }),
+    firstName: t.string({ description: 'First name.' }),
+    lastName: t.string({ description: 'Last name.' }),
+    country: t.string({ description: 'Country.' }),
+    city: t.string({ description: 'City.' }),
+    street: t.string({ description: 'Street.' }),
+    zip: t.string({ description: 'Postal code.' }),
+    company: t.string({ description: 'Company.' }),
+    vatId: t.string({ description: 'VAT ID.' }),
+    phone: t.string({ description: 'Phone.' }),
+  }),
+});
+
+const SANDBOX_ONLY_MESSAGE = 'only available when this provider runs on the embedded sandbox';
+
+const SandboxCompleteCheckoutPayload = builder.simpleObject('SandboxCompleteCheckoutPayload', {
+  description: 'The result of `sandboxCompleteCheckout`.',
+  fields: (t) => ({
+    payment: t.field({ type: PaymentRef, nullable: true, description: 'The payment the checkout created.' }),
+    userErrors: t.field({ type: [UserErrorRef], description: 'Why no payment was made, if so.' }),
+  }),
+});
+
+const SandboxSettleTransactionPayload = builder.simpleObject('SandboxSettleTransactionPayload', {
+  description: 'The result of `sandboxSettleTransaction`.',
+  fields: (t) => ({
+    transaction: t.field({
+      type: TransactionRef,
+      nullable: true,
+      description: 'The transaction after settling.',
+    }),
+    userErrors: t.field({ type: [UserErrorRef], description: 'Why nothing changed, if so.' }),
+  }),
+});
+
+const SETTLE_OUTCOMES = { SUCCEED: 'succeed', FAIL: 'fail', CANCEL: 'cancel' } as const;
+const CHECKOUT_OUTCOMES = { ...SETTLE_OUTCOMES, PENDING: 'pending' } as const;
+
+builder.mutationFields((t) => ({
+  sandboxCompleteCheckout: t.field({
+    type: SandboxCompleteCheckoutPayload,
+    description:
+      "Sandbox only: a buyer completes the elopage checkout of a sales page. Honours elopage's test data (cards 5017670000005900/6700/7500/8300; SEPA IBAN DE89370400440532013000 stays pending until settled, DE62370400440532013001 fails).",
+    args: {
+      input: t.arg({
+        type: builder.inputType('SandboxCompleteCheckoutInput', {
+          description: 'The simulated checkout.',
+          fields: (f) => ({
+            salesPageId: f.id({ required: true, description: 'Global ID or elopage ID of the sales page.' }),
+            pricingPlanId: f.id({ description: "The plan chosen; default the page's first." }),
+            paymentMethod: f.string({
+              description: 'card (default), paypal, sofort, bank_account (SEPA) or bank_wire.',
+            }),
+            outcome: f.field({
+              type: SandboxOutcomeEnum,
+              required: true,
+              description: 'How the checkout ends.',
+            }),
+            payer: f.field({
+              type: SandboxPayerInput,
+              description: 'The buyer; a default one when left out.',
+            }),
+            cardNumber: f.string({ description: 'A test card number (card payments).' }),
+            iban: f.string({ description: 'A test IBAN (bank_account payments).' }),
+          }),
+        }),
+        required: true,
+      }),
+    },
+    resolve: (_root, { input }, ctx) =>
+      runMutation(async () => {
+        if (!ctx.services.sandbox.elopage)
+          fail(null, 'SANDBOX_ONLY', `sandboxCompleteCheckout is ${SANDBOX_ONLY_MESSAGE} (elopage)`);
+        validate(
+          z.object({
+            paymentMethod: z.enum(['card', 'paypal', 'sofort', 'bank_account', 'bank_wire']).nullish(),
+            cardNumber: z.string().max(32).nullish(),
+            iban: z.string().max(40).nullish(),
+          }),
+          input,
+        );
+        const salesPageId = providerIdOf(input.salesPageId, 'SalesPage');
+        if (!salesPageId) fail(['input', 'salesPageId'], 'NOT_FOUND', 'no sales page with this ID');
+        const pricingPlanId = input.pricingPlanId
+          ? providerIdOf(input.pricingPlanId, 'PricingPlan')
+          : undefined;
+        if (pricingPlanId === null)
+          fail(['input', 'pricingPlanId'], 'NOT_FOUND', 'no pricing plan with this ID');
+        const payer = input.payer;
+        const wire = await ctx.services.elopage.sandboxCheckout({
+          sales_page_id: salesPageId,
+          outcome: CHECKOUT_OUTCOMES[input.outcome],
+          ...(pricingPlanId ? { pricing_plan_id: pricingPlanId } : {}),
+          ...(input.paymentMethod ? { payment_method: input.paymentMethod } : {}),
+          ...(input.cardNumber ? { card_number: input.cardNumber } : {}),
+          ...(input.iban ? { iban: input.iban } : {}),
+          ...(payer
+            ? {
+                payer: {
+                  email: payer.email,
+                  first_name: payer.firstName,
+                  last_name: payer.lastName,
+                  country: payer.country,
+                  city: payer.city,
+                  street: payer.street,
+                  zip: payer.zip,
+                  company: payer.company,
+                  vat_id: payer.vatId,
+                  phone: payer.phone,
+                },
+              }
+            : {}),
+        });
+        return {
+          payment: toPayment(wire, {
+            currency: ctx.services.elopageCurrency,
+            statuses: ctx.services.statuses,
+          }),
+        };
+      }),
+  }),
+  sandboxSettleTransaction: t.field({
+    type: SandboxSettleTransactionPayload,
+    description:
+      "Sandbox only: settles a pending payment, charge or elepay refund, as the payer or the payment network would, firing the provider's webhook.",
+    args: {
+      input: t.arg({
+        type: builder.inputType('SandboxSettleTransactionInput', {
+          description: 'What to settle and how.',
+          fields: (f) => ({
+            transactionId: f.id({
+              required: true,
+              description: 'Global ID of a Payment, Charge or elepay Refund.',
+            }),
+            outcome: f.field({
+              type: SandboxOutcomeEnum,
+              required: true,
+              description: 'SUCCEED, FAIL or CANCEL.',
+            }),
+          }),
+        }),
+        required: true,
+      }),
+    },
+    resolve: (_root, { input }, ctx) =>
+      runMutation(async (): Promise<{ transaction: Transaction }> => {
+        if (input.outcome === 'PENDING')
+          fail(['input', 'outcome'], 'INVALID', 'a transaction is settled with SUCCEED, FAIL or CANCEL');
+        const outcome = SETTLE_OUTCOMES[input.outcome];
+        const ref = decodeGlobalId(input.transactionId);
+        const { services } = ctx;
+        if (ref?.kind === 'Payment') {
+          if (!services.sandbox.elopage)
+            fail(null, 'SANDBOX_ONLY', `sandboxSettleTransaction is ${SANDBOX_ONLY_MESSAGE} (elopage)`);
+          const wire = await services.elopage.sandboxSettlePayment(ref.id, outcome);
+          return {
+            transaction: toPayment(wire, { currency: services.elopageCurrency, statuses: services.statuses }),
+          };
+        }
+        if (ref?.kind === 'Charge') {
+          if (!services.sandbox.elepay)
+            fail(null, 'SANDBOX_ONLY', `sandboxSettleTransaction is ${SANDBOX_ONLY_MESSAGE} (elepay)`);
+          return {
+            transaction: toCharge(
+              await services.elepay.sandboxSettleCharge(ref.id, outcome),
+              services.statuses,
+            ),
+          };
+        }
+        if (ref?.kind === 'Refund' && ref.provider === 'ELEPAY') {
+          if (!services.sandbox.elepay)
+            fail(null, 'SANDBOX_ONLY', `sandboxSettleTransaction is ${SANDBOX_ONLY_MESSAGE} (elepay)`);
+          const wire = await services.elepay.sandboxSettleRefund(ref.chargeId, ref.id, outcome);
+          return { transaction: toElepayRefund(wire, services.statuses) };
+        }
+        return fail(
+          ['input', 'transactionId'],
+          'INVALID',
+          ref?.kind === 'Refund'
+            ? 'elopage refunds complete when they are created'
+            : 'must be the global ID of a Payment, Charge or elepay Refund',
+        );
+      }),
+  }),
+}));

@@ -1,0 +1,35 @@
+import { ConfigError, loadConfig } from './config.js';
+import { describeGateway, startGateway } from './gateway.js';
+import { createLogger } from './logger.js';
+
+/** Process entry: configuration, start, graceful stop on signals. */
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(
+    `paygraph: cannot start, the configuration has problems:\n${error.problems.map((p) => `  - ${p}\n`).join('')}`,
+  );
+  process.exit(1);
+}
+
+const logger = createLogger({ level: config.logLevel });
+const gateway = await startGateway(config, logger);
+logger.info({ graphiql: `${gateway.publicUrl}/graphql` }, describeGateway(gateway, config));
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  });
+}

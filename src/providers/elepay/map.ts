@@ -1,0 +1,51 @@
+import type { Charge, ElepayRefund } from '../../domain/model.js';
+import { fromMinorUnits } from '../../domain/money.js';
+import type { StatusNormalizer } from '../../domain/status.js';
+import type { ElepayChargeWire, ElepayRefundWire, NumberText } from './wire.js';
+
+/** elepay's default currency when a field omits it (providers/elepay.md §1). */
+const DEFAULT_CURRENCY = 'JPY';
+
+/** elepay timestamps are UNIX milliseconds (§1). */
+function fromMillis(value: NumberText | null | undefined): Date | null {
+  if (value === null || value === undefined || !/^\d+$/.test(value)) return null;
+  return new Date(Number(value));
+}
+
+export function toCharge(wire: ElepayChargeWire, statuses: StatusNormalizer): Charge {
+  const currency = wire.currency || DEFAULT_CURRENCY;
+  return {
+    kind: 'Charge',
+    provider: 'ELEPAY',
+    providerId: wire.id,
+    status: statuses.normalize('elepayCharge', wire.status),
+    providerStatus: wire.status,
+    amount: fromMinorUnits(wire.amount, currency),
+    createdAt: fromMillis(wire.createTime),
+    orderNo: wire.orderNo,
+    paymentMethod: wire.paymentMethod ?? null,
+    description: wire.description ?? null,
+    metadata: wire.metadata ?? null,
+    refundedAmount: fromMinorUnits(wire.refunds?.amount ?? '0', currency),
+    authorizedAmount: wire.authorizeAmount ? fromMinorUnits(wire.authorizeAmount, currency) : null,
+    paidAt: fromMillis(wire.paidTime),
+    refundedAt: fromMillis(wire.refundTime),
+    liveMode: wire.liveMode ?? false,
+  };
+}
+
+export function toElepayRefund(wire: ElepayRefundWire, statuses: StatusNormalizer): ElepayRefund {
+  return {
+    kind: 'Refund',
+    provider: 'ELEPAY',
+    providerId: wire.id,
+    chargeId: wire.chargeId,
+    status: statuses.normalize('elepayRefund', wire.status),
+    providerStatus: wire.status,
+    amount: fromMinorUnits(wire.amount, wire.currency || DEFAULT_CURRENCY),
+    createdAt: fromMillis(wire.createTime),
+    reason: wire.reason ?? null,
+    refundedAt: fromMillis(wire.refundedTime),
+    metadata: wire.metadata ?? null,
+  };
+}

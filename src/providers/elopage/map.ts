@@ -1,0 +1,231 @@
+import type {
+  AuthorCommission,
+  BillingInterval,
+  ElopageRefund,
+  ElopageTransaction,
+  Payer,
+  Payment,
+  PricingPlan,
+  PricingPlanForm,
+  SalesPage,
+  SalesPageAuthor,
+  SplittingType,
+} from '../../domain/model.js';
+import { BILLING_INTERVALS } from '../../domain/model.js';
+import { absMoney, type Money, money } from '../../domain/money.js';
+import type { StatusNormalizer } from '../../domain/status.js';
+import type {
+  ElopageAuthorCommissionWire,
+  ElopagePayerWire,
+  ElopagePaymentWire,
+  ElopagePricingPlanWire,
+  ElopageRefundWire,
+  ElopageSalesPageWire,
+  NumberText,
+} from './wire.js';
+
+/** What mapping needs besides the wire object: elopage states no currency (Conventions). */
+export interface ElopageMapping {
+  currency: string;
+  statuses: StatusNormalizer;
+}
+
+/** `2017-12-11T15:47Z` (no seconds) and full ISO strings both parse; anything else is null. */
+function toDate(value: string | null | undefined): Date | null {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+function toDateOnly(value: string | null | undefined): string | null {
+  return value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : null;
+}
+
+function optionalMoney(value: NumberText | null | undefined, currency: string): Money | null {
+  return value === null || value === undefined || value === '' ? null : money(value, currency);
+}
+
+const FORMS: Record<string, PricingPlanForm> = {
+  one_time: 'ONE_TIME',
+  subscription: 'SUBSCRIPTION',
+  split: 'SPLIT',
+  // The create-pricing-plan response spells it this way (quirk 5).
+  splited: 'SPLIT',
+};
+
+export function toPricingPlanForm(form: string | null | undefined): PricingPlanForm | null {
+  return (form && FORMS[form]) || null;
+}
+
+const INTERVALS = new Map(
+  Object.entries(BILLING_INTERVALS).map(([name, wire]) => [wire as string, name as BillingInterval]),
+);
+
+function toInterval(value: string | null | undefined): BillingInterval | null {
+  return (value && INTERVALS.get(value)) || null;
+}
+
+function toSplittingType(value: string | null | undefined): SplittingType | null {
+  if (value === 'installment') return 'INSTALLMENT';
+  if (value === 'limited_subscription') return 'LIMITED_SUBSCRIPTION';
+  return null;
+}
+
+function toPayer(wire: ElopagePayerWire | null | undefined): Payer | null {
+  if (!wire) return null;
+  // Passed through untouched: the document's example swaps country and city (quirk 6).
+  return {
+    email: wire.email ?? null,
+    firstName: wire.first_name ?? null,
+    lastName: wire.last_name ?? null,
+    country: wire.country ?? null,
+    city: wire.city ?? null,
+    street: wire.street ?? null,
+    zip: wire.zip ?? null,
+    company: wire.company ?? null,
+    vatId: wire.vat_id ?? null,
+    phone: wire.phone ?? null,
+  };
+}
+
+function toCommissions(
+  wire: ElopageAuthorCommissionWire[] | null | undefined,
+  currency: string,
+): AuthorCommission[] {
+  return (wire ?? []).map((commission) => ({
+    providerId: commission.id,
+    rate: commission.rate ?? null,
+    // Refund commissions arrive negative; a commission reads as a positive amount in our API.
+    amount: absMoney(commission.amount, currency),
+    paymentId: commission.payment_id ?? null,
+  }));
+}
+
+function isRefund(wire: ElopagePaymentWire | ElopageRefundWire): wire is ElopageRefundWire {
+  return 'total' in wire || 'refunded_transfer_id' in wire || 'refunded_tansfer_id' in wire;
+}
+
+export function toElopageTransaction(
+  wire: ElopagePaymentWire | ElopageRefundWire,
+  env: ElopageMapping,
+): ElopageTransaction {
+  return isRefund(wire) ? toElopageRefund(wire, env) : toPayment(wire, env);
+}
+
+export function toPayment(wire: ElopagePaymentWire, { currency, statuses }: ElopageMapping): Payment {
+  const revenue = money(wire.revenue, currency);
+  return {
+    kind: 'Payment',
+    provider: 'ELOPAGE',
+    providerId: wire.id,
+    status: statuses.normalize('elopageTransaction', wire.state),
+    providerStatus: wire.state,
+    // What the payer paid: the gross revenue. Net and fee are on their own fields.
+    amount: revenue,
+    createdAt: toDate(wire.created_date),
+    payer: toPayer(wire.payer),
+    revenue,
+    netAmount: money(wire.amount, currency),
+    fee: money(wire.fee, currency),
+    recurring: wire.recurring ?? null,
+    recurringForm: toPricingPlanForm(wire.recurring_form),
+    paymentMethod: wire.payment_method ?? null,
+    paymentSessionId: wire.payment_session_id ?? null,
+    salesPageId: wire.sales_page_id ?? null,
+    succeededAt: toDate(wire.success_date),
+    succeededOn: toDateOnly(wire.success_date_short),
+    invoiceUrl: wire.invoice_link ?? null,
+    successUrl: wire.success_link ?? null,
+    authorCommissions: toCommissions(wire.author_commissions, currency),
+  };
+}
+
+export function toElopageRefund(
+  wire: ElopageRefundWire,
+  { currency, statuses }: ElopageMapping,
+): ElopageRefund {
+  return {
+    kind: 'Refund',
+    provider: 'ELOPAGE',
+    providerId: wire.id,
+    status: statuses.normalize('elopageTransaction', wire.state),
+    providerStatus: wire.state,
+    // elopage reports refunds with negative amounts; our Refund.amount is positive (API.md).
+    amount: absMoney(wire.total, currency),
+    createdAt: toDate(wire.created_date),
+    refundedPaymentId: wire.refunded_transfer_id ?? wire.refunded_tansfer_id ?? null,
+    payer: toPayer(wire.payer),
+    netAmount: absMoney(wire.amount, currency),
+    fee: absMoney(wire.fee, currency),
+    paymentMethod: wire.payment_method ?? null,
+    paymentSessionId: wire.payment_session_id ?? null,
+    salesPageId: wire.sales_page_id ?? null,
+    authorCommissions: toCommissions(wire.author_commissions, currency),
+  };
+}
+
+/** Unknown forms (or a one-time plan without a price) yield null: the plan is skipped, not the page. */
+export function toPricingPlan(
+  wire: ElopagePricingPlanWire,
+  { currency }: ElopageMapping,
+): PricingPlan | null {
+  const form = toPricingPlanForm(wire.form);
+  if (!form || !wire.id) return null;
+  const prefs = wire.preferences ?? {};
+  const terms = {
+    firstInterval: toInterval(prefs.first_interval),
+    firstAmount: optionalMoney(prefs.first_amount, currency),
+    nextInterval: toInterval(prefs.next_interval),
+    nextAmount: optionalMoney(prefs.next_amount, currency),
+  };
+  switch (form) {
+    case 'ONE_TIME':
+      if (!prefs.price) return null;
+      return {
+        kind: 'PricingPlan',
+        providerId: wire.id,
+        form,
+        price: money(prefs.price, currency),
+        oldPrice: optionalMoney(prefs.old_price, currency),
+      };
+    case 'SUBSCRIPTION':
+      return { kind: 'PricingPlan', providerId: wire.id, form, ...terms };
+    case 'SPLIT':
+      return {
+        kind: 'PricingPlan',
+        providerId: wire.id,
+        form,
+        ...terms,
+        paymentsCount: prefs.p_count && /^\d+$/.test(prefs.p_count) ? Number(prefs.p_count) : null,
+        splittingType: toSplittingType(prefs.splitting_type),
+      };
+  }
+}
+
+function toAuthor(wire: NonNullable<ElopageSalesPageWire['authors']>[number]): SalesPageAuthor | null {
+  // GET says author_id/c_c_enabled, create says id/custom_commission_enabled (quirk 3).
+  const authorId = wire.author_id ?? wire.id;
+  if (!authorId) return null;
+  return {
+    authorId,
+    customCommissionEnabled: wire.c_c_enabled ?? wire.custom_commission_enabled ?? false,
+    commission: wire.commission ?? null,
+  };
+}
+
+/** The GET response has no `id`, so the caller passes the ID it asked for. */
+export function toSalesPage(id: string, wire: ElopageSalesPageWire, env: ElopageMapping): SalesPage {
+  return {
+    kind: 'SalesPage',
+    providerId: id,
+    name: wire.name ?? null,
+    urlToPay: wire.url_to_pay ?? null,
+    successUrl: wire.success_url ?? null,
+    cancelUrl: wire.cancel_url ?? null,
+    errorUrl: wire.error_url ?? null,
+    webhookUrl: wire.webhook_url ?? null,
+    free: wire.free ?? null,
+    pricingPlans: (wire.pricing_plans ?? []).flatMap((plan) => toPricingPlan(plan, env) ?? []),
+    authors: (wire.authors ?? []).flatMap((author) => toAuthor(author) ?? []),
+  };
+}

@@ -1,0 +1,110 @@
+import { request } from 'undici';
+import type { Logger } from '../logger.js';
+
+/**
+ * Delivers a simulator's webhooks the way the providers do: POST, any 2xx acknowledges, anything
+ * else (or no answer) is retried on a schedule. elepay documents 3 retries one minute apart, then
+ * 2 ten minutes apart (providers/elepay.md §8); elopage documents none, so it uses the same.
+ */
+export const PROVIDER_RETRY_DELAYS_MS = [60_000, 60_000, 60_000, 600_000, 600_000];
+
+export interface WebhookDelivery {
+  url: string;
+  body: string;
+  /** Called for every attempt, so a signature's timestamp is fresh on each retry. */
+  headers: () => Record<string, string>;
+  /** What to log about it, e.g. `charge.succeeded ch_123`: never the body. */
+  label: string;
+}
+
+export interface WebhookSenderOptions {
+  retryDelaysMs?: number[];
+  timeoutMs?: number;
+  logger: Logger;
+}
+
+export class WebhookSender {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+  private readonly retryDelaysMs: number[];
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: WebhookSenderOptions) {
+    this.retryDelaysMs = options.retryDelaysMs ?? PROVIDER_RETRY_DELAYS_MS;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  send(delivery: WebhookDelivery): void {
+    this.attempt(delivery, 0);
+  }
+
+  /** Resolves once every delivery under way has had its current attempt answered. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private attempt(delivery: WebhookDelivery, attemptIndex: number): void {
+    if (this.closed) return;
+    const run = this.post(delivery).then((outcome) => {
+      const log = {
+        url: redactUrl(delivery.url),
+        webhook: delivery.label,
+        attempt: attemptIndex + 1,
+        outcome,
+      };
+      if (outcome === 'delivered') {
+        this.options.logger.info(log, 'webhook delivered');
+        return;
+      }
+      const delay = this.retryDelaysMs[attemptIndex];
+      if (delay === undefined) {
+        this.options.logger.warn(log, 'webhook delivery failed; no retries left');
+        return;
+      }
+      this.options.logger.warn({ ...log, retryInMs: delay }, 'webhook delivery failed; will retry');
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.attempt(delivery, attemptIndex + 1);
+      }, delay);
+      timer.unref();
+      this.timers.add(timer);
+    });
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+  }
+
+  private async post(delivery: WebhookDelivery): Promise<string> {
+    try {
+      const response = await request(delivery.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...delivery.headers() },
+        body: delivery.body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      await response.body.dump();
+      return response.statusCode >= 200 && response.statusCode < 300
+        ? 'delivered'
+        : `http ${response.statusCode}`;
+    } catch (error) {
+      return (error as { code?: string }).code ?? (error as Error).name ?? 'error';
+    }
+  }
+}
+
+/** Webhook URLs can carry a path token (elopage): log only origin and the first path segments. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const segments = parsed.pathname.split('/').filter(Boolean);
+    return `${parsed.origin}/${segments.slice(0, 2).join('/')}${segments.length > 2 ? '/…' : ''}`;
+  } catch {
+    return 'invalid-url';
+  }
+}
