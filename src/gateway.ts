@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { StatusNormalizer } from './domain/status.js';
+import { loadGraphiqlTabs } from './graphiqlTabs.js';
 import type { Logger } from './logger.js';
 import { ElepayClient } from './providers/elepay/client.js';
 import { ElopageClient } from './providers/elopage/client.js';
@@ -35,13 +35,6 @@ export interface RunningGateway {
 
 function secret(prefix: string, bytes = 24): string {
   return `${prefix}${randomBytes(bytes).toString('hex')}`;
-}
-
-/** The example operations (schema/operations) that GraphiQL opens with, one tab per file. */
-async function exampleTabs(): Promise<{ query: string }[]> {
-  const folder = new URL('../schema/operations/', import.meta.url);
-  const files = (await readdir(folder).catch(() => [])).filter((name) => name.endsWith('.graphql')).sort();
-  return Promise.all(files.map(async (name) => ({ query: await readFile(new URL(name, folder), 'utf8') })));
 }
 
 /**
@@ -123,7 +116,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   };
 
   server.removeAllListeners('request');
-  server.on('request', buildApp({ services, graphiql: config.graphiql, graphiqlTabs: await exampleTabs() }));
+  server.on(
+    'request',
+    buildApp({
+      services,
+      graphiql: config.graphiql,
+      graphiqlTabs: await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url)),
+    }),
+  );
 
   return {
     url,

@@ -39,9 +39,11 @@ SalesPageRef.implement({
       nullable: true,
       description: 'Where buyers go when payment fails.',
     }),
-    webhookUrl: t.exposeString('webhookUrl', {
+    webhookUrl: t.string({
       nullable: true,
-      description: "Where elopage posts payment updates (by default the gateway's own webhook route).",
+      description:
+        "Where elopage posts payment updates (by default the gateway's own webhook route, shown with its secret path token masked as `***`).",
+      resolve: (page, _args, ctx) => maskOwnWebhookToken(page.webhookUrl, ctx.services.elopageWebhookUrl),
     }),
     free: t.exposeBoolean('free', { nullable: true, description: 'True for a free product.' }),
     pricingPlans: t.field({
@@ -72,6 +74,15 @@ SalesPageAuthorRef.implement({
     }),
   }),
 });
+
+/**
+ * The gateway's own elopage webhook URL carries the path token that guards it
+ * (providers/elopage.md quirk 7); readers of a sales page must not learn it.
+ */
+function maskOwnWebhookToken(url: string | null, ownWebhookUrl: string): string | null {
+  const token = ownWebhookUrl.slice(ownWebhookUrl.lastIndexOf('/') + 1);
+  return url && token ? url.replaceAll(token, '***') : url;
+}
 
 const SalesPageAuthorInput = builder.inputType('SalesPageAuthorInput', {
   description: 'A co-author to connect to the sales page.',
