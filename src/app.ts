@@ -4,12 +4,14 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import FindMyWay from 'find-my-way';
 import { createYoga, type GraphiQLOptions } from 'graphql-yoga';
 import { createContext, type Services } from './context.js';
+import { createWebhookReceivers, type WebhookReceiverOptions } from './events/receivers.js';
 import { schema } from './graphql/schema.js';
 import { checkReadiness } from './health.js';
 import { createMaskError } from './plugins/maskError.js';
 
 export interface AppOptions {
   services: Services;
+  webhooks: WebhookReceiverOptions;
   graphiql: boolean;
   /** Example operations GraphiQL opens with, one tab each. */
   graphiqlTabs: { query: string }[];
@@ -18,8 +20,8 @@ export interface AppOptions {
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A client may send its own request ID (for tracing across services); anything odd is replaced. */
-function requestIdOf(headers: Headers): string {
-  const given = headers.get('x-request-id');
+function requestIdOf(headers: Headers | undefined): string {
+  const given = headers?.get('x-request-id');
   return given && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
 }
 
@@ -28,8 +30,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** The gateway's HTTP surface: `/graphql` (Yoga, with GraphiQL), `/healthz`, `/readyz`. */
-export function buildApp({ services, graphiql, graphiqlTabs }: AppOptions): RequestListener {
+/**
+ * The gateway's HTTP surface: `/graphql` (Yoga, with GraphiQL and SSE subscriptions), the provider
+ * webhooks, `/healthz`, `/readyz`. Returns the Yoga instance too, for graphql-ws (websocket.ts).
+ */
+export function buildApp({ services, webhooks, graphiql, graphiqlTabs }: AppOptions) {
   const graphiqlOptions: GraphiQLOptions = { title: 'paygraph', defaultTabs: graphiqlTabs };
   const yoga = createYoga({
     schema,
@@ -37,7 +42,8 @@ export function buildApp({ services, graphiql, graphiqlTabs }: AppOptions): Requ
     landingPage: false,
     graphiql: graphiql ? graphiqlOptions : false,
     renderGraphiQL,
-    context: ({ request }) => createContext(services, requestIdOf(request.headers)),
+    // Over WebSocket there is no Request: graphql-ws passes its own connection context instead.
+    context: ({ request }: { request?: Request }) => createContext(services, requestIdOf(request?.headers)),
     maskedErrors: { maskError: createMaskError(services.logger) },
     logging: {
       debug: (...args) => services.logger.debug({ args: args.map(String) }, 'yoga'),
@@ -53,6 +59,13 @@ export function buildApp({ services, graphiql, graphiqlTabs }: AppOptions): Requ
   router.all('/graphql', (req, res) => {
     void yoga(req, res);
   });
+  const receivers = createWebhookReceivers(webhooks);
+  router.post('/webhooks/elepay', (req, res) => {
+    void receivers.elepay(req, res);
+  });
+  router.post('/webhooks/elopage/:token', (req, res, params) => {
+    void receivers.elopage(req, res, params.token ?? '');
+  });
   router.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
   router.get('/readyz', (_req, res) => {
     checkReadiness(services).then(
@@ -60,5 +73,6 @@ export function buildApp({ services, graphiql, graphiqlTabs }: AppOptions): Requ
       () => sendJson(res, 503, { ready: false }),
     );
   });
-  return (req, res) => router.lookup(req, res);
+  const listener: RequestListener = (req, res) => router.lookup(req, res);
+  return { listener, yoga };
 }

@@ -13,6 +13,8 @@ export interface ElepayConfig {
   secretKey: string | null;
   authScheme: 'basic' | 'bearer';
   webhookSecret: string | null;
+  /** The secret being rotated out: signatures made with it stay valid until it is unset. */
+  previousWebhookSecret: string | null;
   timeoutMs: number;
   maxConcurrency: number;
   sandboxPort: number;
@@ -30,6 +32,14 @@ export interface ElopageConfig {
   sandboxPort: number;
 }
 
+export interface EventsConfig {
+  /** Redis for the shared event log; null = in memory (one instance). */
+  redisUrl: string | null;
+  redisKeyPrefix: string;
+  retentionEvents: number;
+  retentionHours: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -39,6 +49,7 @@ export interface Config {
   graphiql: boolean;
   elepay: ElepayConfig;
   elopage: ElopageConfig;
+  events: EventsConfig;
 }
 
 export class ConfigError extends Error {
@@ -65,13 +76,15 @@ const port = (fallback: number) =>
     .max(65535, 'must be between 0 and 65535')
     .default(fallback);
 
-const positiveInt = (fallback: number, max: number) =>
+const positiveIntOrUnset = (max: number) =>
   z.coerce
     .number({ message: 'must be a number' })
     .int('must be a whole number')
     .min(1, 'must be at least 1')
     .max(max, `must be at most ${max}`)
-    .default(fallback);
+    .optional();
+
+const positiveInt = (fallback: number, max: number) => positiveIntOrUnset(max).default(fallback);
 
 const flag = (fallback: boolean) =>
   z
@@ -86,13 +99,23 @@ const httpUrl = z
     (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
     'must be an http(s) URL',
   )
+  // Paths are appended to these URLs and the banner prints them: a user:password, a query or a
+  // fragment would be dropped or break the joined URL, and could put a credential in the logs.
+  .refine((value) => {
+    const url = URL.canParse(value) ? new URL(value) : null;
+    return !url || (!url.username && !url.password && !url.search && !url.hash);
+  }, 'must not contain a user name, password, query or fragment')
   .optional();
 
 const EnvSchema = z.object({
   PORT: port(4000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PUBLIC_URL: httpUrl,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
   GRAPHIQL: flag(true),
   PROVIDER_TIMEOUT_MS: positiveInt(10_000, 120_000),
   PROVIDER_MAX_CONCURRENCY: positiveInt(10, 256),
@@ -103,9 +126,11 @@ const EnvSchema = z.object({
     .enum(['basic', 'bearer'], { message: 'must be "basic" or "bearer"' })
     .default('basic'),
   ELEPAY_WEBHOOK_SECRET: optionalText,
-  ELEPAY_TIMEOUT_MS: positiveInt(10_000, 120_000).optional(),
-  ELEPAY_MAX_CONCURRENCY: positiveInt(10, 256).optional(),
-  ELEPAY_SANDBOX_PORT: port(0),
+  ELEPAY_WEBHOOK_SECRET_PREVIOUS: optionalText,
+  ELEPAY_TIMEOUT_MS: positiveIntOrUnset(120_000),
+  ELEPAY_MAX_CONCURRENCY: positiveIntOrUnset(256),
+  // Fixed defaults so `npm run trigger` finds the embedded simulators of `npm start`; tests pass 0.
+  ELEPAY_SANDBOX_PORT: port(4010),
 
   ELOPAGE_BASE_URL: httpUrl,
   ELOPAGE_API_KEY: optionalText,
@@ -120,9 +145,25 @@ const EnvSchema = z.object({
     (value) => value === undefined || /^[A-Za-z0-9_-]{24,128}$/.test(value),
     'must be 24–128 characters of A–Z, a–z, 0–9, "-" or "_" (it guards the webhook URL)',
   ),
-  ELOPAGE_TIMEOUT_MS: positiveInt(10_000, 120_000).optional(),
-  ELOPAGE_MAX_CONCURRENCY: positiveInt(10, 256).optional(),
-  ELOPAGE_SANDBOX_PORT: port(0),
+  ELOPAGE_TIMEOUT_MS: positiveIntOrUnset(120_000),
+  ELOPAGE_MAX_CONCURRENCY: positiveIntOrUnset(256),
+  ELOPAGE_SANDBOX_PORT: port(4011),
+
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine(
+      (value) => URL.canParse(value) && /^rediss?:$/.test(new URL(value).protocol),
+      'must be a redis:// or rediss:// URL',
+    )
+    .optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, ":", "_", "." or "-"')
+    .default('paygraph:'),
+  EVENT_RETENTION_EVENTS: positiveInt(10_000, 10_000_000),
+  EVENT_RETENTION_HOURS: positiveInt(24, 24 * 90),
 });
 
 /** Plain HTTP is acceptable only towards this machine (a simulator) or elopage's staging host. */
@@ -132,12 +173,20 @@ function isPlainHttpAllowed(url: string, allowedHosts: string[]): boolean {
   return ['localhost', '127.0.0.1', '[::1]', ...allowedHosts].includes(hostname);
 }
 
-export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
-  }
-  const e = parsed.data;
+/**
+ * The variables the cross-variable rules read, parsed on their own so that the rules run even when
+ * another variable is malformed: the operator sees every problem at once.
+ */
+const CredentialsSchema = EnvSchema.pick({
+  ELEPAY_BASE_URL: true,
+  ELEPAY_SECRET_KEY: true,
+  ELOPAGE_BASE_URL: true,
+  ELOPAGE_API_KEY: true,
+  ELOPAGE_API_SECRET: true,
+  ELOPAGE_WEBHOOK_TOKEN: true,
+});
+
+function credentialProblems(e: z.output<typeof CredentialsSchema>): string[] {
   const problems: string[] = [];
 
   // elepay: a key means remote mode. Test and live keys share one HTTPS host (providers/elepay.md §1),
@@ -146,7 +195,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.ELEPAY_SECRET_KEY) {
     if (
       !isPlainHttpAllowed(elepayBaseUrl, []) ||
-      (e.ELEPAY_SECRET_KEY.startsWith('sk_live_') && elepayBaseUrl.startsWith('http:'))
+      (e.ELEPAY_SECRET_KEY.startsWith('sk_live_') && new URL(elepayBaseUrl).protocol === 'http:')
     ) {
       problems.push(
         'ELEPAY_BASE_URL: must use https with this secret key (a live key never travels over plain HTTP)',
@@ -179,7 +228,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'ELOPAGE_BASE_URL: is set but ELOPAGE_API_KEY is not (unset both to use the embedded sandbox)',
     );
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  return problems;
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable (`PORT=` in an env file) means unset; coerced, it would read as 0.
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value?.trim()));
+  const parsed = EnvSchema.safeParse(given);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const credentials = CredentialsSchema.safeParse(given);
+  if (credentials.success) problems.push(...credentialProblems(credentials.data));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  const elepayBaseUrl = e.ELEPAY_BASE_URL ?? DEFAULT_ELEPAY_BASE_URL;
+  const elopageBaseUrl = e.ELOPAGE_BASE_URL ?? DEFAULT_ELOPAGE_BASE_URL;
+  const elopageRemote = Boolean(e.ELOPAGE_API_KEY || e.ELOPAGE_API_SECRET);
 
   return {
     port: e.PORT,
@@ -193,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       secretKey: e.ELEPAY_SECRET_KEY ?? null,
       authScheme: e.ELEPAY_AUTH_SCHEME,
       webhookSecret: e.ELEPAY_WEBHOOK_SECRET ?? null,
+      previousWebhookSecret: e.ELEPAY_WEBHOOK_SECRET_PREVIOUS ?? null,
       timeoutMs: e.ELEPAY_TIMEOUT_MS ?? e.PROVIDER_TIMEOUT_MS,
       maxConcurrency: e.ELEPAY_MAX_CONCURRENCY ?? e.PROVIDER_MAX_CONCURRENCY,
       sandboxPort: e.ELEPAY_SANDBOX_PORT,
@@ -207,6 +273,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       timeoutMs: e.ELOPAGE_TIMEOUT_MS ?? e.PROVIDER_TIMEOUT_MS,
       maxConcurrency: e.ELOPAGE_MAX_CONCURRENCY ?? e.PROVIDER_MAX_CONCURRENCY,
       sandboxPort: e.ELOPAGE_SANDBOX_PORT,
+    },
+    events: {
+      redisUrl: e.REDIS_URL ?? null,
+      redisKeyPrefix: e.REDIS_KEY_PREFIX,
+      retentionEvents: e.EVENT_RETENTION_EVENTS,
+      retentionHours: e.EVENT_RETENTION_HOURS,
     },
   };
 }

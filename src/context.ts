@@ -1,4 +1,5 @@
 import type { StatusNormalizer } from './domain/status.js';
+import type { EventLog } from './events/log.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { Logger } from './logger.js';
 import type { ElepayClient } from './providers/elepay/client.js';
@@ -15,6 +16,8 @@ export interface Services {
   /** The gateway's own elopage webhook URL, the default `webhookUrl` of new sales pages. */
   elopageWebhookUrl: string;
   statuses: StatusNormalizer;
+  /** Verified status changes, for the subscription (events/). */
+  events: EventLog;
   logger: Logger;
 }
 

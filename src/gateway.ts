@@ -5,12 +5,14 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { StatusNormalizer } from './domain/status.js';
+import { createEventLog } from './events/index.js';
 import { loadGraphiqlTabs } from './graphiqlTabs.js';
 import type { Logger } from './logger.js';
 import { ElepayClient } from './providers/elepay/client.js';
 import { ElopageClient } from './providers/elopage/client.js';
 import { createElepaySandbox, type ElepaySandbox } from './sandbox/elepay/index.js';
 import { createElopageSandbox, type ElopageSandbox } from './sandbox/elopage/index.js';
+import { serveGraphqlOverWebSocket } from './websocket.js';
 
 /** An embedded simulator and the credentials the gateway was given for it. */
 export interface EmbeddedSandbox<S> {
@@ -53,9 +55,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
-  const elepayWebhookSecret = config.elepay.webhookSecret ?? secret('whsec_');
+  // The embedded sandbox signs with a generated secret; a remote elepay without a configured
+  // secret has its webhook route disabled (nothing could be verified).
+  const elepayWebhookSecret =
+    config.elepay.webhookSecret ?? (config.elepay.mode === 'sandbox' ? secret('whsec_') : null);
   const elopageWebhookToken = config.elopage.webhookToken ?? randomBytes(24).toString('base64url');
-  const secrets = [elepayWebhookSecret, elopageWebhookToken];
+  const secrets = [elepayWebhookSecret ?? '', elopageWebhookToken];
 
   let elepaySandbox: RunningGateway['sandboxes']['elepay'] = null;
   let elepay: { baseUrl: string; secretKey: string };
@@ -63,8 +68,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     const secretKey = secret('sk_test_');
     const sandbox = createElepaySandbox({
       secretKey,
-      webhook: { url: `${publicUrl}/webhooks/elepay`, secret: elepayWebhookSecret },
-      logger: logger.child({ sandbox: 'elepay' }),
+      webhook: { url: `${publicUrl}/webhooks/elepay`, secret: elepayWebhookSecret ?? secret('whsec_') },
+      logger,
     });
     const sandboxUrl = await sandbox.server.listen(config.elepay.sandboxPort);
     elepaySandbox = { url: sandboxUrl, sandbox, credentials: { secretKey } };
@@ -79,7 +84,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   if (config.elopage.mode === 'sandbox') {
     const apiKey = secret('key_', 16);
     const apiSecret = secret('secret_');
-    const sandbox = createElopageSandbox({ apiKey, apiSecret, logger: logger.child({ sandbox: 'elopage' }) });
+    const sandbox = createElopageSandbox({ apiKey, apiSecret, logger });
     const sandboxUrl = await sandbox.server.listen(config.elopage.sandboxPort);
     elopageSandbox = { url: sandboxUrl, sandbox, credentials: { apiKey, apiSecret } };
     elopage = { baseUrl: `${sandboxUrl}/api`, apiKey, apiSecret };
@@ -112,18 +117,25 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     statuses: new StatusNormalizer((table, raw) =>
       logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
     ),
+    events: await createEventLog(config.events, logger),
     logger,
   };
 
-  server.removeAllListeners('request');
-  server.on(
-    'request',
-    buildApp({
+  const { listener, yoga } = buildApp({
+    services,
+    webhooks: {
       services,
-      graphiql: config.graphiql,
-      graphiqlTabs: await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url)),
-    }),
-  );
+      elepaySecrets: [elepayWebhookSecret, config.elepay.previousWebhookSecret].filter((s): s is string =>
+        Boolean(s),
+      ),
+      elopageToken: elopageWebhookToken,
+    },
+    graphiql: config.graphiql,
+    graphiqlTabs: await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url)),
+  });
+  server.removeAllListeners('request');
+  server.on('request', listener);
+  const closeWebSockets = serveGraphqlOverWebSocket(server, yoga);
 
   return {
     url,
@@ -132,6 +144,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     sandboxes: { elepay: elepaySandbox, elopage: elopageSandbox },
     secrets: secrets.filter(Boolean),
     async close() {
+      await closeWebSockets();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([
@@ -140,6 +153,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         elepaySandbox?.sandbox.server.close(),
         elopageSandbox?.sandbox.server.close(),
       ]);
+      await services.events.close();
     },
   };
 }

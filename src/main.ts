@@ -15,7 +15,15 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel });
-const gateway = await startGateway(config, logger);
+const gateway = await startGateway(config, logger).catch((error: unknown) => {
+  // A port that is taken or not ours to bind is an operator's problem, not a bug: one line, no stack.
+  const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
+  process.stderr.write(
+    `paygraph: cannot start: cannot listen on ${address}:${port} (${code}); check PORT, HOST and the *_SANDBOX_PORT variables\n`,
+  );
+  process.exit(1);
+});
 logger.info({ graphiql: `${gateway.publicUrl}/graphql` }, describeGateway(gateway, config));
 
 let stopping = false;

@@ -27,5 +27,21 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     nodeQueryOptions: false,
     nodesQueryOptions: false,
+    // Descriptions for what the plugin generates: GraphiQL users read every one.
+    pageInfoTypeOptions: { description: 'Where a page of a connection sits in the whole list (Relay).' },
+    hasNextPageFieldOptions: { description: 'True when more items follow this page.' },
+    hasPreviousPageFieldOptions: { description: 'True when items precede this page.' },
+    startCursorFieldOptions: { description: 'Cursor of the first item on this page.' },
+    endCursorFieldOptions: {
+      description: 'Cursor of the last item on this page; pass it as `after` for the next page.',
+    },
+    edgesFieldOptions: { description: 'The items of this page, each with its cursor.' },
+    pageInfoFieldOptions: { description: 'Paging information.' },
+    cursorFieldOptions: { description: 'Opaque cursor of this item.' },
+    nodeFieldOptions: { description: 'The item.' },
+    firstArgOptions: { description: 'Return the first n items (at most 100).' },
+    afterArgOptions: { description: 'Start after this cursor.' },
+    lastArgOptions: { description: 'Return the last n items.' },
+    beforeArgOptions: { description: 'End before this cursor.' },
   },
 });

@@ -9,6 +9,7 @@ import './types/payment.js';
 import './types/refund.js';
 import './types/charge.js';
 import './types/sandbox.js';
+import './types/subscription.js';
 
 builder.queryType({ description: 'Read elepay and elopage objects.' });
 builder.mutationType({

@@ -52,7 +52,7 @@ export interface TestGateway {
 
 export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
   const capture = captureLogs();
-  const config = loadConfig({ PORT: '0', ...env });
+  const config = loadConfig({ PORT: '0', ELEPAY_SANDBOX_PORT: '0', ELOPAGE_SANDBOX_PORT: '0', ...env });
   const gateway = await startGateway(config, capture.logger);
   const bodies: string[] = [];
   const sandboxUrl = (provider: 'elepay' | 'elopage') => {

@@ -166,6 +166,7 @@ builder.queryFields((t) => ({
           return { ...resolveArrayConnection({ args }, matches), totalCount: matches.length };
         }
         let totalCount: number | null = null;
+        let pageOffset = 0;
         const connection = await resolveOffsetConnection(
           { args, defaultSize: 20, maxSize: ELEPAY_MAX_PAGE },
           async ({ offset, limit }) => {
@@ -175,13 +176,21 @@ builder.queryFields((t) => ({
               offset,
               limit: Math.min(limit, ELEPAY_MAX_PAGE),
             });
+            pageOffset = offset;
             totalCount = /^\d+$/.test(result.total) ? Number(result.total) : null;
             const charges = result.charges.map((wire) => toCharge(wire, ctx.services.statuses));
             for (const charge of charges) ctx.loaders.charge.prime(charge.providerId, charge);
             return charges;
           },
         );
-        return { ...connection, totalCount };
+        // For a page of 100, elepay's limit cuts off the look-ahead row that tells Pothos whether
+        // a next page exists, so hasNextPage would read false with more charges left; elepay's
+        // total (the full match count) answers that for every page size instead.
+        const pageInfo =
+          totalCount === null
+            ? connection.pageInfo
+            : { ...connection.pageInfo, hasNextPage: pageOffset + connection.edges.length < totalCount };
+        return { ...connection, pageInfo, totalCount };
       },
     },
     {
@@ -292,7 +301,7 @@ builder.mutationFields((t) => ({
   createCharge: t.field({
     type: ChargePayload,
     description: 'Creates an elepay charge. It starts PENDING until the payer completes it.',
-    args: { input: t.arg({ type: CreateChargeInput, required: true }) },
+    args: { input: t.arg({ type: CreateChargeInput, required: true, description: "The mutation's input." }) },
     resolve: (_root, { input }, ctx) =>
       runMutation(async () => {
         const currency = validate(z.object({ currency: currencyCode.nullish() }), input).currency ?? 'JPY';
@@ -331,6 +340,7 @@ builder.mutationFields((t) => ({
           }),
         }),
         required: true,
+        description: "The mutation's input.",
       }),
     },
     resolve: (_root, { input }, ctx) =>
@@ -380,6 +390,7 @@ builder.mutationFields((t) => ({
           }),
         }),
         required: true,
+        description: "The mutation's input.",
       }),
     },
     resolve: (_root, { input }, ctx) =>
@@ -417,6 +428,7 @@ builder.mutationFields((t) => ({
           }),
         }),
         required: true,
+        description: "The mutation's input.",
       }),
     },
     resolve: (_root, { input }, ctx) =>

@@ -121,6 +121,7 @@ builder.mutationField('refundPayment', (t) =>
           }),
         }),
         required: true,
+        description: "The mutation's input.",
       }),
     },
     resolve: (_root, { input }, ctx) =>

@@ -288,6 +288,7 @@ builder.mutationField('createPricingPlan', (t) =>
           }),
         }),
         required: true,
+        description: "The mutation's input.",
       }),
     },
     resolve: (_root, { input }, ctx) =>
@@ -340,6 +341,7 @@ builder.mutationField('deletePricingPlan', (t) =>
           }),
         }),
         required: true,
+        description: "The mutation's input.",
       }),
     },
     resolve: (_root, { input }, ctx) =>

@@ -125,6 +125,7 @@ builder.mutationField('refundTransaction', (t) =>
           }),
         }),
         required: true,
+        description: "The mutation's input.",
       }),
     },
     resolve: (_root, { input }, ctx) =>

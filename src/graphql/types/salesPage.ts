@@ -305,7 +305,9 @@ builder.mutationFields((t) => ({
   createSalesPage: t.field({
     type: SalesPagePayload('CreateSalesPagePayload', 'createSalesPage'),
     description: 'Creates an elopage sales page with its pricing plans.',
-    args: { input: t.arg({ type: CreateSalesPageInput, required: true }) },
+    args: {
+      input: t.arg({ type: CreateSalesPageInput, required: true, description: "The mutation's input." }),
+    },
     resolve: (_root, { input }, ctx) =>
       runMutation(async () => {
         checkPlanCount(input.pricingPlans?.length ?? 0);
@@ -319,7 +321,9 @@ builder.mutationFields((t) => ({
   updateSalesPage: t.field({
     type: SalesPagePayload('UpdateSalesPagePayload', 'updateSalesPage'),
     description: 'Changes an elopage sales page; fields left out stay as they are.',
-    args: { input: t.arg({ type: UpdateSalesPageInput, required: true }) },
+    args: {
+      input: t.arg({ type: UpdateSalesPageInput, required: true, description: "The mutation's input." }),
+    },
     resolve: (_root, { input }, ctx) =>
       runMutation(async () => {
         checkPlanCount(input.pricingPlans?.length ?? 0);

@@ -92,6 +92,7 @@ builder.mutationFields((t) => ({
           }),
         }),
         required: true,
+        description: "The mutation's input.",
       }),
     },
     resolve: (_root, { input }, ctx) =>
@@ -167,6 +168,7 @@ builder.mutationFields((t) => ({
           }),
         }),
         required: true,
+        description: "The mutation's input.",
       }),
     },
     resolve: (_root, { input }, ctx) =>

@@ -70,10 +70,11 @@ function literalValue(ast: ValueNode): unknown {
       return ast.value;
     case Kind.BOOLEAN:
       return ast.value;
-    // Kept as text: a metadata number is never turned into a float on its way through.
+    // Numbers stay numbers, as they would in variables, so the same rules apply to both
+    // (elepay metadata, the only JSONObject input, takes strings and refuses them).
     case Kind.INT:
     case Kind.FLOAT:
-      return ast.value;
+      return Number(ast.value);
     case Kind.NULL:
       return null;
     case Kind.LIST:

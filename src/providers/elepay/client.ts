@@ -182,7 +182,7 @@ const KNOWN_REFUSALS: Record<string, string> = {
   M002005: 'elepay does not support this operation',
   M002007: 'this order number was already paid at elepay',
   M002009: 'elepay does not support this currency',
-  M006000: 'the charge is not in a state that allows this',
+  M006000: 'the charge or refund is not in a state that allows this',
   M006001: 'another operation on this charge is in progress at elepay',
   M006006: 'a disputed charge cannot be refunded',
   M006007: 'a completed payment cannot be cancelled; refund it instead',

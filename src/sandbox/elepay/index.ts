@@ -7,6 +7,7 @@ import { helperRoutes } from './helper-routes.js';
 import { ElepayLedger } from './ledger.js';
 import { providerRoutes } from './routes.js';
 import { seedLedger } from './seed.js';
+import { triggerRoute } from './trigger.js';
 
 /** The elepay simulator: the Charge/Refund API of providers/elepay.md §3 plus sandbox helpers. */
 export interface ElepaySandboxOptions {
@@ -37,10 +38,13 @@ export function createElepaySandbox(options: ElepaySandboxOptions): ElepaySandbo
   const ledger = new ElepayLedger();
   if (options.seed !== false) seedLedger(ledger);
   // Attached after seeding so seeded history fires no webhooks.
-  ledger.setEventSink(createWebhookSink(webhooks, options.webhook ?? null, logger));
+  const sink = createWebhookSink(webhooks, options.webhook ?? null, logger);
+  ledger.setEventSink(sink);
+  // The trigger route re-sends through the same sink, so its deliveries are signed like live ones.
+  const trigger = triggerRoute({ ledger, emit: sink, webhookConfigured: Boolean(options.webhook) });
   const server = new SandboxServer({
     name: 'elepay',
-    routes: [...providerRoutes(ledger), ...helperRoutes(ledger)],
+    routes: [...providerRoutes(ledger), ...helperRoutes(ledger), trigger],
     authenticate: createAuthenticator(options.secretKey),
     ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
     logger,

@@ -9,6 +9,7 @@ import { pricingPlanRoutes } from './pricingPlans.js';
 import { salesPageRoutes } from './salesPages.js';
 import { seedElopage } from './seed.js';
 import { ElopageTables } from './tables.js';
+import { triggerRoute } from './trigger.js';
 
 /**
  * The elopage provider simulator (providers/elopage.md): the documented REST API under `/api`,
@@ -47,6 +48,7 @@ export function createElopageSandbox(options: ElopageSandboxOptions): ElopageSan
       ...pricingPlanRoutes(context),
       ...paymentRoutes(context),
       ...checkoutRoutes(context),
+      triggerRoute(context),
     ],
     authenticate: createAuthenticator(options.apiKey, options.apiSecret),
     latencyMs: options.latencyMs,

@@ -1,0 +1,93 @@
+import { globalIdOf } from '../domain/ids.js';
+import type { Provider, Transaction } from '../domain/model.js';
+import type { PaymentStatus } from '../domain/status.js';
+
+/**
+ * A verified status change of a transaction, as subscribers receive it. `transaction` is the state
+ * the gateway fetched from the provider after the webhook, never the webhook body.
+ */
+export interface TransactionStatusEvent {
+  /** Position in the event log; resume a subscription after it. Ordered: see compareCursors. */
+  cursor: string;
+  occurredAt: Date;
+  provider: Provider;
+  /** Global ID of the transaction. */
+  transactionId: string;
+  /** elopage sales page (provider ID) of a payment or refund, for the `salesPageId` filter. */
+  salesPageId: string | null;
+  previousStatus: PaymentStatus | null;
+  status: PaymentStatus;
+  transaction: Transaction;
+}
+
+/** What a backend stores; the cursor is assigned by the log when it appends. */
+export type EventBody = Omit<TransactionStatusEvent, 'cursor'>;
+
+/**
+ * Statuses that end a transaction's life: nothing after them is believed. The rest are ordered, and a
+ * change may only move forward: a late `pending` delivered after `successful` is ignored.
+ */
+const FINAL: ReadonlySet<PaymentStatus> = new Set(['FAILED', 'CANCELED', 'REFUNDED']);
+const RANK: Record<PaymentStatus, number> = {
+  PENDING: 0,
+  REQUIRES_ACTION: 1,
+  AUTHORIZED: 2,
+  SUCCEEDED: 3,
+  PARTIALLY_REFUNDED: 4,
+  REFUNDED: 5,
+  FAILED: 5,
+  CANCELED: 5,
+};
+
+export type Verdict = 'publish' | 'unchanged' | 'stale';
+
+/** Whether moving from the last known status to `next` is news. */
+export function judgeChange(previous: PaymentStatus | null, next: PaymentStatus): Verdict {
+  if (previous === null) return 'publish';
+  if (previous === next) return 'unchanged';
+  if (FINAL.has(previous) || RANK[next] < RANK[previous]) return 'stale';
+  return 'publish';
+}
+
+/** The key the log remembers a transaction's last status under. */
+export function transactionKey(transaction: Transaction): string {
+  return globalIdOf(transaction);
+}
+
+export function eventBodyOf(
+  transaction: Transaction,
+  previousStatus: PaymentStatus | null,
+  occurredAt: Date,
+): EventBody {
+  return {
+    occurredAt,
+    provider: transaction.provider,
+    transactionId: globalIdOf(transaction),
+    salesPageId: 'salesPageId' in transaction ? transaction.salesPageId : null,
+    previousStatus,
+    status: transaction.status,
+    transaction,
+  };
+}
+
+/** Cursors are Redis-stream-style IDs, `<milliseconds>-<sequence>`, for both backends. */
+export function compareCursors(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}
+
+export function isCursor(value: string): boolean {
+  return /^\d{1,15}-\d{1,15}$/.test(value);
+}
+
+/** JSON for storage: Dates become ISO strings and come back as Dates (fields named `…At`). */
+export function serializeEventBody(body: EventBody): string {
+  return JSON.stringify(body);
+}
+
+export function parseEventBody(text: string): EventBody {
+  return JSON.parse(text, (key, value) =>
+    (key === 'occurredAt' || key.endsWith('At')) && typeof value === 'string' ? new Date(value) : value,
+  ) as EventBody;
+}

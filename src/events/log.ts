@@ -1,0 +1,34 @@
+import type { Transaction } from '../domain/model.js';
+import type { TransactionStatusEvent, Verdict } from './event.js';
+
+/**
+ * The event log behind live status: webhooks append verified changes, subscriptions replay and
+ * follow it. Two backends share this interface: memory (one instance) and Redis Streams (many).
+ */
+export interface RecordOutcome {
+  verdict: Verdict;
+  /** Set when the change was news and is now in the log. */
+  event?: TransactionStatusEvent;
+}
+
+export interface EventLog {
+  /**
+   * Appends the transaction's current status when it is a change (see judgeChange). Resolves only
+   * once the event is durable in the backend; rejects when the backend cannot record it.
+   */
+  record(transaction: Transaction): Promise<RecordOutcome>;
+  /** Events after `cursor` (exclusive), oldest first, as far back as retention reaches. */
+  since(cursor: string): Promise<TransactionStatusEvent[]>;
+  /** Every event appended from now on, in log order, on any instance sharing the backend. */
+  listen(listener: (event: TransactionStatusEvent) => void): () => void;
+  /** Whether events can be recorded right now (for /readyz and the webhook routes). */
+  isHealthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface RetentionOptions {
+  /** Keep at most this many events… */
+  maxEvents: number;
+  /** …and none older than this. */
+  maxAgeMs: number;
+}

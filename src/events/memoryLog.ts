@@ -1,0 +1,90 @@
+import type { Transaction } from '../domain/model.js';
+import type { PaymentStatus } from '../domain/status.js';
+import {
+  compareCursors,
+  eventBodyOf,
+  judgeChange,
+  type TransactionStatusEvent,
+  transactionKey,
+} from './event.js';
+import type { EventLog, RecordOutcome, RetentionOptions } from './log.js';
+
+/** How many transactions' last statuses one instance remembers (oldest forgotten first). */
+const KNOWN_TRANSACTIONS = 100_000;
+
+/**
+ * The single-instance event log: an array trimmed to the retention window, and a map of each
+ * transaction's last status. JavaScript runs one record() check-and-append at a time, so two
+ * deliveries of the same webhook cannot both publish.
+ */
+export class MemoryEventLog implements EventLog {
+  private readonly events: TransactionStatusEvent[] = [];
+  private readonly lastStatus = new Map<string, PaymentStatus>();
+  private readonly listeners = new Set<(event: TransactionStatusEvent) => void>();
+  private lastMs = 0;
+  private sequence = 0;
+
+  constructor(private readonly retention: RetentionOptions) {}
+
+  async record(transaction: Transaction): Promise<RecordOutcome> {
+    const key = transactionKey(transaction);
+    const previous = this.lastStatus.get(key) ?? null;
+    const verdict = judgeChange(previous, transaction.status);
+    if (verdict !== 'publish') return { verdict };
+    this.remember(key, transaction.status);
+    const now = new Date();
+    const event: TransactionStatusEvent = {
+      cursor: this.nextCursor(now.getTime()),
+      ...eventBodyOf(transaction, previous, now),
+    };
+    this.events.push(event);
+    this.trim(now.getTime());
+    for (const listener of this.listeners) listener(event);
+    return { verdict, event };
+  }
+
+  async since(cursor: string): Promise<TransactionStatusEvent[]> {
+    return this.events.filter((event) => compareCursors(event.cursor, cursor) > 0);
+  }
+
+  listen(listener: (event: TransactionStatusEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async isHealthy(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+
+  /** Stream-style cursors (`ms-seq`), strictly increasing even within one millisecond. */
+  private nextCursor(ms: number): string {
+    if (ms > this.lastMs) {
+      this.lastMs = ms;
+      this.sequence = 0;
+    } else {
+      this.sequence += 1;
+    }
+    return `${this.lastMs}-${this.sequence}`;
+  }
+
+  private remember(key: string, status: PaymentStatus): void {
+    this.lastStatus.delete(key);
+    this.lastStatus.set(key, status);
+    if (this.lastStatus.size > KNOWN_TRANSACTIONS) {
+      const oldest = this.lastStatus.keys().next().value;
+      if (oldest !== undefined) this.lastStatus.delete(oldest);
+    }
+  }
+
+  private trim(now: number): void {
+    const oldestAllowed = now - this.retention.maxAgeMs;
+    let drop = Math.max(0, this.events.length - this.retention.maxEvents);
+    while (drop < this.events.length && (this.events[drop]?.occurredAt.getTime() ?? now) < oldestAllowed)
+      drop += 1;
+    if (drop > 0) this.events.splice(0, drop);
+  }
+}

@@ -1,0 +1,168 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Services } from '../context.js';
+import { ProviderError } from '../domain/errors.js';
+import type { Transaction } from '../domain/model.js';
+import { toCharge, toElepayRefund } from '../providers/elepay/map.js';
+import { verifyElepaySignature } from '../providers/elepay/webhook.js';
+import { isElopageId } from '../providers/elopage/client.js';
+import { toElopageTransaction } from '../providers/elopage/map.js';
+import { asRecord, stringField } from '../providers/http.js';
+
+/**
+ * The providers' webhooks, turned into events. A webhook is only a hint: after checking where it
+ * comes from, the gateway fetches the object from the provider and records what the API says. It
+ * answers 2xx only once the events are recorded, so a provider retries anything that was not.
+ */
+export interface WebhookReceiverOptions {
+  services: Services;
+  /** Current and previous elepay signing secrets (rotation); empty = elepay webhooks disabled. */
+  elepaySecrets: string[];
+  elopageToken: string;
+}
+
+/** Webhook bodies are small JSON objects; anything larger is refused unread. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  if (res.headersSent) return;
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    connection: status >= 400 ? 'close' : 'keep-alive',
+  });
+  res.end(JSON.stringify(body));
+}
+
+/** Parses JSON whatever the content type says; form-encoded bodies are read as key/value pairs. */
+function parseLoosely(raw: Buffer): Record<string, unknown> | null {
+  const text = raw.toString('utf8');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : null;
+  } catch {
+    if (!/^[\w.%+-]+=[^&]*(&[\w.%+-]+=[^&]*)*$/.test(text.trim())) return null;
+    return Object.fromEntries(new URLSearchParams(text.trim()));
+  }
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+export function createWebhookReceivers({ services, elepaySecrets, elopageToken }: WebhookReceiverOptions) {
+  const { logger, events } = services;
+
+  /** Records each fetched transaction; the answer tells the provider whether to retry. */
+  async function recordAll(res: ServerResponse, source: string, transactions: Transaction[]): Promise<void> {
+    const verdicts: string[] = [];
+    for (const transaction of transactions) {
+      const outcome = await events.record(transaction);
+      verdicts.push(outcome.verdict);
+      logger.info(
+        {
+          webhook: source,
+          provider: transaction.provider,
+          transaction: transaction.providerId,
+          status: transaction.status,
+          verdict: outcome.verdict,
+          cursor: outcome.event?.cursor,
+        },
+        'webhook processed',
+      );
+    }
+    reply(res, 200, { received: true, published: verdicts.filter((v) => v === 'publish').length });
+  }
+
+  async function guarded(res: ServerResponse, source: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return reply(res, 413, { error: 'body too large' });
+      // The provider could not be asked, or the event could not be recorded: let the provider retry.
+      const reason = error instanceof ProviderError ? error.code : 'EVENT_LOG_UNAVAILABLE';
+      logger.warn(
+        {
+          webhook: source,
+          reason,
+          err: error instanceof ProviderError ? undefined : { message: (error as Error).message },
+        },
+        'webhook not recorded; the provider will retry',
+      );
+      reply(res, 503, { error: 'temporarily unable to record the event', code: reason });
+    }
+  }
+
+  async function elepay(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    await guarded(res, 'elepay', async () => {
+      if (elepaySecrets.length === 0) return reply(res, 404, { error: 'not found' });
+      const raw = await readBody(req);
+      const verdict = verifyElepaySignature(
+        req.headers['elepay-signature'] as string | undefined,
+        raw,
+        elepaySecrets,
+      );
+      if (verdict !== 'valid') {
+        logger.warn({ webhook: 'elepay', signature: verdict }, 'elepay webhook rejected');
+        return reply(res, 400, { error: `signature ${verdict}` });
+      }
+      const event = parseLoosely(raw);
+      const type = event ? stringField(event, 'type') : undefined;
+      const object = asRecord(asRecord(event?.data).object);
+      const id = stringField(object, 'id');
+      if (!type || !id) return reply(res, 400, { error: 'not an elepay event' });
+      const { elepay: client, statuses } = services;
+      if (type.startsWith('charge.')) {
+        const charge = await client.getCharge(id);
+        return recordAll(res, `elepay ${type}`, charge ? [toCharge(charge, statuses)] : []);
+      }
+      if (type.startsWith('refund.')) {
+        const chargeId = stringField(object, 'chargeId');
+        if (!chargeId) return reply(res, 400, { error: 'refund event without chargeId' });
+        // A refund also moves its charge (PARTIALLY_REFUNDED, REFUNDED): record both as elepay has them.
+        const [refund, charge] = await Promise.all([
+          client.getRefund(chargeId, id),
+          client.getCharge(chargeId),
+        ]);
+        return recordAll(res, `elepay ${type}`, [
+          ...(refund ? [toElepayRefund(refund, statuses)] : []),
+          ...(charge ? [toCharge(charge, statuses)] : []),
+        ]);
+      }
+      reply(res, 200, { received: true, published: 0 });
+    });
+  }
+
+  async function elopage(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
+    await guarded(res, 'elopage', async () => {
+      // elopage signs nothing: the unguessable path token is the guard (providers/elopage.md quirk 7).
+      if (!sameSecret(token, elopageToken)) return reply(res, 404, { error: 'not found' });
+      const body = parseLoosely(await readBody(req));
+      const rawId = body?.id;
+      const id = typeof rawId === 'number' ? String(rawId) : typeof rawId === 'string' ? rawId : '';
+      if (!isElopageId(id)) return reply(res, 400, { error: 'not an elopage payment notification' });
+      const wire = await services.elopage.getTransaction(id);
+      const mapping = { currency: services.elopageCurrency, statuses: services.statuses };
+      await recordAll(res, 'elopage', wire ? [toElopageTransaction(wire, mapping)] : []);
+    });
+  }
+
+  return { elepay, elopage };
+}

@@ -1,0 +1,221 @@
+import { Redis } from 'ioredis';
+import type { Transaction } from '../domain/model.js';
+import type { PaymentStatus } from '../domain/status.js';
+import type { Logger } from '../logger.js';
+import {
+  type EventBody,
+  eventBodyOf,
+  judgeChange,
+  serializeEventBody,
+  type TransactionStatusEvent,
+  transactionKey,
+} from './event.js';
+import type { EventLog, RecordOutcome, RetentionOptions } from './log.js';
+
+/**
+ * The shared event log for several gateway instances: one Redis stream holds the events (its entry
+ * IDs are the cursors), a key per transaction holds its last status. Appending is one Lua script
+ * that checks the last status is still what this instance read (compare-and-set) before writing,
+ * so concurrent deliveries on different instances publish a change once. Every instance follows the
+ * stream with a blocking XREAD on its own connection and hands new entries to local subscribers;
+ * after a Redis outage it resumes from the last entry it saw, so subscribers miss nothing retained.
+ */
+// Trimming is exact ('=', not '~'): approximate trimming only drops whole stream nodes (100 entries
+// by default), so the log kept more than EVENT_RETENTION_EVENTS and replayed events older than
+// EVENT_RETENTION_HOURS, unlike the memory log and the EventLog contract ("at most", "none older").
+// With one append per webhook, exact trimming removes about one entry per call, which is cheap.
+const APPEND_IF_UNCHANGED = `
+local current = redis.call('GET', KEYS[1])
+if (current or '') ~= ARGV[1] then return false end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '=', ARGV[5], '*', 'event', ARGV[4])
+redis.call('XTRIM', KEYS[2], 'MINID', '=', ARGV[6])
+return id`;
+
+/** How long a transaction's last status is remembered (long after the stream forgot its events). */
+const LAST_STATUS_TTL_SECONDS = 90 * 24 * 3600;
+const READ_BLOCK_MS = 5_000;
+const READ_BATCH = 500;
+const APPEND_ATTEMPTS = 5;
+
+type AppendingRedis = Redis & {
+  appendIfUnchanged(
+    statusKey: string,
+    streamKey: string,
+    expectedPrevious: string,
+    status: string,
+    ttlSeconds: number,
+    event: string,
+    maxEvents: number,
+    minId: string,
+  ): Promise<string | null>;
+};
+
+type StreamEntries = [id: string, fields: string[]][];
+
+/**
+ * The Date fields of a stored event: `occurredAt` and the transaction's dates in domain/model.ts
+ * (keep in sync). Deliberately not event.ts's parseEventBody, which revives every key ending in
+ * "At" wherever it is: a merchant's charge metadata `{ "shippedAt": "after lunch" }` came back as
+ * an Invalid Date (and a date-like value as a re-formatted one) on Redis but not in memory.
+ */
+const TRANSACTION_DATE_FIELDS = ['createdAt', 'paidAt', 'refundedAt', 'succeededAt'] as const;
+
+function parseStoredEvent(text: string): EventBody {
+  const body = JSON.parse(text) as EventBody & { occurredAt: Date | string };
+  body.occurredAt = new Date(body.occurredAt);
+  const transaction = body.transaction as unknown as Record<string, unknown>;
+  for (const field of TRANSACTION_DATE_FIELDS) {
+    const value = transaction[field];
+    if (typeof value === 'string') transaction[field] = new Date(value);
+  }
+  return body;
+}
+
+export interface RedisEventLogOptions {
+  url: string;
+  keyPrefix: string;
+  retention: RetentionOptions;
+  logger: Logger;
+}
+
+export class RedisEventLog implements EventLog {
+  private readonly writer: AppendingRedis;
+  private readonly reader: Redis;
+  private readonly streamKey: string;
+  private readonly listeners = new Set<(event: TransactionStatusEvent) => void>();
+  private closed = false;
+  private following: Promise<void> | null = null;
+
+  constructor(private readonly options: RedisEventLogOptions) {
+    const connection = {
+      // Fail fast while disconnected: the webhook routes answer 503 and the provider retries.
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      retryStrategy: (attempt: number) => Math.min(100 * attempt, 2_000),
+    };
+    this.writer = new Redis(options.url, connection) as AppendingRedis;
+    this.writer.defineCommand('appendIfUnchanged', { numberOfKeys: 2, lua: APPEND_IF_UNCHANGED });
+    // The reader blocks in XREAD, so it gets its own connection; it may queue while reconnecting.
+    this.reader = new Redis(options.url, {
+      retryStrategy: connection.retryStrategy,
+      maxRetriesPerRequest: null,
+    });
+    this.streamKey = `${options.keyPrefix}events`;
+    let lastReport = 0;
+    for (const client of [this.writer, this.reader]) {
+      client.on('error', (error: Error) => {
+        // ioredis reports every failed reconnect; one line per 10 s is enough for operators.
+        if (Date.now() - lastReport > 10_000) {
+          lastReport = Date.now();
+          options.logger.warn({ err: { message: error.message } }, 'redis unavailable; retrying');
+        }
+      });
+    }
+  }
+
+  /** Waits (bounded) for the first connection, so a fresh instance can record at once. */
+  async start(timeoutMs = 5_000): Promise<void> {
+    const ready = (client: Redis) =>
+      client.status === 'ready'
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    await Promise.race([
+      Promise.all([ready(this.writer), ready(this.reader)]),
+      new Promise((r) => setTimeout(r, timeoutMs).unref()),
+    ]);
+    this.following = this.follow();
+  }
+
+  async record(transaction: Transaction): Promise<RecordOutcome> {
+    const statusKey = `${this.options.keyPrefix}status:${transactionKey(transaction)}`;
+    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
+      const previous = (await this.writer.get(statusKey)) as PaymentStatus | null;
+      const verdict = judgeChange(previous, transaction.status);
+      if (verdict !== 'publish') return { verdict };
+      const body = eventBodyOf(transaction, previous, new Date());
+      const minId = `${Date.now() - this.options.retention.maxAgeMs}-0`;
+      const cursor = await this.writer.appendIfUnchanged(
+        statusKey,
+        this.streamKey,
+        previous ?? '',
+        transaction.status,
+        LAST_STATUS_TTL_SECONDS,
+        serializeEventBody(body),
+        this.options.retention.maxEvents,
+        minId,
+      );
+      if (cursor) return { verdict, event: { cursor, ...body } };
+      // Another delivery changed the status between our read and our write: judge again.
+    }
+    throw new Error('event log: too much contention on one transaction');
+  }
+
+  async since(cursor: string): Promise<TransactionStatusEvent[]> {
+    const entries = (await this.writer.xrange(this.streamKey, `(${cursor}`, '+')) as StreamEntries;
+    return entries.flatMap((entry) => this.toEvent(entry) ?? []);
+  }
+
+  listen(listener: (event: TransactionStatusEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async isHealthy(): Promise<boolean> {
+    return this.writer.status === 'ready';
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    this.reader.disconnect();
+    this.writer.disconnect();
+    await this.following?.catch(() => undefined);
+  }
+
+  /** Follows the stream from its current end, handing every new entry to local listeners in order. */
+  private async follow(): Promise<void> {
+    let lastId: string | null = null;
+    while (!this.closed) {
+      try {
+        if (lastId === null) {
+          // Resolve "the end of the stream" to a concrete ID once, so nothing slips between reads.
+          const newest = (await this.reader.xrevrange(this.streamKey, '+', '-', 'COUNT', 1)) as StreamEntries;
+          lastId = newest[0]?.[0] ?? '0-0';
+        }
+        const batch = (await this.reader.xread(
+          'COUNT',
+          READ_BATCH,
+          'BLOCK',
+          READ_BLOCK_MS,
+          'STREAMS',
+          this.streamKey,
+          lastId,
+        )) as [key: string, entries: StreamEntries][] | null;
+        for (const entry of batch?.[0]?.[1] ?? []) {
+          lastId = entry[0];
+          const event = this.toEvent(entry);
+          if (event) for (const listener of this.listeners) listener(event);
+        }
+      } catch (error) {
+        if (this.closed) return;
+        this.options.logger.debug(
+          { err: { message: (error as Error).message } },
+          'event stream read failed; retrying',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  private toEvent([id, fields]: [string, string[]]): TransactionStatusEvent | null {
+    const text = fields[fields.indexOf('event') + 1];
+    if (!text) return null;
+    try {
+      return { cursor: id, ...parseStoredEvent(text) };
+    } catch {
+      this.options.logger.warn({ cursor: id }, 'unreadable event in the log; skipped');
+      return null;
+    }
+  }
+}

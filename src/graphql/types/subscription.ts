@@ -1,0 +1,90 @@
+import { GraphQLError } from 'graphql';
+import { decodeGlobalId } from '../../domain/ids.js';
+import type { TransactionStatusEvent } from '../../events/event.js';
+import { isCursor } from '../../events/event.js';
+import { statusEvents } from '../../events/subscription.js';
+import { builder } from '../builder.js';
+import { providerIdOf } from '../nodes.js';
+import { PaymentStatusEnum, ProviderEnum, TransactionRef } from '../refs.js';
+
+const TransactionStatusEventRef = builder
+  .objectRef<TransactionStatusEvent>('TransactionStatusEvent')
+  .implement({
+    description:
+      "A transaction changed status at its provider (verified through the provider's API, not the webhook body).",
+    fields: (t) => ({
+      cursor: t.exposeString('cursor', {
+        description:
+          'Position in the event log; pass it as `after` to resume from here without loss or repeats.',
+      }),
+      occurredAt: t.field({
+        type: 'DateTime',
+        description: 'When the gateway recorded the change.',
+        resolve: (e) => e.occurredAt,
+      }),
+      provider: t.field({
+        type: ProviderEnum,
+        description: 'The provider of the transaction.',
+        resolve: (e) => e.provider,
+      }),
+      previousStatus: t.field({
+        type: PaymentStatusEnum,
+        nullable: true,
+        description: 'The status before, when the gateway knew it.',
+        resolve: (e) => e.previousStatus,
+      }),
+      status: t.field({ type: PaymentStatusEnum, description: 'The new status.', resolve: (e) => e.status }),
+      transaction: t.field({
+        type: TransactionRef,
+        description: "The transaction as the provider's API reported it when the change was recorded.",
+        resolve: (e) => e.transaction,
+      }),
+    }),
+  });
+
+const TransactionStatusFilter = builder.inputType('TransactionStatusFilter', {
+  description: 'Which changes to receive; all given conditions must hold.',
+  fields: (t) => ({
+    ids: t.idList({ description: 'Only these transactions (global IDs of payments, charges or refunds).' }),
+    provider: t.field({ type: ProviderEnum, description: 'Only this provider.' }),
+    salesPageId: t.id({
+      description: 'Only payments and refunds of this elopage sales page (global or elopage ID).',
+    }),
+  }),
+});
+
+builder.subscriptionType({
+  description: 'Live updates, over graphql-ws (WebSocket on /graphql) or server-sent events.',
+});
+
+builder.subscriptionField('transactionStatusChanged', (t) =>
+  t.field({
+    type: TransactionStatusEventRef,
+    description:
+      "Status changes of payments, charges and refunds as the providers' webhooks report them. With `after`, first replays the changes since that cursor, then continues live.",
+    args: {
+      filter: t.arg({ type: TransactionStatusFilter, description: 'Narrow the changes.' }),
+      after: t.arg.string({ description: 'Resume after this event cursor (from a previous event).' }),
+    },
+    subscribe: (_root, { filter, after }, ctx) => {
+      if (after && !isCursor(after)) {
+        throw new GraphQLError('`after` must be the cursor of a previous event', {
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      }
+      const ids = filter?.ids?.map((id) => (decodeGlobalId(id) ? id : `unknown:${id}`));
+      return statusEvents(
+        ctx.services.events,
+        {
+          ids: ids ? new Set(ids) : undefined,
+          provider: filter?.provider ?? undefined,
+          salesPageId: filter?.salesPageId
+            ? (providerIdOf(filter.salesPageId, 'SalesPage') ?? 'unknown')
+            : undefined,
+        },
+        after ?? null,
+      );
+    },
+    resolve: (event) => event,
+  }),
+);

@@ -1,0 +1,40 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * elepay webhook signatures (providers/elepay.md §8): header `elepay-signature: t=<unix seconds>,
+ * sign=<hex HMAC-SHA256(secret, t + "." + raw body)>`. The document sets no tolerance for `t`; we
+ * accept five minutes either way, which bounds replays. Several secrets may be valid at once so a
+ * secret can be rotated without dropping deliveries.
+ */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+export type SignatureVerdict = 'valid' | 'missing' | 'malformed' | 'stale' | 'mismatch';
+
+export function verifyElepaySignature(
+  header: string | undefined,
+  rawBody: Buffer,
+  secrets: readonly string[],
+  nowMs = Date.now(),
+): SignatureVerdict {
+  if (!header) return 'missing';
+  const parts = new Map<string, string[]>();
+  for (const piece of header.split(',')) {
+    const [key, ...rest] = piece.trim().split('=');
+    if (!key || rest.length === 0) continue;
+    parts.set(key, [...(parts.get(key) ?? []), rest.join('=')]);
+  }
+  const timestamp = parts.get('t')?.[0];
+  const signatures = parts.get('sign') ?? [];
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp) || signatures.length === 0) return 'malformed';
+  if (Math.abs(nowMs / 1000 - Number(timestamp)) > SIGNATURE_TOLERANCE_SECONDS) return 'stale';
+  for (const secret of secrets) {
+    const expected = Buffer.from(
+      createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex'),
+    );
+    for (const signature of signatures) {
+      const given = Buffer.from(signature.toLowerCase());
+      if (given.length === expected.length && timingSafeEqual(given, expected)) return 'valid';
+    }
+  }
+  return 'mismatch';
+}

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+/** loadConfig: environment → typed configuration, or every problem at once, one line per variable. */
+const TOKEN = 'elopage-webhook-token-config-0001';
+const ELOPAGE_REMOTE = {
+  ELOPAGE_API_KEY: 'config_test_key',
+  ELOPAGE_API_SECRET: 'config_test_secret',
+  ELOPAGE_WEBHOOK_TOKEN: TOKEN,
+};
+
+/** The problems loadConfig reports for this environment (fails the test if it accepts it). */
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    // The message lists each problem too, so a plain `throw` would still be readable.
+    for (const problem of problems) expect(message).toContain(problem);
+    return problems;
+  }
+  throw new Error(`configuration was accepted: ${JSON.stringify(env)}`);
+}
+
+describe('defaults', () => {
+  it('runs both providers on their embedded sandboxes when nothing is configured', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', publicUrl: null, graphiql: true });
+    expect(config.elepay).toMatchObject({
+      mode: 'sandbox',
+      secretKey: null,
+      authScheme: 'basic',
+      webhookSecret: null,
+      timeoutMs: 10_000,
+      maxConcurrency: 10,
+    });
+    expect(config.elopage).toMatchObject({
+      mode: 'sandbox',
+      apiKey: null,
+      apiSecret: null,
+      currency: 'EUR',
+      webhookToken: null,
+    });
+  });
+
+  it('reads an empty variable as unset (PORT= does not mean a random port)', () => {
+    expect(loadConfig({ PORT: '', ELOPAGE_CURRENCY: ' ', ELEPAY_TIMEOUT_MS: '' })).toMatchObject({
+      port: 4000,
+      elopage: { currency: 'EUR' },
+      elepay: { timeoutMs: 10_000 },
+    });
+  });
+
+  it('takes remote credentials, the auth scheme and a public URL without its trailing slash', () => {
+    const config = loadConfig({
+      PUBLIC_URL: 'https://pay.example.com/',
+      ELEPAY_SECRET_KEY: 'sk_live_0123456789',
+      ELEPAY_AUTH_SCHEME: 'bearer',
+      ...ELOPAGE_REMOTE,
+      ELOPAGE_CURRENCY: 'chf',
+    });
+    expect(config.publicUrl).toBe('https://pay.example.com');
+    expect(config.elepay).toMatchObject({
+      mode: 'remote',
+      baseUrl: 'https://api.elepay.io',
+      secretKey: 'sk_live_0123456789',
+      authScheme: 'bearer',
+    });
+    expect(config.elopage).toMatchObject({ mode: 'remote', currency: 'CHF', webhookToken: TOKEN });
+  });
+
+  it('lets per-provider timeouts and concurrency override PROVIDER_TIMEOUT_MS / PROVIDER_MAX_CONCURRENCY', () => {
+    const shared = { PROVIDER_TIMEOUT_MS: '2500', PROVIDER_MAX_CONCURRENCY: '4' };
+    expect(loadConfig(shared)).toMatchObject({
+      elepay: { timeoutMs: 2500, maxConcurrency: 4 },
+      elopage: { timeoutMs: 2500, maxConcurrency: 4 },
+    });
+    const overridden = loadConfig({ ...shared, ELEPAY_TIMEOUT_MS: '300', ELOPAGE_MAX_CONCURRENCY: '2' });
+    expect(overridden.elepay).toMatchObject({ timeoutMs: 300, maxConcurrency: 4 });
+    expect(overridden.elopage).toMatchObject({ timeoutMs: 2500, maxConcurrency: 2 });
+  });
+});
+
+describe('problems', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ ELEPAY_AUTH_SCHEME: 'digest' }, 'ELEPAY_AUTH_SCHEME'],
+    [{ ELOPAGE_CURRENCY: 'EURO' }, 'ELOPAGE_CURRENCY'],
+    [{ ELOPAGE_CURRENCY: 'XYZ' }, 'ELOPAGE_CURRENCY'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ GRAPHIQL: 'maybe' }, 'GRAPHIQL'],
+    [{ PUBLIC_URL: 'ftp://pay.example.com' }, 'PUBLIC_URL'],
+    [{ PROVIDER_TIMEOUT_MS: '0' }, 'PROVIDER_TIMEOUT_MS'],
+    [{ ELEPAY_MAX_CONCURRENCY: 'many' }, 'ELEPAY_MAX_CONCURRENCY'],
+    [{ ELOPAGE_WEBHOOK_TOKEN: 'short' }, 'ELOPAGE_WEBHOOK_TOKEN'],
+    [{ ELEPAY_BASE_URL: 'https://api.elepay.io' }, 'ELEPAY_BASE_URL'],
+    [{ ELOPAGE_BASE_URL: 'https://elopage.com/api' }, 'ELOPAGE_BASE_URL'],
+    [{ ELOPAGE_API_KEY: 'k', ELOPAGE_WEBHOOK_TOKEN: TOKEN }, 'ELOPAGE_API_SECRET'],
+    [{ ELOPAGE_API_SECRET: 's', ELOPAGE_WEBHOOK_TOKEN: TOKEN }, 'ELOPAGE_API_KEY'],
+    [{ ELOPAGE_API_KEY: 'k', ELOPAGE_API_SECRET: 's' }, 'ELOPAGE_WEBHOOK_TOKEN'],
+  ])('%j is one problem naming %s', (env, variable) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${variable}: \\S`));
+    expect(problems[0]).not.toContain('\n');
+  });
+
+  it.each(['http://localhost:8080', 'HTTP://127.0.0.1:8080', 'http://[::1]:8080'])(
+    'refuses a live elepay key over plain HTTP, even to %s',
+    (url) => {
+      expect(problemsOf({ ELEPAY_SECRET_KEY: 'sk_live_0123456789', ELEPAY_BASE_URL: url })).toEqual([
+        expect.stringMatching(/^ELEPAY_BASE_URL: must use https/),
+      ]);
+      // A test key may talk plain HTTP to this machine (a simulator).
+      expect(loadConfig({ ELEPAY_SECRET_KEY: 'sk_test_0123456789', ELEPAY_BASE_URL: url }).elepay.mode).toBe(
+        'remote',
+      );
+    },
+  );
+
+  it('refuses any credentials over plain HTTP to another host', () => {
+    expect(
+      problemsOf({ ELEPAY_SECRET_KEY: 'sk_test_0123456789', ELEPAY_BASE_URL: 'http://api.elepay.io' }),
+    ).toEqual([expect.stringMatching(/^ELEPAY_BASE_URL: /)]);
+    expect(problemsOf({ ...ELOPAGE_REMOTE, ELOPAGE_BASE_URL: 'http://elopage.com/api' })).toEqual([
+      expect.stringMatching(/^ELOPAGE_BASE_URL: /),
+    ]);
+    // elopage's staging host is the documented exception.
+    const staging = loadConfig({ ...ELOPAGE_REMOTE, ELOPAGE_BASE_URL: 'http://staging.elopage.com/api' });
+    expect(staging.elopage.baseUrl).toBe('http://staging.elopage.com/api');
+  });
+
+  it.each([
+    'https://user:pa55word@api.elepay.io',
+    'https://api.elepay.io/?token=pa55word',
+    'https://api.elepay.io/#pa55word',
+  ])('refuses a base URL carrying credentials, a query or a fragment: %s', (url) => {
+    const problems = problemsOf({ ELEPAY_SECRET_KEY: 'sk_test_0123456789', ELEPAY_BASE_URL: url });
+    expect(problems).toEqual([expect.stringMatching(/^ELEPAY_BASE_URL: must not contain/)]);
+    expect(problems[0]).not.toContain('pa55word');
+    expect(problemsOf({ PUBLIC_URL: url })).toEqual([expect.stringMatching(/^PUBLIC_URL: /)]);
+  });
+
+  it('reports several problems together, malformed values and missing companions alike', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      ELEPAY_AUTH_SCHEME: 'digest',
+      ELOPAGE_CURRENCY: 'EURO',
+      ELEPAY_BASE_URL: 'https://api.elepay.io',
+      ELOPAGE_API_KEY: 'key-without-secret',
+    });
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'ELEPAY_AUTH_SCHEME',
+      'ELEPAY_BASE_URL',
+      'ELOPAGE_API_SECRET',
+      'ELOPAGE_CURRENCY',
+      'ELOPAGE_WEBHOOK_TOKEN',
+      'PORT',
+    ]);
+  });
+
+  it('never repeats a secret value in a problem', () => {
+    const problems = problemsOf({
+      ELEPAY_SECRET_KEY: 'sk_live_do_not_print_me',
+      ELEPAY_BASE_URL: 'http://localhost:1',
+      ELOPAGE_API_KEY: 'elopage_key_do_not_print_me',
+    });
+    expect(problems.length).toBeGreaterThan(1);
+    expect(problems.join('\n')).not.toMatch(/do_not_print_me/);
+  });
+});
