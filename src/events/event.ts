@@ -81,13 +81,25 @@ export function isCursor(value: string): boolean {
   return /^\d{1,15}-\d{1,15}$/.test(value);
 }
 
-/** JSON for storage: Dates become ISO strings and come back as Dates (fields named `…At`). */
+/**
+ * The Date fields of a stored event: `occurredAt` and the transaction's dates (domain/model.ts; keep
+ * in sync). Only these are revived: a key-suffix rule would also turn a merchant's metadata such as
+ * `{ "shippedAt": "after lunch" }` into an Invalid Date.
+ */
+const TRANSACTION_DATE_FIELDS = ['createdAt', 'paidAt', 'refundedAt', 'succeededAt'] as const;
+
+/** JSON for storage (Dates become ISO strings); parseEventBody turns them back into Dates. */
 export function serializeEventBody(body: EventBody): string {
   return JSON.stringify(body);
 }
 
 export function parseEventBody(text: string): EventBody {
-  return JSON.parse(text, (key, value) =>
-    (key === 'occurredAt' || key.endsWith('At')) && typeof value === 'string' ? new Date(value) : value,
-  ) as EventBody;
+  const body = JSON.parse(text) as EventBody & { occurredAt: Date | string };
+  body.occurredAt = new Date(body.occurredAt);
+  const transaction = body.transaction as unknown as Record<string, unknown>;
+  for (const field of TRANSACTION_DATE_FIELDS) {
+    const value = transaction[field];
+    if (typeof value === 'string') transaction[field] = new Date(value);
+  }
+  return body;
 }

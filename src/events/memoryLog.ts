@@ -39,7 +39,15 @@ export class MemoryEventLog implements EventLog {
     };
     this.events.push(event);
     this.trim(now.getTime());
-    for (const listener of this.listeners) listener(event);
+    // The event is recorded at this point: a failing listener must neither fail record() (the
+    // provider would be told to retry a recorded event) nor keep the event from the listeners after it.
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A subscriber's own failure ends only that subscriber (see subscription.ts).
+      }
+    }
     return { verdict, event };
   }
 

@@ -3,9 +3,9 @@ import type { Transaction } from '../domain/model.js';
 import type { PaymentStatus } from '../domain/status.js';
 import type { Logger } from '../logger.js';
 import {
-  type EventBody,
   eventBodyOf,
   judgeChange,
+  parseEventBody,
   serializeEventBody,
   type TransactionStatusEvent,
   transactionKey,
@@ -52,25 +52,6 @@ type AppendingRedis = Redis & {
 };
 
 type StreamEntries = [id: string, fields: string[]][];
-
-/**
- * The Date fields of a stored event: `occurredAt` and the transaction's dates in domain/model.ts
- * (keep in sync). Deliberately not event.ts's parseEventBody, which revives every key ending in
- * "At" wherever it is: a merchant's charge metadata `{ "shippedAt": "after lunch" }` came back as
- * an Invalid Date (and a date-like value as a re-formatted one) on Redis but not in memory.
- */
-const TRANSACTION_DATE_FIELDS = ['createdAt', 'paidAt', 'refundedAt', 'succeededAt'] as const;
-
-function parseStoredEvent(text: string): EventBody {
-  const body = JSON.parse(text) as EventBody & { occurredAt: Date | string };
-  body.occurredAt = new Date(body.occurredAt);
-  const transaction = body.transaction as unknown as Record<string, unknown>;
-  for (const field of TRANSACTION_DATE_FIELDS) {
-    const value = transaction[field];
-    if (typeof value === 'string') transaction[field] = new Date(value);
-  }
-  return body;
-}
 
 export interface RedisEventLogOptions {
   url: string;
@@ -212,7 +193,7 @@ export class RedisEventLog implements EventLog {
     const text = fields[fields.indexOf('event') + 1];
     if (!text) return null;
     try {
-      return { cursor: id, ...parseStoredEvent(text) };
+      return { cursor: id, ...parseEventBody(text) };
     } catch {
       this.options.logger.warn({ cursor: id }, 'unreadable event in the log; skipped');
       return null;

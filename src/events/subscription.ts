@@ -1,4 +1,5 @@
-import { FixedBuffer, Repeater } from '@repeaterjs/repeater';
+import { Repeater, type RepeaterBuffer } from '@repeaterjs/repeater';
+import { GraphQLError } from 'graphql';
 import type { Provider } from '../domain/model.js';
 import { compareCursors, type TransactionStatusEvent } from './event.js';
 import type { EventLog } from './log.js';
@@ -21,6 +22,33 @@ function matches(filter: StatusFilter, event: TransactionStatusEvent): boolean {
   return true;
 }
 
+/** Why a subscriber that stopped reading is cut off; it can resume with `after`. */
+export const SUBSCRIBER_TOO_SLOW = 'SUBSCRIBER_TOO_SLOW';
+
+/**
+ * What a subscriber has been sent but not yet read (the Repeater's buffer, like its FixedBuffer).
+ * While replaying it counts as full at half its capacity: the replay waits for the client there,
+ * so the live phase starts with room to spare rather than with a buffer the replay just filled.
+ */
+class SubscriberBuffer implements RepeaterBuffer {
+  private readonly queue: unknown[] = [];
+  constructor(public capacity: number) {}
+  get empty(): boolean {
+    return this.queue.length === 0;
+  }
+  get full(): boolean {
+    return this.queue.length >= this.capacity;
+  }
+  add(value: unknown): void {
+    if (this.full) throw new Error('Buffer full');
+    this.queue.push(value);
+  }
+  remove(): unknown {
+    if (this.empty) throw new Error('Buffer empty');
+    return this.queue.shift();
+  }
+}
+
 /**
  * The events one subscriber receives. With `after`, it first replays what the log holds after that
  * cursor, then continues live. Live events are buffered from before the replay starts, and every
@@ -31,26 +59,64 @@ export function statusEvents(
   filter: StatusFilter,
   after: string | null,
 ): AsyncIterable<TransactionStatusEvent> {
+  const buffer = new SubscriberBuffer(after === null ? SUBSCRIBER_BUFFER : SUBSCRIBER_BUFFER / 2);
   return new Repeater<TransactionStatusEvent>(async (push, stop) => {
     let last = after;
     let replaying = after !== null;
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+    });
     const heldBack: TransactionStatusEvent[] = [];
-    const deliver = (event: TransactionStatusEvent) => {
-      if (last !== null && compareCursors(event.cursor, last) <= 0) return;
+    /** Whether `event` is news for this subscriber; moves `last` past it. */
+    const isNext = (event: TransactionStatusEvent) => {
+      if (last !== null && compareCursors(event.cursor, last) <= 0) return false;
       last = event.cursor;
-      if (matches(filter, event)) push(event).catch(stop);
+      return matches(filter, event);
     };
-    const unlisten = log.listen((event) => (replaying ? heldBack.push(event) : deliver(event)));
+    const cutOff = () =>
+      stop(
+        new GraphQLError('The subscriber fell too far behind; resubscribe with `after` its last cursor', {
+          extensions: { code: SUBSCRIBER_TOO_SLOW },
+        }),
+      );
+    const deliverLive = (event: TransactionStatusEvent) => {
+      if (!isNext(event)) return;
+      // A full buffer means the client stopped reading. Pushing on would queue without bound and,
+      // past the Repeater's 1024 pending pushes, throw synchronously into the log's listener loop,
+      // where it broke delivery to every later listener. Cut the subscriber off instead: it still
+      // gets what is buffered, then the error, and can resume with `after` from its last cursor.
+      if (buffer.full) return cutOff();
+      push(event).catch(stop);
+    };
+    const holdBack = (event: TransactionStatusEvent) => {
+      if (matches(filter, event) && heldBack.push(event) > SUBSCRIBER_BUFFER) cutOff();
+    };
+    const unlisten = log.listen((event) => (replaying ? holdBack(event) : deliverLive(event)));
     try {
       if (after !== null) {
-        for (const event of await log.since(after)) deliver(event);
+        // The backlog may be larger than the buffer, and nothing can be read while a loop pushes
+        // synchronously: wait for room instead (pushing 1024 ahead of the buffer threw, so any
+        // resume over more than ~11,000 events failed). Live events wait in `heldBack` meanwhile,
+        // as many as the buffer holds (a client that stops reading mid-replay is cut off too).
+        for (const event of await log.since(after)) {
+          if (stopped) break;
+          if (isNext(event)) await push(event);
+        }
+        while (heldBack.length > 0 && !stopped) {
+          for (const event of heldBack.splice(0)) {
+            if (stopped) break;
+            if (isNext(event)) await push(event);
+          }
+        }
+        // No await since the last check: nothing can slip between the held-back and the live ones.
         replaying = false;
-        for (const event of heldBack.splice(0)) deliver(event);
+        buffer.capacity = SUBSCRIBER_BUFFER;
       }
     } catch (error) {
       stop(error);
     }
     await stop;
     unlisten();
-  }, new FixedBuffer(SUBSCRIBER_BUFFER));
+  }, buffer);
 }

@@ -93,7 +93,10 @@ export class WebhookSender {
         ? 'delivered'
         : `http ${response.statusCode}`;
     } catch (error) {
-      return (error as { code?: string }).code ?? (error as Error).name ?? 'error';
+      // Names first: a DOMException's `code` is a legacy number (a timeout reads 23).
+      return (error as Error).name === 'Error'
+        ? ((error as { code?: string }).code ?? 'error')
+        : (error as Error).name;
     }
   }
 }

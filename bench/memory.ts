@@ -1,0 +1,82 @@
+import { performance } from 'node:perf_hooks';
+import { closeAll, openConnections, subscribeAll, Tracker } from './fanout.js';
+import { memoryKiB, startGatewayProcess } from './gateway.js';
+import { confirmSubscribers } from './latency.js';
+import { sleep } from './stats.js';
+import { createCharge, settleCharge } from './traffic.js';
+
+/**
+ * Scenario 2: a fresh gateway's RSS before any client, with `connections` idle graphql-ws sockets,
+ * and with `perConnection` idle subscriptions on each.
+ */
+export interface MemoryOptions {
+  connections: number;
+  perConnection: number;
+  idleSeconds: number;
+}
+
+export interface MemoryResult {
+  options: MemoryOptions;
+  subscribers: number;
+  connectMs: number;
+  /** From the first subscribe message until one event had reached every subscription. */
+  subscribeMs: number;
+  confirmAttempts: number;
+  /** RSS in KiB: before any client, with the sockets only, and with the subscriptions (last sample). */
+  before: number;
+  connected: number;
+  after: number;
+  /** RSS samples (KiB) taken once a second while the subscriptions idle. */
+  idleSamples: number[];
+  peak: number;
+  benchRssKiB: number;
+  stillOpen: boolean;
+}
+
+async function settledRss(pid: number, seconds: number): Promise<number> {
+  await sleep(seconds * 1000);
+  return memoryKiB(pid).rss;
+}
+
+export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
+  const gateway = await startGatewayProcess();
+  try {
+    const { url, pid } = gateway;
+    // Warm the code paths a status change takes (GraphQL, simulator, webhook), then let it settle.
+    await settleCharge(url, await createCharge(url));
+    const before = await settledRss(pid, 3);
+
+    const t0 = performance.now();
+    const clients = await openConnections(url, options.connections);
+    const connectMs = performance.now() - t0;
+    const connected = await settledRss(pid, 2);
+
+    const size = options.connections * options.perConnection;
+    const tracker = new Tracker(size);
+    const t1 = performance.now();
+    subscribeAll(clients, options.perConnection, tracker);
+    const confirmAttempts = await confirmSubscribers(url, tracker, 30_000);
+    const subscribeMs = performance.now() - t1;
+    console.log(`  ${size} subscriptions live on ${options.connections} sockets`);
+    const idleSamples: number[] = [];
+    for (let s = 0; s < options.idleSeconds; s++) idleSamples.push(await settledRss(pid, 1));
+    const result: MemoryResult = {
+      options,
+      subscribers: size,
+      connectMs,
+      subscribeMs,
+      confirmAttempts,
+      before,
+      connected,
+      after: idleSamples.at(-1) ?? NaN,
+      idleSamples,
+      peak: memoryKiB(pid).hwm,
+      benchRssKiB: Math.round(process.memoryUsage().rss / 1024),
+      stillOpen: tracker.completed === 0 && tracker.errors.length === 0,
+    };
+    await closeAll(clients);
+    return result;
+  } finally {
+    await gateway.stop();
+  }
+}

@@ -1,0 +1,457 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Client } from 'graphql-ws';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Charge } from '../../src/domain/model.js';
+import type { PaymentStatus } from '../../src/domain/status.js';
+import { compareCursors, type TransactionStatusEvent, type Verdict } from '../../src/events/event.js';
+import type { EventLog, RetentionOptions } from '../../src/events/log.js';
+import { MemoryEventLog } from '../../src/events/memoryLog.js';
+import { RedisEventLog } from '../../src/events/redisLog.js';
+import { createLogger } from '../../src/logger.js';
+import {
+  CreateChargeDocument,
+  SandboxSettleTransactionDocument,
+  TransactionStatusChangedDocument,
+  type TransactionStatusChangedSubscription,
+} from '../generated/graphql.js';
+import { startSimulator, startTestGateway, type TestGateway } from '../support/harness.js';
+import { countKeys, deleteKeys, REDIS_URL, skipWithoutRedis, uniquePrefix } from '../support/redis.js';
+import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
+
+/**
+ * The shared event log: the EventLog contract on both backends, and several gateway instances on
+ * one Redis — fan-out between instances, resuming on another instance, and one event for a webhook
+ * delivered to two instances at once.
+ */
+const SKIP = await skipWithoutRedis('test/events/redis.test.ts (Redis-backed event log)');
+const silent = createLogger({ level: 'silent' });
+type StatusEvent = TransactionStatusChangedSubscription;
+
+/** Polls `check` until it holds (no timing assertion: the deadline only bounds a hang). */
+async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A charge shaped like providers/elepay/map.ts makes them. */
+function charge(status: PaymentStatus, providerId = `ch_${randomBytes(6).toString('hex')}`): Charge {
+  return {
+    kind: 'Charge',
+    provider: 'ELEPAY',
+    providerId,
+    status,
+    providerStatus: status.toLowerCase(),
+    amount: { amount: '1000', currency: 'JPY' },
+    createdAt: new Date('2025-01-02T03:04:05.678Z'),
+    orderNo: `order-${providerId}`,
+    paymentMethod: 'creditcard',
+    description: 'Coffee beans',
+    // Merchant metadata is free text, even under a key that looks like a timestamp.
+    metadata: { sku: 'beans-1kg', shippedAt: 'after lunch' },
+    refundedAmount: { amount: '0', currency: 'JPY' },
+    authorizedAmount: null,
+    paidAt: status === 'SUCCEEDED' ? new Date('2025-01-02T03:05:00.000Z') : null,
+    refundedAt: null,
+    liveMode: false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The EventLog contract, one table, both backends.
+
+interface Backend {
+  name: string;
+  skip: boolean;
+  open(retention: RetentionOptions): Promise<EventLog>;
+}
+
+const redisPrefixes: string[] = [];
+const backends: Backend[] = [
+  { name: 'MemoryEventLog', skip: false, open: async (retention) => new MemoryEventLog(retention) },
+  {
+    name: 'RedisEventLog',
+    skip: SKIP,
+    async open(retention) {
+      // A fresh prefix per log: every test starts from an empty stream.
+      const keyPrefix = uniquePrefix();
+      redisPrefixes.push(keyPrefix);
+      const log = new RedisEventLog({ url: REDIS_URL, keyPrefix, retention, logger: silent });
+      await log.start();
+      return log;
+    },
+  },
+];
+
+const RETENTION: RetentionOptions = { maxEvents: 1_000, maxAgeMs: 3_600_000 };
+
+/** Status sequences for one transaction and the verdict each record() must give. */
+const TRANSITIONS: { name: string; steps: [PaymentStatus, Verdict][] }[] = [
+  { name: 'a first status is news', steps: [['PENDING', 'publish']] },
+  {
+    name: 'the same status again is unchanged',
+    steps: [
+      ['PENDING', 'publish'],
+      ['PENDING', 'unchanged'],
+      ['SUCCEEDED', 'publish'],
+      ['SUCCEEDED', 'unchanged'],
+    ],
+  },
+  {
+    name: 'a late PENDING after SUCCEEDED is stale',
+    steps: [
+      ['SUCCEEDED', 'publish'],
+      ['PENDING', 'stale'],
+      ['AUTHORIZED', 'stale'],
+    ],
+  },
+  {
+    name: 'forward through the whole life',
+    steps: [
+      ['PENDING', 'publish'],
+      ['REQUIRES_ACTION', 'publish'],
+      ['AUTHORIZED', 'publish'],
+      ['SUCCEEDED', 'publish'],
+      ['PARTIALLY_REFUNDED', 'publish'],
+      ['REFUNDED', 'publish'],
+    ],
+  },
+  ...(['FAILED', 'CANCELED', 'REFUNDED'] as const).map((final) => ({
+    name: `nothing after ${final}`,
+    steps: [
+      ['PENDING', 'publish'],
+      [final, 'publish'],
+      [final, 'unchanged'],
+      ...(['PENDING', 'SUCCEEDED', 'PARTIALLY_REFUNDED', 'FAILED', 'CANCELED', 'REFUNDED'] as const)
+        .filter((next) => next !== final)
+        .map((next): [PaymentStatus, Verdict] => [next, 'stale']),
+    ] as [PaymentStatus, Verdict][],
+  })),
+];
+
+describe.each(backends)('EventLog contract: $name', (backend) => {
+  const opened: EventLog[] = [];
+  const open = async (retention = RETENTION) => {
+    const log = await backend.open(retention);
+    opened.push(log);
+    return log;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((log) => log.close()));
+  });
+
+  it.skipIf(backend.skip).each(TRANSITIONS)('record: $name', async ({ steps }) => {
+    const log = await open();
+    const providerId = `ch_${randomBytes(6).toString('hex')}`;
+    const published: TransactionStatusEvent[] = [];
+    let previous: PaymentStatus | null = null;
+    for (const [status, expected] of steps) {
+      const outcome = await log.record(charge(status, providerId));
+      expect({ status, verdict: outcome.verdict }).toEqual({ status, verdict: expected });
+      if (expected === 'publish') {
+        expect(outcome.event).toMatchObject({ status, previousStatus: previous, provider: 'ELEPAY' });
+        expect(outcome.event?.transaction.status).toBe(status);
+        published.push(outcome.event as TransactionStatusEvent);
+        previous = status;
+      } else {
+        expect(outcome.event).toBeUndefined();
+      }
+    }
+    // Only the news is in the log: unchanged and stale deliveries appended nothing.
+    const logged = await log.since('0-0');
+    expect(logged.map((e) => [e.cursor, e.previousStatus, e.status])).toEqual(
+      published.map((e) => [e.cursor, e.previousStatus, e.status]),
+    );
+  });
+
+  it.skipIf(backend.skip)('since(cursor) is exclusive, ordered, and returns events intact', async () => {
+    const log = await open();
+    const charges = [charge('PENDING'), charge('SUCCEEDED'), charge('AUTHORIZED')];
+    const events: TransactionStatusEvent[] = [];
+    for (const c of charges) events.push((await log.record(c)).event as TransactionStatusEvent);
+    const [first, second, third] = events as [TransactionStatusEvent, ...TransactionStatusEvent[]];
+    const cursors = events.map((e) => e.cursor);
+    expect(new Set(cursors).size).toBe(3);
+    expect([...cursors].sort(compareCursors)).toEqual(cursors);
+
+    expect((await log.since('0-0')).map((e) => e.cursor)).toEqual(cursors);
+    expect((await log.since(first.cursor)).map((e) => e.cursor)).toEqual(cursors.slice(1));
+    expect((await log.since(second?.cursor ?? '')).map((e) => e.cursor)).toEqual(cursors.slice(2));
+    expect(await log.since(third?.cursor ?? '')).toEqual([]);
+
+    // What comes back is what went in: the fetched transaction, dates as dates.
+    const [back] = await log.since('0-0');
+    expect(back).toEqual(first);
+    expect(back?.occurredAt).toBeInstanceOf(Date);
+    expect(back?.transaction).toEqual(charges[0]);
+  });
+
+  it.skipIf(backend.skip)('listen() gets every appended event, in order, until unlistened', async () => {
+    const log = await open();
+    const seenByA: TransactionStatusEvent[] = [];
+    const seenByB: TransactionStatusEvent[] = [];
+    const unlistenA = log.listen((event) => seenByA.push(event));
+    log.listen((event) => seenByB.push(event));
+
+    const recorded: string[] = [];
+    for (const status of ['PENDING', 'SUCCEEDED', 'FAILED'] as const) {
+      recorded.push((await log.record(charge(status))).event?.cursor ?? 'none');
+    }
+    await eventually(() => seenByA.length >= 3, 'three events on listener A');
+    expect(seenByA.map((e) => e.cursor)).toEqual(recorded);
+    expect(seenByA.map((e) => e.status)).toEqual(['PENDING', 'SUCCEEDED', 'FAILED']);
+
+    unlistenA();
+    const late = (await log.record(charge('CANCELED'))).event?.cursor;
+    await eventually(() => seenByB.length >= 4, 'the fourth event on listener B');
+    expect(seenByB.map((e) => e.cursor)).toEqual([...recorded, late]);
+    // Listeners get an event together, so A (unlistened) would have it by now.
+    expect(seenByA).toHaveLength(3);
+  });
+
+  it.skipIf(backend.skip)('retention keeps only the newest maxEvents events', async () => {
+    const log = await open({ maxEvents: 5, maxAgeMs: 3_600_000 });
+    const cursors: string[] = [];
+    for (let i = 0; i < 12; i++) cursors.push((await log.record(charge('PENDING'))).event?.cursor ?? '');
+    expect((await log.since('0-0')).map((e) => e.cursor)).toEqual(cursors.slice(-5));
+    // Resuming from a trimmed cursor gets what is left, still without repeats.
+    expect((await log.since(cursors[2] ?? '')).map((e) => e.cursor)).toEqual(cursors.slice(-5));
+  });
+});
+
+afterAll(async () => {
+  if (!SKIP) for (const prefix of redisPrefixes) await deleteKeys(prefix);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Gateway instances sharing one Redis.
+
+async function createAndSettle(gw: TestGateway): Promise<string> {
+  const created = await gw.gql(CreateChargeDocument, {
+    input: { amount: '1200', currency: 'JPY', paymentMethod: 'creditcard' },
+  });
+  expect(created.errors).toEqual([]);
+  const id = created.data?.createCharge.charge?.id ?? '';
+  expect(id).not.toBe('');
+  const settled = await gw.gql(SandboxSettleTransactionDocument, {
+    input: { transactionId: id, outcome: 'SUCCEED' },
+  });
+  expect(settled.errors).toEqual([]);
+  expect(settled.data?.sandboxSettleTransaction.userErrors).toEqual([]);
+  return id;
+}
+
+const idsOf = (events: StatusEvent[]) => events.map((e) => e.transactionStatusChanged.transaction.id);
+const cursorsOf = (events: StatusEvent[]) => events.map((e) => e.transactionStatusChanged.cursor);
+
+describe.skipIf(SKIP)('two gateway instances on one Redis (needs Redis)', () => {
+  const prefix = uniquePrefix();
+  let a: TestGateway;
+  let b: TestGateway;
+  const clients: Client[] = [];
+  /** Follows everything on B from the very start (replays from 0-0, so it cannot miss the first). */
+  let witness: Subscriber<StatusEvent>;
+
+  const ws = (gw: TestGateway) => {
+    const client = connectWs(gw.url);
+    clients.push(client);
+    return client;
+  };
+  /** Creates and settles a charge on A and waits until the shared log has its event. */
+  const produce = async () => {
+    const before = witness.received.length;
+    const id = await createAndSettle(a);
+    const seen = await witness.waitFor(before + 1);
+    expect(idsOf(seen.slice(before))).toEqual([id]);
+    return id;
+  };
+
+  beforeAll(async () => {
+    const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix };
+    a = await startTestGateway({ ...env, ELEPAY_WEBHOOK_SECRET: 'whsec_instance_a_for_redis_tests_0001' });
+    b = await startTestGateway({ ...env, ELEPAY_WEBHOOK_SECRET: 'whsec_instance_b_for_redis_tests_0002' });
+    witness = await subscribeWs(ws(b), TransactionStatusChangedDocument, { after: '0-0' });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.dispose()));
+    a?.expectNoLeaks();
+    b?.expectNoLeaks();
+    await Promise.all([a?.close(), b?.close()]);
+    await deleteKeys(prefix);
+  });
+
+  it('a webhook received by A reaches a live subscriber on B', async () => {
+    const onB = await subscribeWs(ws(b), TransactionStatusChangedDocument, {
+      filter: { provider: 'ELEPAY' },
+      after: witness.received.at(-1)?.transactionStatusChanged.cursor ?? '0-0',
+    });
+    // A first event proves the subscription is in place (the replay covers the race with subscribing);
+    // from then on B can only learn of A's events live, through its Redis stream follower.
+    const warmUp = await produce();
+    expect(idsOf(await onB.waitFor(1))).toEqual([warmUp]);
+    const id = await createAndSettle(a);
+    const [, event] = await onB.waitFor(2);
+    expect(event?.transactionStatusChanged).toMatchObject({
+      provider: 'ELEPAY',
+      previousStatus: null,
+      status: 'SUCCEEDED',
+      transaction: {
+        __typename: 'Charge',
+        id,
+        status: 'SUCCEEDED',
+        providerStatus: 'captured',
+        amount: { amount: '1200', currency: 'JPY' },
+      },
+    });
+    expect(onB.errors).toEqual([]);
+    // B has no such charge at its own simulator: what it delivered came through Redis, under the prefix.
+    expect(await countKeys(prefix)).toBeGreaterThan(0);
+    await onB.close();
+  });
+
+  it('a subscriber that drops on A resumes on B with `after`: the missed events in order, then live', async () => {
+    const start = witness.received.at(-1)?.transactionStatusChanged.cursor ?? '0-0';
+    const clientA = ws(a);
+    const onA = await subscribeWs(clientA, TransactionStatusChangedDocument, { after: start });
+    const early = [await produce(), await produce()];
+    expect(idsOf(await onA.waitFor(2))).toEqual(early);
+    const lastSeen = onA.received.at(-1)?.transactionStatusChanged.cursor ?? '';
+    // The connection drops.
+    await onA.close();
+    await clientA.dispose();
+
+    const missed = [await produce(), await produce(), await produce()];
+    const onB = await subscribeWs(ws(b), TransactionStatusChangedDocument, { after: lastSeen });
+    const replayed = await onB.waitFor(3);
+    expect(idsOf(replayed)).toEqual(missed);
+    expect(cursorsOf(replayed)).toEqual(cursorsOf(witness.received.slice(-3)));
+
+    const live = [await produce(), await produce()];
+    const all = await onB.waitFor(5);
+    expect(idsOf(all)).toEqual([...missed, ...live]);
+    const cursors = cursorsOf(all);
+    expect(new Set(cursors).size).toBe(5);
+    expect([...cursors].sort(compareCursors)).toEqual(cursors);
+    expect(compareCursors(cursors[0] ?? '', lastSeen)).toBeGreaterThan(0);
+    expect(onA.received).toHaveLength(2);
+    expect([...onA.errors, ...onB.errors]).toEqual([]);
+    await onB.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// One webhook, delivered to two instances at once.
+
+describe.skipIf(SKIP)('the same signed webhook delivered to two instances (needs Redis)', () => {
+  const prefix = uniquePrefix();
+  const webhookSecret = 'whsec_shared_by_both_instances_0003';
+  let sim: Awaited<ReturnType<typeof startSimulator>>;
+  let c: TestGateway;
+  let d: TestGateway;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    sim = await startSimulator('elepay');
+    const env = {
+      REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      ELEPAY_BASE_URL: sim.url,
+      ...sim.credentials,
+      ELEPAY_WEBHOOK_SECRET: webhookSecret,
+    };
+    c = await startTestGateway(env);
+    d = await startTestGateway(env);
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.dispose()));
+    c?.expectNoLeaks();
+    d?.expectNoLeaks();
+    await Promise.all([c?.close(), d?.close()]);
+    await sim?.server.close();
+    await deleteKeys(prefix);
+  });
+
+  /** A pending charge at the shared simulator, then paid through its helper route: a realistic event. */
+  async function settledChargeEvent(): Promise<{ id: string; body: string }> {
+    const created = await c.gql(CreateChargeDocument, {
+      input: { amount: '3300', currency: 'JPY', paymentMethod: 'creditcard' },
+    });
+    expect(created.data?.createCharge.userErrors).toEqual([]);
+    const charge = created.data?.createCharge.charge;
+    const settled = await request(`${sim.url}/_sandbox/charges/${charge?.providerId}/settle`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome: 'succeed' }),
+    });
+    expect(settled.statusCode).toBe(200);
+    const object = (await settled.body.json()) as { id: string; status: string };
+    expect(object).toMatchObject({ id: charge?.providerId, status: 'captured' });
+    const body = JSON.stringify({
+      id: `evt_${randomBytes(12).toString('hex')}`,
+      object: 'event',
+      createTime: Date.now(),
+      liveMode: false,
+      type: 'charge.succeeded',
+      data: { object },
+    });
+    return { id: charge?.id ?? '', body };
+  }
+
+  async function deliver(gw: TestGateway, body: string): Promise<{ status: number; published: number }> {
+    const t = Math.floor(Date.now() / 1000);
+    const sign = createHmac('sha256', webhookSecret).update(`${t}.${body}`).digest('hex');
+    const response = await request(`${gw.url}/webhooks/elepay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'elepay-signature': `t=${t},sign=${sign}` },
+      body,
+    });
+    const answer = (await response.body.json()) as { published?: number };
+    return { status: response.statusCode, published: answer.published ?? -1 };
+  }
+
+  it('is recorded and published exactly once across both instances', async () => {
+    clients.push(connectWs(c.url), connectWs(d.url));
+    const subscribers = await Promise.all(
+      clients.map((client) => subscribeWs(client, TransactionStatusChangedDocument, { after: '0-0' })),
+    );
+    const expected: string[] = [];
+    for (let round = 0; round < 5; round++) {
+      const { id, body } = await settledChargeEvent();
+      expected.push(id);
+      // Both instances, twice each, all at once: the compare-and-set in Redis lets one through.
+      const answers = await Promise.all([c, d, c, d].map((gw) => deliver(gw, body)));
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+      expect(answers.reduce((sum, answer) => sum + answer.published, 0)).toBe(1);
+    }
+    // A last, single delivery: once every subscriber has it, any duplicate would have arrived before.
+    const sentinel = await settledChargeEvent();
+    expected.push(sentinel.id);
+    expect(await deliver(d, sentinel.body)).toEqual({ status: 200, published: 1 });
+
+    for (const subscriber of subscribers) {
+      const events = await subscriber.waitFor(expected.length);
+      expect(idsOf(events)).toEqual(expected);
+      expect(events.every((e) => e.transactionStatusChanged.status === 'SUCCEEDED')).toBe(true);
+      expect(events.every((e) => e.transactionStatusChanged.previousStatus === null)).toBe(true);
+      expect(subscriber.errors).toEqual([]);
+      await subscriber.close();
+    }
+    // The shared log itself holds one event per charge.
+    const log = new RedisEventLog({
+      url: REDIS_URL,
+      keyPrefix: prefix,
+      retention: RETENTION,
+      logger: silent,
+    });
+    await log.start();
+    try {
+      const logged = await log.since('0-0');
+      expect(logged.map((event) => event.transactionId)).toEqual(expected);
+    } finally {
+      await log.close();
+    }
+  });
+});
