@@ -1,13 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import FindMyWay from 'find-my-way';
 import { createYoga, type GraphiQLOptions } from 'graphql-yoga';
+import { type AuthInitialContext, useAuthentication, viewerOf } from './auth/useAuthentication.js';
+import type { Authenticator } from './auth/viewer.js';
 import { createContext, type Services } from './context.js';
 import { createWebhookReceivers, type WebhookReceiverOptions } from './events/receivers.js';
 import { schema } from './graphql/schema.js';
 import { checkReadiness } from './health.js';
-import { createMaskError } from './plugins/maskError.js';
+import { createMaskError, useMaskedErrorsWithRequestId } from './plugins/maskError.js';
+import { useBadRequests } from './plugins/useBadRequests.js';
+import { type BrowserSafetyOptions, corsOptionsFor, useBrowserSafety } from './plugins/useBrowserSafety.js';
+import { useIdempotencyReplay } from './plugins/useIdempotencyReplay.js';
+import { type QueryLimits, useQueryLimits } from './plugins/useQueryLimits.js';
+import { type RateLimiter, useRateLimit } from './plugins/useRateLimit.js';
+import { acceptRequestId, assignRequestId, useRequestId } from './plugins/useRequestId.js';
 
 export interface AppOptions {
   services: Services;
@@ -15,15 +22,28 @@ export interface AppOptions {
   graphiql: boolean;
   /** Example operations GraphiQL opens with, one tab each. */
   graphiqlTabs: { query: string }[];
+  /** Who may call: API clients from configuration, or open access (src/auth/). */
+  authenticator: Authenticator;
+  /** Depth, aliases, tokens, directives and provider calls per operation (config.security). */
+  queryLimits: QueryLimits;
+  /** Operations per client per minute; gateway.ts creates and closes it (it may hold a Redis connection). */
+  rateLimiter: RateLimiter;
+  /** CORS allow-list and the introspection switch (config.security; src/plugins/useBrowserSafety.ts). */
+  browser: BrowserSafetyOptions;
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** A client may send its own request ID (for tracing across services); anything odd is replaced. */
+/** Over HTTP the listener has settled the ID already (assignRequestId); graphql-ws gets a fresh one. */
 function requestIdOf(headers: Headers | undefined): string {
-  const given = headers?.get('x-request-id');
-  return given && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
+  return acceptRequestId(headers?.get('x-request-id'));
 }
+
+/** Yoga logs an error only after our masking logged it in full: its name is enough, its message may not be safe. */
+const yogaLogArg = (arg: unknown): string => (arg instanceof Error ? arg.name : String(arg));
+
+/** GraphQL requests are small; Yoga's default would accept 25 MB. Webhooks have their own limit. */
+const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -34,22 +54,66 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
  * The gateway's HTTP surface: `/graphql` (Yoga, with GraphiQL and SSE subscriptions), the provider
  * webhooks, `/healthz`, `/readyz`. Returns the Yoga instance too, for graphql-ws (websocket.ts).
  */
-export function buildApp({ services, webhooks, graphiql, graphiqlTabs }: AppOptions) {
+export function buildApp({
+  services,
+  webhooks,
+  graphiql,
+  graphiqlTabs,
+  authenticator,
+  queryLimits,
+  rateLimiter,
+  browser,
+}: AppOptions) {
   const graphiqlOptions: GraphiQLOptions = { title: 'paygraph', defaultTabs: graphiqlTabs };
+  // The page inlines all of GraphiQL (~9 MB); its options never change, so it is built once rather
+  // than on every GET, which anyone could repeat to burn memory (found by test/security/fuzz.test.ts).
+  let graphiqlPage: string | undefined;
   const yoga = createYoga({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: graphiql ? graphiqlOptions : false,
-    renderGraphiQL,
+    renderGraphiQL: (options) => {
+      graphiqlPage ??= renderGraphiQL(options);
+      return graphiqlPage;
+    },
+    cors: corsOptionsFor(browser.corsOrigins),
+    maxRequestBodySize: MAX_GRAPHQL_BODY_BYTES,
+    // No field takes a file: multipart parsing would only be attack surface.
+    multipart: false,
     // Over WebSocket there is no Request: graphql-ws passes its own connection context instead.
-    context: ({ request }: { request?: Request }) => createContext(services, requestIdOf(request?.headers)),
+    // The viewer comes from the Authorization header over HTTP and SSE, and from the socket's
+    // connectionParams (checked once in websocket.ts) over graphql-ws.
+    context: (initial: AuthInitialContext) =>
+      createContext(services, {
+        requestId: requestIdOf(initial.request?.headers),
+        viewer: viewerOf(authenticator, initial),
+        idempotencyKeyHeader: initial.request?.headers.get('idempotency-key') ?? null,
+      }),
     maskedErrors: { maskError: createMaskError(services.logger) },
+    // Cross-cutting concerns, one useXxx plugin each (src/plugins/), in the order they apply.
+    plugins: [
+      // Request hygiene before any policy: CSRF guard, introspection switch and response headers; the
+      // request ID on every response; malformed parameters as 400; masking that knows the request ID
+      // (listed before the others so no other plugin sees an execution's unmasked errors).
+      ...useBrowserSafety(browser),
+      useRequestId(),
+      useBadRequests(),
+      useMaskedErrorsWithRequestId(services.logger),
+      // First: a caller without a valid API token is refused before anything else runs (src/auth/).
+      useAuthentication(authenticator, services.logger),
+      // Then the client's budget: every operation that reaches execution counts, refused or not.
+      useRateLimit(rateLimiter, services.logger),
+      // Depth, aliases, tokens, directives (parse and validation) and provider calls (before execution).
+      useQueryLimits(queryLimits),
+      // Marks replayed mutation payloads in `extensions.idempotency` (src/idempotency/).
+      useIdempotencyReplay(),
+    ],
     logging: {
-      debug: (...args) => services.logger.debug({ args: args.map(String) }, 'yoga'),
-      info: (...args) => services.logger.info({ args: args.map(String) }, 'yoga'),
-      warn: (...args) => services.logger.warn({ args: args.map(String) }, 'yoga'),
-      error: (...args) => services.logger.error({ args: args.map(String) }, 'yoga'),
+      debug: (...args) => services.logger.debug({ args: args.map(yogaLogArg) }, 'yoga'),
+      info: (...args) => services.logger.info({ args: args.map(yogaLogArg) }, 'yoga'),
+      warn: (...args) => services.logger.warn({ args: args.map(yogaLogArg) }, 'yoga'),
+      error: (...args) => services.logger.error({ args: args.map(yogaLogArg) }, 'yoga'),
     },
   });
 
@@ -73,6 +137,10 @@ export function buildApp({ services, webhooks, graphiql, graphiqlTabs }: AppOpti
       () => sendJson(res, 503, { ready: false }),
     );
   });
-  const listener: RequestListener = (req, res) => router.lookup(req, res);
+  // Every route answers with an x-request-id, and Yoga reads the same one (src/plugins/useRequestId.ts).
+  const listener: RequestListener = (req, res) => {
+    assignRequestId(req, res);
+    router.lookup(req, res);
+  };
   return { listener, yoga };
 }

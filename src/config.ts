@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isKnownCurrency } from './domain/money.js';
 
@@ -40,6 +41,33 @@ export interface EventsConfig {
   retentionHours: number;
 }
 
+export type Scope = 'read' | 'write' | 'refund';
+
+/** An API client the operator configured: the token itself is never stored, only its SHA-256. */
+export interface ApiClient {
+  name: string;
+  tokenSha256: string;
+  scopes: Scope[];
+}
+
+export interface SecurityConfig {
+  clients: ApiClient[];
+  /** No clients and every provider on its sandbox: everything is open (the banner says so). */
+  openAccess: boolean;
+  /** Origins allowed to call from browsers; empty = no cross-origin access. */
+  corsOrigins: string[];
+  introspection: boolean;
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  /** The most provider calls one operation may fan out to (QUERY_TOO_COMPLEX above it). */
+  maxProviderCalls: number;
+  /** Operations per client per minute (RATE_LIMITED above it). */
+  rateLimitPerMinute: number;
+  idempotencyTtlHours: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -50,6 +78,7 @@ export interface Config {
   elepay: ElepayConfig;
   elopage: ElopageConfig;
   events: EventsConfig;
+  security: SecurityConfig;
 }
 
 export class ConfigError extends Error {
@@ -86,11 +115,13 @@ const positiveIntOrUnset = (max: number) =>
 
 const positiveInt = (fallback: number, max: number) => positiveIntOrUnset(max).default(fallback);
 
-const flag = (fallback: boolean) =>
+const flag = <F extends boolean | undefined>(fallback: F) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'must be true or false' })
     .optional()
-    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(value)));
+    .transform((value): boolean | F =>
+      value === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(value),
+    );
 
 const httpUrl = z
   .string()
@@ -116,7 +147,21 @@ const EnvSchema = z.object({
       message: 'must be one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
-  GRAPHIQL: flag(true),
+  // GraphiQL and introspection default to on only when every provider runs on its sandbox.
+  GRAPHIQL: flag(undefined),
+  INTROSPECTION: flag(undefined),
+  PAYGRAPH_CLIENTS: optionalText,
+  PAYGRAPH_CLIENTS_FILE: optionalText,
+  CORS_ORIGINS: optionalText,
+  MAX_QUERY_DEPTH: positiveInt(12, 100),
+  MAX_QUERY_ALIASES: positiveInt(30, 1000),
+  MAX_QUERY_TOKENS: positiveInt(5000, 100_000),
+  MAX_QUERY_DIRECTIVES: positiveInt(20, 1000),
+  MAX_PROVIDER_CALLS: positiveInt(100, 10_000),
+  // Generous: a backend client re-opening a thousand subscriptions after a deploy is legitimate; the
+  // per-operation limits (MAX_PROVIDER_CALLS) and the provider pools bound what each one costs.
+  RATE_LIMIT_PER_MINUTE: positiveInt(3000, 1_000_000),
+  IDEMPOTENCY_TTL_HOURS: positiveInt(24, 24 * 30),
   PROVIDER_TIMEOUT_MS: positiveInt(10_000, 120_000),
   PROVIDER_MAX_CONCURRENCY: positiveInt(10, 256),
 
@@ -177,6 +222,83 @@ function isPlainHttpAllowed(url: string, allowedHosts: string[]): boolean {
  * The variables the cross-variable rules read, parsed on their own so that the rules run even when
  * another variable is malformed: the operator sees every problem at once.
  */
+const ApiClientSchema = z.object({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-"'),
+  tokenSha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters: the SHA-256 of the token, never the token')
+    .transform((hash) => hash.toLowerCase()),
+  scopes: z
+    .array(z.enum(['read', 'write', 'refund'], { message: 'must be "read", "write" or "refund"' }))
+    .min(1, 'must name at least one scope'),
+});
+
+/** PAYGRAPH_CLIENTS (JSON) or PAYGRAPH_CLIENTS_FILE (a path to the same JSON). Never echoes the value. */
+function loadApiClients(e: { PAYGRAPH_CLIENTS?: string; PAYGRAPH_CLIENTS_FILE?: string }): {
+  clients: ApiClient[];
+  problems: string[];
+} {
+  if (e.PAYGRAPH_CLIENTS && e.PAYGRAPH_CLIENTS_FILE) {
+    return { clients: [], problems: ['PAYGRAPH_CLIENTS: set it or PAYGRAPH_CLIENTS_FILE, not both'] };
+  }
+  const variable = e.PAYGRAPH_CLIENTS_FILE ? 'PAYGRAPH_CLIENTS_FILE' : 'PAYGRAPH_CLIENTS';
+  let text = e.PAYGRAPH_CLIENTS;
+  if (e.PAYGRAPH_CLIENTS_FILE) {
+    try {
+      text = readFileSync(e.PAYGRAPH_CLIENTS_FILE, 'utf8');
+    } catch (error) {
+      return {
+        clients: [],
+        problems: [`${variable}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`],
+      };
+    }
+  }
+  if (!text) return { clients: [], problems: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return {
+      clients: [],
+      problems: [`${variable}: is not JSON (expected [{"name","tokenSha256","scopes"}, …])`],
+    };
+  }
+  const parsed = z.array(ApiClientSchema).safeParse(json);
+  if (!parsed.success) {
+    return {
+      clients: [],
+      problems: parsed.error.issues.map(
+        (issue) =>
+          `${variable}${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${issue.message}`,
+      ),
+    };
+  }
+  const names = parsed.data.map((client) => client.name);
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  return {
+    clients: parsed.data,
+    problems: duplicate ? [`${variable}: the client name "${duplicate}" appears twice`] : [],
+  };
+}
+
+function originsOf(value: string | undefined): { origins: string[]; problems: string[] } {
+  const origins = (value ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  const bad = origins.filter((origin) => !URL.canParse(origin) || new URL(origin).origin !== origin);
+  return {
+    origins,
+    problems: bad.length
+      ? [
+          `CORS_ORIGINS: ${bad.length} entr${bad.length === 1 ? 'y is' : 'ies are'} not an origin like https://app.example.com`,
+        ]
+      : [],
+  };
+}
+
 const CredentialsSchema = EnvSchema.pick({
   ELEPAY_BASE_URL: true,
   ELEPAY_SECRET_KEY: true,
@@ -184,10 +306,21 @@ const CredentialsSchema = EnvSchema.pick({
   ELOPAGE_API_KEY: true,
   ELOPAGE_API_SECRET: true,
   ELOPAGE_WEBHOOK_TOKEN: true,
+  PAYGRAPH_CLIENTS: true,
+  PAYGRAPH_CLIENTS_FILE: true,
 });
 
 function credentialProblems(e: z.output<typeof CredentialsSchema>): string[] {
   const problems: string[] = [];
+  // Real credentials move real money: such a gateway is never open to whoever reaches it.
+  if (
+    (e.ELEPAY_SECRET_KEY || e.ELOPAGE_API_KEY || e.ELOPAGE_API_SECRET) &&
+    loadApiClients(e).clients.length === 0
+  ) {
+    problems.push(
+      'PAYGRAPH_CLIENTS: API clients are required when a provider uses real credentials (see README, Security)',
+    );
+  }
 
   // elepay: a key means remote mode. Test and live keys share one HTTPS host (providers/elepay.md §1),
   // so a live key over plain HTTP is refused outright, and any key only goes to loopback over HTTP.
@@ -240,18 +373,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   const credentials = CredentialsSchema.safeParse(given);
   if (credentials.success) problems.push(...credentialProblems(credentials.data));
+  const access = loadApiClients(parsed.success ? parsed.data : {});
+  const cors = originsOf(parsed.success ? parsed.data.CORS_ORIGINS : undefined);
+  problems.push(...access.problems, ...cors.problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const elepayBaseUrl = e.ELEPAY_BASE_URL ?? DEFAULT_ELEPAY_BASE_URL;
   const elopageBaseUrl = e.ELOPAGE_BASE_URL ?? DEFAULT_ELOPAGE_BASE_URL;
   const elopageRemote = Boolean(e.ELOPAGE_API_KEY || e.ELOPAGE_API_SECRET);
+  const allSandbox = !e.ELEPAY_SECRET_KEY && !elopageRemote;
 
   return {
     port: e.PORT,
     host: e.HOST,
     publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
     logLevel: e.LOG_LEVEL,
-    graphiql: e.GRAPHIQL,
+    graphiql: e.GRAPHIQL ?? allSandbox,
     elepay: {
       mode: e.ELEPAY_SECRET_KEY ? 'remote' : 'sandbox',
       baseUrl: elepayBaseUrl,
@@ -279,6 +416,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       redisKeyPrefix: e.REDIS_KEY_PREFIX,
       retentionEvents: e.EVENT_RETENTION_EVENTS,
       retentionHours: e.EVENT_RETENTION_HOURS,
+    },
+    security: {
+      clients: access.clients,
+      openAccess: allSandbox && access.clients.length === 0,
+      corsOrigins: cors.origins,
+      introspection: e.INTROSPECTION ?? allSandbox,
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxAliases: e.MAX_QUERY_ALIASES,
+      maxTokens: e.MAX_QUERY_TOKENS,
+      maxDirectives: e.MAX_QUERY_DIRECTIVES,
+      maxProviderCalls: e.MAX_PROVIDER_CALLS,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
     },
   };
 }

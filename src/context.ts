@@ -1,5 +1,7 @@
+import type { Scope } from './config.js';
 import type { StatusNormalizer } from './domain/status.js';
 import type { EventLog } from './events/log.js';
+import type { IdempotencyStore } from './idempotency/store.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { Logger } from './logger.js';
 import type { ElepayClient } from './providers/elepay/client.js';
@@ -18,7 +20,16 @@ export interface Services {
   statuses: StatusNormalizer;
   /** Verified status changes, for the subscription (events/). */
   events: EventLog;
+  /** Idempotency records of keyed mutations (memory, or Redis shared by every instance). */
+  idempotency: IdempotencyStore;
   logger: Logger;
+}
+
+/** Who is calling: an operator-configured API client and its scopes. */
+export interface Viewer {
+  /** The API client's name; null when access is open (every provider sandboxed, no clients). */
+  client: string | null;
+  scopes: ReadonlySet<Scope>;
 }
 
 /** What one GraphQL operation sees. Loaders are per request so their caches never go stale. */
@@ -27,13 +38,25 @@ export interface Context {
   loaders: Loaders;
   requestId: string;
   logger: Logger;
+  viewer: Viewer;
+  /** The `Idempotency-Key` request header, when given (an input's idempotencyKey wins). */
+  idempotencyKeyHeader: string | null;
 }
 
-export function createContext(services: Services, requestId: string): Context {
+export interface RequestFacts {
+  requestId: string;
+  viewer: Viewer;
+  idempotencyKeyHeader: string | null;
+}
+
+export function createContext(services: Services, request: RequestFacts): Context {
   return {
     services,
     loaders: createLoaders(services),
-    requestId,
-    logger: services.logger.child({ requestId }),
+    ...request,
+    logger: services.logger.child({
+      requestId: request.requestId,
+      client: request.viewer.client ?? undefined,
+    }),
   };
 }

@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
+import { createAuthenticator } from './auth/viewer.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { StatusNormalizer } from './domain/status.js';
 import { createEventLog } from './events/index.js';
 import { loadGraphiqlTabs } from './graphiqlTabs.js';
-import type { Logger } from './logger.js';
+import { createIdempotencyStore } from './idempotency/index.js';
+import { type Logger, protectSecretValues } from './logger.js';
+import { createRateLimiter } from './plugins/useRateLimit.js';
 import { ElepayClient } from './providers/elepay/client.js';
 import { ElopageClient } from './providers/elopage/client.js';
 import { createElepaySandbox, type ElepaySandbox } from './sandbox/elepay/index.js';
@@ -96,6 +99,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     };
   }
   secrets.push(elopage.apiKey, elopage.apiSecret);
+  // Cut out of every log line, whatever carries them there (src/logger.ts); the Redis password too.
+  const redisPassword = config.events.redisUrl ? new URL(config.events.redisUrl).password : null;
+  protectSecretValues([...secrets, config.elepay.previousWebhookSecret, redisPassword]);
 
   const services: Services = {
     elepay: new ElepayClient({
@@ -118,9 +124,19 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
     ),
     events: await createEventLog(config.events, logger),
+    idempotency: await createIdempotencyStore(config, logger),
     logger,
   };
 
+  const graphiqlTabs = await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url));
+  // Created last before serving, so nothing that can still fail above leaves its Redis client open.
+  const rateLimiter = createRateLimiter({
+    perMinute: config.security.rateLimitPerMinute,
+    redisUrl: config.events.redisUrl,
+    redisKeyPrefix: config.events.redisKeyPrefix,
+    logger,
+  });
+  const authenticator = createAuthenticator(config.security);
   const { listener, yoga } = buildApp({
     services,
     webhooks: {
@@ -131,11 +147,15 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       elopageToken: elopageWebhookToken,
     },
     graphiql: config.graphiql,
-    graphiqlTabs: await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url)),
+    graphiqlTabs,
+    authenticator,
+    queryLimits: config.security,
+    rateLimiter,
+    browser: config.security,
   });
   server.removeAllListeners('request');
   server.on('request', listener);
-  const closeWebSockets = serveGraphqlOverWebSocket(server, yoga);
+  const closeWebSockets = serveGraphqlOverWebSocket(server, yoga, authenticator, logger);
 
   return {
     url,
@@ -154,11 +174,20 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         elopageSandbox?.sandbox.server.close(),
       ]);
       await services.events.close();
+      await rateLimiter.close();
+      await services.idempotency.close();
     },
   };
 }
 
-/** One human-readable line for operators: where GraphiQL is and where each provider lives. */
+/** Who may call, for the banner: open access is loud, so nobody runs it by accident. Names only, never tokens. */
+function accessOf(config: Config): string {
+  const count = config.security.clients.length;
+  if (config.security.openAccess) return 'access: OPEN (no API clients; all providers sandboxed)';
+  return `access: ${count} API client${count === 1 ? '' : 's'}`;
+}
+
+/** One human-readable line for operators: where GraphiQL is, where each provider lives, who may call. */
 export function describeGateway(gateway: RunningGateway, config: Config): string {
   const where = (name: 'elepay' | 'elopage', baseUrl: string) => {
     const sandbox = gateway.sandboxes[name];
@@ -169,5 +198,6 @@ export function describeGateway(gateway: RunningGateway, config: Config): string
     config.graphiql ? `GraphiQL at ${gateway.publicUrl}/graphql` : 'GraphiQL off',
     where('elepay', config.elepay.baseUrl),
     where('elopage', config.elopage.baseUrl),
+    accessOf(config),
   ].join(' | ');
 }

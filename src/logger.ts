@@ -4,17 +4,28 @@ export type { Logger } from 'pino';
 
 /**
  * Structured JSON logs. Nothing we log carries a secret by construction (the HTTP layer logs
- * route templates, never URLs or bodies); `redact` is the second line of defence for any field
- * named like a credential that a future log call might add.
+ * route templates, never URLs, headers or bodies); two defences stand behind that:
+ * - `redact` censors any field named like a credential that a future log call might add;
+ * - every secret value the gateway holds (provider keys, webhook secrets, the elopage webhook token)
+ *   is registered with protectSecretValues and cut out of each line before it is written, wherever
+ *   it hides (an error message, a URL, a stack).
  */
 const REDACT_PATHS = [
   'authorization',
   'headers.authorization',
+  'headers.cookie',
+  'headers["elepay-signature"]',
   '*.authorization',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  'cookie',
+  '*.cookie',
   'key',
   'secret',
   '*.key',
   '*.secret',
+  'password',
+  '*.password',
   'secretKey',
   '*.secretKey',
   'apiKey',
@@ -23,16 +34,50 @@ const REDACT_PATHS = [
   '*.apiSecret',
   'webhookSecret',
   '*.webhookSecret',
+  'webhookToken',
+  '*.webhookToken',
+  'elepaySecrets',
+  'elopageToken',
   'token',
   '*.token',
+  'connectionParams',
+  '*.connectionParams',
 ];
+
+const CENSOR = '[redacted]';
+
+/** Shorter values would censor ordinary words; every secret the gateway generates or accepts is longer. */
+const MIN_PROTECTED_LENGTH = 8;
+const protectedValues = new Set<string>();
+
+/**
+ * Registers secret values to be cut out of every log line of every logger createLogger made (the
+ * registry is process-wide: loggers are created before the gateway has generated its secrets).
+ */
+export function protectSecretValues(values: Iterable<string | null | undefined>): void {
+  for (const value of values) {
+    if (!value || value.length < MIN_PROTECTED_LENGTH) continue;
+    protectedValues.add(value);
+    // As it appears inside a JSON string, should it contain a quote, a backslash or a control character.
+    protectedValues.add(JSON.stringify(value).slice(1, -1));
+  }
+}
+
+function scrub(line: string): string {
+  let text = line;
+  for (const value of protectedValues) {
+    if (text.includes(value)) text = text.split(value).join(CENSOR);
+  }
+  return text;
+}
 
 export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
       level: options.level ?? 'info',
       base: { service: 'paygraph' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACT_PATHS, censor: CENSOR },
+      hooks: { streamWrite: scrub },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination,

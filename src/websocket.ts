@@ -1,39 +1,83 @@
 import type { Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import type { AuthInitialContext } from './auth/useAuthentication.js';
+import type { Authenticator } from './auth/viewer.js';
+import type { Viewer } from './context.js';
+import type { Logger } from './logger.js';
 
 type EnvelopedArgs = ExecutionArgs & {
   rootValue: { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
 };
 
 /**
+ * The `Authorization` value a graphql-ws client sent in its `connectionParams`: `authorization`
+ * or `Authorization`, or nested in `headers` as some clients (Apollo) send it.
+ */
+function authorizationOf(params: Record<string, unknown> | undefined): string | null {
+  const headers =
+    params?.headers && typeof params.headers === 'object' ? (params.headers as Record<string, unknown>) : {};
+  const value =
+    params?.authorization ?? params?.Authorization ?? headers.authorization ?? headers.Authorization;
+  return typeof value === 'string' ? value : null;
+}
+
+/**
  * graphql-ws on the same path as HTTP. Every operation goes through Yoga's envelop pipeline
  * (`getEnveloped`): the same parse, validation, context, error masking and plugins as over HTTP.
+ * A socket authenticates once, in `connection_init` (`connectionParams.authorization:
+ * "Bearer <token>"`): without a valid token the server refuses the connection (close 4403
+ * Forbidden, before any operation), and every operation on an accepted socket runs as that viewer.
  */
 export function serveGraphqlOverWebSocket(
   server: Server,
   // biome-ignore lint/suspicious/noExplicitAny: Yoga's server/user context generics are not needed here
   yoga: YogaServerInstance<any, any>,
+  authenticator: Authenticator,
+  logger?: Logger,
 ): () => Promise<void> {
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-  const disposable = useServer(
+  const disposable = useServer<Record<string, unknown> | undefined, { viewer: Viewer }>(
     {
+      onConnect: (ctx) => {
+        const result = authenticator.authenticate(authorizationOf(ctx.connectionParams));
+        // false: graphql-ws closes the socket with 4403 Forbidden. Nothing about the token is logged.
+        if ('failure' in result) {
+          logger?.[result.failure === 'invalid' ? 'warn' : 'info'](
+            { reason: result.failure },
+            'WebSocket connection refused: no valid API token',
+          );
+          return false;
+        }
+        ctx.extra.viewer = result.viewer;
+        return true;
+      },
       execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
       subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
       onSubscribe: async (ctx, _id, payload: SubscribePayload) => {
+        const initial: AuthInitialContext = { webSocketViewer: ctx.extra.viewer };
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
+          ...initial,
         });
+        // A syntax error (or a query over the token limit, which fails while parsing) must answer
+        // this operation with an error, not close the socket and every subscription on it.
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('the query could not be parsed')];
+        }
         const args: EnvelopedArgs = {
           schema,
           operationName: payload.operationName,
-          document: parse(payload.query),
+          document,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },

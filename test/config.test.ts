@@ -3,7 +3,12 @@ import { ConfigError, loadConfig } from '../src/config.js';
 
 /** loadConfig: environment → typed configuration, or every problem at once, one line per variable. */
 const TOKEN = 'elopage-webhook-token-config-0001';
+/** Real credentials need API clients (test/security/access.test.ts covers that rule). */
+const CLIENTS = {
+  PAYGRAPH_CLIENTS: JSON.stringify([{ name: 'config-test', tokenSha256: 'a'.repeat(64), scopes: ['read'] }]),
+};
 const ELOPAGE_REMOTE = {
+  ...CLIENTS,
   ELOPAGE_API_KEY: 'config_test_key',
   ELOPAGE_API_SECRET: 'config_test_secret',
   ELOPAGE_WEBHOOK_TOKEN: TOKEN,
@@ -101,7 +106,7 @@ describe('problems', () => {
     [{ ELOPAGE_API_SECRET: 's', ELOPAGE_WEBHOOK_TOKEN: TOKEN }, 'ELOPAGE_API_KEY'],
     [{ ELOPAGE_API_KEY: 'k', ELOPAGE_API_SECRET: 's' }, 'ELOPAGE_WEBHOOK_TOKEN'],
   ])('%j is one problem naming %s', (env, variable) => {
-    const problems = problemsOf(env);
+    const problems = problemsOf({ ...CLIENTS, ...env });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${variable}: \\S`));
     expect(problems[0]).not.toContain('\n');
@@ -110,19 +115,23 @@ describe('problems', () => {
   it.each(['http://localhost:8080', 'HTTP://127.0.0.1:8080', 'http://[::1]:8080'])(
     'refuses a live elepay key over plain HTTP, even to %s',
     (url) => {
-      expect(problemsOf({ ELEPAY_SECRET_KEY: 'sk_live_0123456789', ELEPAY_BASE_URL: url })).toEqual([
-        expect.stringMatching(/^ELEPAY_BASE_URL: must use https/),
-      ]);
+      expect(
+        problemsOf({ ...CLIENTS, ELEPAY_SECRET_KEY: 'sk_live_0123456789', ELEPAY_BASE_URL: url }),
+      ).toEqual([expect.stringMatching(/^ELEPAY_BASE_URL: must use https/)]);
       // A test key may talk plain HTTP to this machine (a simulator).
-      expect(loadConfig({ ELEPAY_SECRET_KEY: 'sk_test_0123456789', ELEPAY_BASE_URL: url }).elepay.mode).toBe(
-        'remote',
-      );
+      expect(
+        loadConfig({ ...CLIENTS, ELEPAY_SECRET_KEY: 'sk_test_0123456789', ELEPAY_BASE_URL: url }).elepay.mode,
+      ).toBe('remote');
     },
   );
 
   it('refuses any credentials over plain HTTP to another host', () => {
     expect(
-      problemsOf({ ELEPAY_SECRET_KEY: 'sk_test_0123456789', ELEPAY_BASE_URL: 'http://api.elepay.io' }),
+      problemsOf({
+        ...CLIENTS,
+        ELEPAY_SECRET_KEY: 'sk_test_0123456789',
+        ELEPAY_BASE_URL: 'http://api.elepay.io',
+      }),
     ).toEqual([expect.stringMatching(/^ELEPAY_BASE_URL: /)]);
     expect(problemsOf({ ...ELOPAGE_REMOTE, ELOPAGE_BASE_URL: 'http://elopage.com/api' })).toEqual([
       expect.stringMatching(/^ELOPAGE_BASE_URL: /),
@@ -157,6 +166,7 @@ describe('problems', () => {
       'ELOPAGE_API_SECRET',
       'ELOPAGE_CURRENCY',
       'ELOPAGE_WEBHOOK_TOKEN',
+      'PAYGRAPH_CLIENTS',
       'PORT',
     ]);
   });

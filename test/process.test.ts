@@ -97,6 +97,7 @@ describe('npm start', () => {
     expect(msg).toContain(`GraphiQL at ${graphiql}`);
     expect(msg).toMatch(/elepay: SANDBOX \(embedded simulator at http:\/\/127\.0\.0\.1:\d+\)/);
     expect(msg).toMatch(/elopage: SANDBOX \(embedded simulator at http:\/\/127\.0\.0\.1:\d+\)/);
+    expect(msg).toContain('access: OPEN (no API clients; all providers sandboxed)');
   });
 
   it('serves GraphiQL with the example operations and no secret', async () => {
@@ -150,6 +151,7 @@ describe('refusing to start', () => {
       'ELEPAY_AUTH_SCHEME',
       'ELOPAGE_API_SECRET',
       'ELOPAGE_WEBHOOK_TOKEN',
+      'PAYGRAPH_CLIENTS',
       'PORT',
     ]);
     expect(stderr).not.toContain('k_only');

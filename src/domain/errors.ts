@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'PROVIDER_REJECTED'
   | 'QUERY_TOO_COMPLEX'
   | 'RATE_LIMITED'
+  /** A subscriber fell too far behind and was cut off; it can resume with `after`. */
+  | 'SUBSCRIBER_TOO_SLOW'
   | 'INTERNAL';
 
 /** Codes of `userErrors` — expected failures a user can act on. */

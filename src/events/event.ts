@@ -96,10 +96,17 @@ export function serializeEventBody(body: EventBody): string {
 export function parseEventBody(text: string): EventBody {
   const body = JSON.parse(text) as EventBody & { occurredAt: Date | string };
   body.occurredAt = new Date(body.occurredAt);
-  const transaction = body.transaction as unknown as Record<string, unknown>;
+  reviveTransactionDates(body.transaction as unknown as Record<string, unknown>);
+  return body;
+}
+
+/**
+ * Turns a JSON-parsed transaction's date strings back into Dates, in place. Shared with every other
+ * store of domain objects (idempotency/payload.ts), so the list of date fields lives in one place.
+ */
+export function reviveTransactionDates(transaction: Record<string, unknown>): void {
   for (const field of TRANSACTION_DATE_FIELDS) {
     const value = transaction[field];
     if (typeof value === 'string') transaction[field] = new Date(value);
   }
-  return body;
 }

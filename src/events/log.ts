@@ -32,3 +32,21 @@ export interface RetentionOptions {
   /** …and none older than this. */
   maxAgeMs: number;
 }
+
+/**
+ * Hands an event to every listener. The event is already recorded when this runs: one failing
+ * listener must neither fail the recording (the provider would retry a recorded event) nor keep the
+ * event from the listeners after it. A subscriber's own failure ends only that subscriber.
+ */
+export function notifyListeners(
+  listeners: Iterable<(event: TransactionStatusEvent) => void>,
+  event: TransactionStatusEvent,
+): void {
+  for (const listener of listeners) {
+    try {
+      listener(event);
+    } catch {
+      // See subscription.ts: the subscriber has already been stopped with the error.
+    }
+  }
+}

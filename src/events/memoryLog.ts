@@ -7,7 +7,7 @@ import {
   type TransactionStatusEvent,
   transactionKey,
 } from './event.js';
-import type { EventLog, RecordOutcome, RetentionOptions } from './log.js';
+import { type EventLog, notifyListeners, type RecordOutcome, type RetentionOptions } from './log.js';
 
 /** How many transactions' last statuses one instance remembers (oldest forgotten first). */
 const KNOWN_TRANSACTIONS = 100_000;
@@ -39,15 +39,7 @@ export class MemoryEventLog implements EventLog {
     };
     this.events.push(event);
     this.trim(now.getTime());
-    // The event is recorded at this point: a failing listener must neither fail record() (the
-    // provider would be told to retry a recorded event) nor keep the event from the listeners after it.
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A subscriber's own failure ends only that subscriber (see subscription.ts).
-      }
-    }
+    notifyListeners(this.listeners, event);
     return { verdict, event };
   }
 

@@ -10,7 +10,7 @@ import {
   type TransactionStatusEvent,
   transactionKey,
 } from './event.js';
-import type { EventLog, RecordOutcome, RetentionOptions } from './log.js';
+import { type EventLog, notifyListeners, type RecordOutcome, type RetentionOptions } from './log.js';
 
 /**
  * The shared event log for several gateway instances: one Redis stream holds the events (its entry
@@ -176,7 +176,7 @@ export class RedisEventLog implements EventLog {
         for (const entry of batch?.[0]?.[1] ?? []) {
           lastId = entry[0];
           const event = this.toEvent(entry);
-          if (event) for (const listener of this.listeners) listener(event);
+          if (event) notifyListeners(this.listeners, event);
         }
       } catch (error) {
         if (this.closed) return;

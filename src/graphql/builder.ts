@@ -1,6 +1,8 @@
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
+import { forbiddenError, scopesOf } from '../auth/scopes.js';
 import type { Context } from '../context.js';
 
 /**
@@ -12,6 +14,8 @@ import type { Context } from '../context.js';
 export const builder = new SchemaBuilder<{
   Context: Context;
   DefaultFieldNullability: false;
+  /** The API client scopes (src/auth/scopes.ts has the rules). */
+  AuthScopes: { read: boolean; write: boolean; refund: boolean };
   Scalars: {
     ID: { Input: string; Output: string };
     Decimal: { Input: string; Output: string };
@@ -20,8 +24,16 @@ export const builder = new SchemaBuilder<{
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
   };
 }>({
-  plugins: [RelayPlugin, SimpleObjectsPlugin],
+  // Scope auth first, so that no other plugin's wrapper runs for a field the caller may not use.
+  plugins: [ScopeAuthPlugin, RelayPlugin, SimpleObjectsPlugin],
   defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: scopesOf,
+    // Checked when a subscription starts, not first when an event arrives: a client without
+    // `read` is refused at once instead of holding a stream that only ever yields errors.
+    authorizeOnSubscribe: true,
+    unauthorizedError: (_parent, _ctx, info, result) => forbiddenError(info, result.failure),
+  },
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',

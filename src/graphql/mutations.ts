@@ -1,5 +1,10 @@
 import type { z } from 'zod';
+import type { Context } from '../context.js';
 import { ProviderError, type UserError, type UserErrorCode } from '../domain/errors.js';
+import { derivedIdOf, fingerprintOf, InputTooDeepError, scopeOf } from '../idempotency/fingerprint.js';
+import { parsePayload, primeLoaders, serializePayload } from '../idempotency/payload.js';
+import { runIdempotently } from '../idempotency/run.js';
+import { noteIdempotency } from '../plugins/useIdempotencyReplay.js';
 
 /**
  * How every mutation reports expected failures (API.md, Mutations): validation problems and
@@ -19,7 +24,112 @@ export function fail(field: string[] | null, code: UserErrorCode, message: strin
 
 export type Payload<T> = Partial<T> & { userErrors: UserError[] };
 
-export async function runMutation<T extends object>(run: () => Promise<T>): Promise<Payload<T>> {
+/** The mutations whose input carries an `idempotencyKey` (API.md, Mutation). */
+export type KeyedMutation =
+  | 'createSalesPage'
+  | 'updateSalesPage'
+  | 'createPricingPlan'
+  | 'deletePricingPlan'
+  | 'refundPayment'
+  | 'createCharge'
+  | 'captureCharge'
+  | 'cancelCharge'
+  | 'refundCharge'
+  | 'refundTransaction';
+
+/** What a keyed mutation's body may use: provider-side duplicate guards derive from it. */
+export interface Idempotency {
+  key: string;
+  /** Stable per API client, mutation and key (40 hex characters): e.g. createCharge's orderNo. */
+  derivedId: string;
+}
+
+/** The description of every input's `idempotencyKey` field (what runMutation below does with it). */
+export const IDEMPOTENCY_KEY_DESCRIPTION =
+  'Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client and mutation; the same key with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header.';
+
+/** 1–255 printable ASCII characters: fits a header, a Redis key and a log line as it is. */
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
+/**
+ * Runs a mutation body and turns expected failures into its payload's `userErrors`.
+ *
+ * The keyed form adds idempotency: with `input.idempotencyKey` (or else the `Idempotency-Key` header)
+ * the body runs at most once per API client, mutation and key — concurrent repeats wait for it and
+ * every repeat within IDEMPOTENCY_TTL_HOURS gets the same payload (flagged in
+ * `extensions.idempotency`), on every instance sharing the store. Payloads are final, userErrors
+ * included; a GraphQL error (provider down or timing out: outcome unknown) is not stored, so a retry
+ * executes again. The same key with another input gets IDEMPOTENCY_KEY_REUSED and runs nothing.
+ * Without a key the body simply runs.
+ */
+export function runMutation<T extends object>(run: () => Promise<T>): Promise<Payload<T>>;
+export function runMutation<T extends object>(
+  ctx: Context,
+  mutation: KeyedMutation,
+  input: { idempotencyKey?: string | null },
+  run: (idempotency: Idempotency | null) => Promise<T>,
+): Promise<Payload<T>>;
+export async function runMutation<T extends object>(
+  ctxOrRun: Context | (() => Promise<T>),
+  mutation?: KeyedMutation,
+  input?: { idempotencyKey?: string | null },
+  run?: (idempotency: Idempotency | null) => Promise<T>,
+): Promise<Payload<T>> {
+  if (typeof ctxOrRun === 'function') return settle(ctxOrRun);
+  if (!mutation || !input || !run) throw new Error('runMutation: mutation, input and body are required');
+  const ctx = ctxOrRun;
+  const fromInput = input.idempotencyKey !== null && input.idempotencyKey !== undefined;
+  const key = fromInput ? input.idempotencyKey : ctx.idempotencyKeyHeader;
+  if (key === null || key === undefined) return settle(() => run(null));
+  const field = fromInput ? ['input', 'idempotencyKey'] : null;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    return userErrorPayload<T>(
+      field,
+      'INVALID',
+      `${fromInput ? 'idempotencyKey' : 'the Idempotency-Key header'} must be 1–255 printable ASCII characters`,
+    );
+  }
+  let fingerprint: string;
+  try {
+    fingerprint = fingerprintOf(mutation, input);
+  } catch (error) {
+    // No valid input nests this deep; refusing here keeps a hostile JSONObject from costing more.
+    if (error instanceof InputTooDeepError) return userErrorPayload<T>(['input'], 'INVALID', error.message);
+    throw error;
+  }
+  const scope = scopeOf(ctx.viewer.client, mutation, key);
+  const idempotency: Idempotency = { key, derivedId: derivedIdOf(scope) };
+  const outcome = await runIdempotently<Payload<T>>({
+    store: ctx.services.idempotency,
+    scope,
+    fingerprint,
+    execute: () => settle(() => run(idempotency)),
+    serialize: serializePayload,
+    parse: (text) => parsePayload<Payload<T>>(text),
+    logger: ctx.logger,
+  });
+  if (outcome.kind === 'reused') {
+    return userErrorPayload<T>(
+      field,
+      'IDEMPOTENCY_KEY_REUSED',
+      'this idempotency key was already used with a different input; use a new key for a new request',
+    );
+  }
+  if (outcome.kind === 'replayed') primeLoaders(ctx.loaders, outcome.payload);
+  noteIdempotency(ctx, { mutation, key, replayed: outcome.kind === 'replayed' });
+  return outcome.payload;
+}
+
+function userErrorPayload<T extends object>(
+  field: string[] | null,
+  code: UserErrorCode,
+  message: string,
+): Payload<T> {
+  return { userErrors: [{ field, code, message }] } as Payload<T>;
+}
+
+/** The body's result as a payload; expected failures become userErrors, the rest is thrown. */
+async function settle<T extends object>(run: () => Promise<T>): Promise<Payload<T>> {
   try {
     return { ...(await run()), userErrors: [] };
   } catch (error) {

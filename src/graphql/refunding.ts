@@ -5,15 +5,20 @@ import { Dec, isUnsignedDecimal, money, toMinorUnits } from '../domain/money.js'
 import { toElepayRefund } from '../providers/elepay/map.js';
 import { toElopageRefund } from '../providers/elopage/map.js';
 import { jsonNumber } from '../providers/json.js';
-import { fail, validate } from './mutations.js';
+import { fail, type Idempotency, validate } from './mutations.js';
 import { loadCharge, loadPayment } from './nodes.js';
 import { amount as amountRule } from './validation.js';
 
 /**
  * Refund rules shared by refundCharge, refundPayment and refundTransaction. Neither provider makes a
  * refund idempotent (providers/elepay.md §9), so every check that can be made before the write is
- * made before it: state, remaining amount, partial refunds at elopage.
+ * made before it: state, remaining amount, partial refunds at elopage. With an idempotency key,
+ * runMutation makes repeats replay; an elepay refund also carries a tag derived from the key, so a
+ * retry whose first response was lost finds that refund instead of refunding twice.
  */
+
+/** The elepay refund metadata key holding the tag (elepay reserves only "route…" and "__…" keys). */
+const REFUND_TAG_KEY = 'paygraphIdempotency';
 
 /** Format checks that need no provider data, so a malformed amount never costs a call. */
 export function checkAmountAndReason(input: { amount?: string | null; reason?: string | null }): void {
@@ -46,9 +51,28 @@ export async function refundElepayCharge(
   chargeId: string,
   input: { amount?: string | null; reason?: string | null },
   fields: { id: string[]; amount: string[] },
+  idempotency: Idempotency | null = null,
 ): Promise<{ refund: ElepayRefund; charge: Charge | null }> {
   const charge = await loadCharge(ctx, chargeId);
   if (!charge) fail(fields.id, 'NOT_FOUND', 'no charge with this ID');
+  const tag = idempotency?.derivedId ?? null;
+  if (tag) {
+    // Before the state checks: after a lost full refund the charge reads REFUNDED, yet the answer
+    // to the retry is that refund, not INVALID_STATE. The refund list is needed below anyway.
+    const earlier = ((await ctx.loaders.chargeRefunds.load(charge.providerId)) ?? []).find(
+      (refund) => refund.metadata?.[REFUND_TAG_KEY] === tag,
+    );
+    if (earlier) {
+      if (input.amount && !new Dec(input.amount).eq(earlier.amount.amount)) {
+        fail(
+          ['input', 'idempotencyKey'],
+          'IDEMPOTENCY_KEY_REUSED',
+          'this idempotency key already refunded a different amount of this charge',
+        );
+      }
+      return { refund: earlier, charge };
+    }
+  }
   if (charge.status !== 'SUCCEEDED' && charge.status !== 'PARTIALLY_REFUNDED') {
     fail(
       fields.id,
@@ -82,6 +106,7 @@ export async function refundElepayCharge(
     amount: jsonNumber(units),
     currency,
     ...(input.reason ? { reason: input.reason } : {}),
+    ...(tag ? { metadata: { [REFUND_TAG_KEY]: tag } } : {}),
   });
   ctx.loaders.charge.clear(charge.providerId);
   ctx.loaders.chargeRefunds.clear(charge.providerId);

@@ -11,8 +11,11 @@ import './types/charge.js';
 import './types/sandbox.js';
 import './types/subscription.js';
 
-builder.queryType({ description: 'Read elepay and elopage objects.' });
+// Type-level scopes: every Query field needs `read`, every Mutation field `write`; the refund
+// mutations replace that with `refund` (src/auth/scopes.ts). Subscription: types/subscription.ts.
+builder.queryType({ description: 'Read elepay and elopage objects.', authScopes: { read: true } });
 builder.mutationType({
+  authScopes: { write: true },
   description:
     'Create, change and refund at elepay and elopage. Every mutation validates its input before any provider call.',
 });

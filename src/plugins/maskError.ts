@@ -1,31 +1,87 @@
-import { GraphQLError } from 'graphql';
-import type { MaskError } from 'graphql-yoga';
+import { type ExecutionResult, GraphQLError } from 'graphql';
+import { handleStreamOrSingleExecutionResult, type MaskError, type Plugin } from 'graphql-yoga';
 import { CodedError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 
 /**
- * Yoga's error masking for the gateway. A coded error (a provider failure, a known condition) keeps
- * its safe message and `extensions.code`; GraphQL's own errors (syntax, validation, variable
- * coercion) pass as they are; anything else is a bug: it is logged with its stack and the client
- * sees only `INTERNAL`, so no upstream body, URL or secret can escape through an error message.
+ * Error masking for the gateway. A coded error (a provider failure, a known condition) keeps its
+ * safe message and `extensions.code`; GraphQL's own errors (syntax, validation, variable coercion)
+ * pass as they are; anything else is a bug: it is logged with its stack and the client sees only
+ * `INTERNAL` and the request ID, so no upstream body, URL or secret can escape through an error
+ * message, and the one log line that explains it is found by that ID.
  */
-export function createMaskError(logger: Logger): MaskError {
-  return (error, message) => {
-    const graphqlError = error instanceof GraphQLError ? error : undefined;
-    const original = graphqlError ? graphqlError.originalError : error;
-    if (original instanceof CodedError) {
-      return new GraphQLError(original.message, {
-        nodes: graphqlError?.nodes,
-        path: graphqlError?.path,
-        extensions: { code: original.code, ...original.extensions },
-      });
-    }
-    if (graphqlError && (!original || original instanceof GraphQLError)) return graphqlError;
-    logger.error({ err: original ?? error, path: graphqlError?.path }, 'unexpected error');
-    return new GraphQLError(message, {
+export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
+
+function mask(error: unknown, message: string, logger: Logger, requestId: string | undefined): GraphQLError {
+  const graphqlError = error instanceof GraphQLError ? error : undefined;
+  const original = graphqlError ? graphqlError.originalError : error;
+  if (original instanceof CodedError) {
+    return new GraphQLError(original.message, {
       nodes: graphqlError?.nodes,
       path: graphqlError?.path,
-      extensions: { code: 'INTERNAL' },
+      extensions: { code: original.code, ...original.extensions },
     });
+  }
+  if (graphqlError && (!original || original instanceof GraphQLError)) return graphqlError;
+  // The logger of a request is a child carrying its requestId already; the field is repeated only
+  // when the caller has none (errors outside an operation).
+  logger.error({ err: original ?? error, path: graphqlError?.path }, 'unexpected error');
+  return new GraphQLError(message, {
+    nodes: graphqlError?.nodes,
+    path: graphqlError?.path,
+    extensions: requestId ? { code: 'INTERNAL', requestId } : { code: 'INTERNAL' },
+  });
+}
+
+/**
+ * Yoga's `maskedErrors.maskError`: the fallback for errors outside an operation's execution (a
+ * context factory or a plugin that throws), where Yoga passes no context, hence no request ID.
+ */
+export function createMaskError(logger: Logger): MaskError {
+  return (error, message) => mask(error, message, logger, undefined);
+}
+
+/** What the masking plugin reads from the GraphQL context (src/context.ts provides both). */
+interface MaskingContext {
+  requestId?: string;
+  logger?: Logger;
+}
+
+/**
+ * Masks the errors of every execution and subscription with the operation's context at hand, so a
+ * masked INTERNAL carries the request ID and is logged by the request's logger (which carries the
+ * same ID). It runs before Yoga's own masking (user plugins come first in Yoga's chain); what it
+ * returns is a plain GraphQLError, which the fallback passes through untouched and unlogged.
+ */
+export function useMaskedErrorsWithRequestId(fallbackLogger: Logger): Plugin {
+  const maskerFor = (context: unknown) => {
+    const { requestId, logger } = (context ?? {}) as MaskingContext;
+    return (error: unknown) => mask(error, UNEXPECTED_ERROR_MESSAGE, logger ?? fallbackLogger, requestId);
   };
+  const resultHandler =
+    (maskOne: (error: unknown) => GraphQLError) =>
+    ({ result, setResult }: { result: ExecutionResult; setResult: (result: ExecutionResult) => void }) => {
+      if (result.errors?.length) setResult({ ...result, errors: result.errors.map(maskOne) });
+    };
+  return {
+    onExecute({ args }) {
+      const handleResult = resultHandler(maskerFor(args.contextValue));
+      return { onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, handleResult) };
+    },
+    onSubscribe({ args }) {
+      const maskOne = maskerFor(args.contextValue);
+      const handleResult = resultHandler(maskOne);
+      return {
+        onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, handleResult),
+        // A client going away aborts its stream: Yoga needs that AbortError as it is, and it is no bug.
+        onSubscribeError: ({ error, setError }) => {
+          if (!isAbortError(error)) setError(maskOne(error));
+        },
+      };
+    },
+  };
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
 }

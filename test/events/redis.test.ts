@@ -413,7 +413,7 @@ describe.skipIf(SKIP)('the same signed webhook delivered to two instances (needs
   }
 
   it('is recorded and published exactly once across both instances', async () => {
-    clients.push(connectWs(c.url), connectWs(d.url));
+    clients.push(connectWs(c.url, c.wsParams), connectWs(d.url, d.wsParams));
     const subscribers = await Promise.all(
       clients.map((client) => subscribeWs(client, TransactionStatusChangedDocument, { after: '0-0' })),
     );

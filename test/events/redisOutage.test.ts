@@ -108,7 +108,7 @@ describe.skipIf(SKIP)('the event log survives a Redis outage (needs redis-server
       ...sim.credentials,
       ELEPAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
     });
-    client = connectWs(gw.url);
+    client = connectWs(gw.url, gw.wsParams);
     // From the start of the (empty) log: replay covers the subscribe/record race, then it is live.
     subscriber = await subscribeWs(client, TransactionStatusChangedDocument, { after: '0-0' });
   });

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { request } from 'undici';
@@ -36,7 +37,20 @@ export interface TestGateway {
   url: string;
   logs: string[];
   bodies: string[];
-  /** Runs a typed document; every response body is recorded. */
+  /**
+   * The API token `gql` sends by default: the test client the harness configures for a gateway
+   * with a remote provider and no PAYGRAPH_CLIENTS (such a gateway refuses to start without one);
+   * null otherwise (open access, or the test configured its own clients).
+   */
+  token: string | null;
+  /** `{ authorization: 'Bearer <token>' }`, or empty without a token: for SSE and raw requests. */
+  authHeaders: Record<string, string>;
+  /** graphql-ws `connectionParams` carrying the token, or undefined without one. */
+  wsParams: Record<string, unknown> | undefined;
+  /**
+   * Runs a typed document; every response body is recorded. `headers` add to (and override)
+   * authHeaders; `{ authorization: '' }` sends none.
+   */
   gql<T, V>(
     document: TypedDocumentNode<T, V>,
     variables?: V,
@@ -50,11 +64,35 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/** A random API token and the PAYGRAPH_CLIENTS entry that admits it (only its SHA-256 is configured). */
+export function testClient(
+  name: string,
+  scopes: ('read' | 'write' | 'refund')[],
+): { token: string; client: { name: string; tokenSha256: string; scopes: string[] } } {
+  const token = `pgt_${name}_${randomBytes(24).toString('base64url')}`;
+  return { token, client: { name, tokenSha256: createHash('sha256').update(token).digest('hex'), scopes } };
+}
+
 export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
   const capture = captureLogs();
-  const config = loadConfig({ PORT: '0', ELEPAY_SANDBOX_PORT: '0', ELOPAGE_SANDBOX_PORT: '0', ...env });
+  // A remote provider needs API clients (config.ts); suites about something else get one with
+  // every scope, so they run unchanged with the token gql sends by default.
+  const remote = Boolean(env.ELEPAY_SECRET_KEY || env.ELOPAGE_API_KEY || env.ELOPAGE_API_SECRET);
+  const auto =
+    remote && !env.PAYGRAPH_CLIENTS && !env.PAYGRAPH_CLIENTS_FILE
+      ? testClient('test-harness', ['read', 'write', 'refund'])
+      : null;
+  const token = auto?.token ?? null;
+  const config = loadConfig({
+    PORT: '0',
+    ELEPAY_SANDBOX_PORT: '0',
+    ELOPAGE_SANDBOX_PORT: '0',
+    ...(auto ? { PAYGRAPH_CLIENTS: JSON.stringify([auto.client]) } : {}),
+    ...env,
+  });
   const gateway = await startGateway(config, capture.logger);
   const bodies: string[] = [];
+  const authHeaders: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const sandboxUrl = (provider: 'elepay' | 'elopage') => {
     const sandbox = gateway.sandboxes[provider];
     if (!sandbox) throw new Error(`${provider} is not running on its embedded sandbox`);
@@ -65,8 +103,14 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     url: gateway.url,
     logs: capture.lines,
     bodies,
+    token,
+    authHeaders,
+    wsParams: token ? { authorization: `Bearer ${token}` } : undefined,
     gql: (document, variables, headers) =>
-      execute(gateway.url, document, variables, { headers, onBody: (text) => bodies.push(text) }),
+      execute(gateway.url, document, variables, {
+        headers: mergeHeaders(authHeaders, headers),
+        onBody: (text) => bodies.push(text),
+      }),
     stats: (provider) => sandboxStats(sandboxUrl(provider)),
     async resetStats() {
       for (const provider of ['elepay', 'elopage'] as const) {
@@ -74,7 +118,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       }
     },
     expectNoLeaks(extraSecrets = []) {
-      const secrets = [...gateway.secrets, ...extraSecrets];
+      const secrets = [...gateway.secrets, ...(token ? [token] : []), ...extraSecrets];
       expect(secrets.length).toBeGreaterThan(0);
       for (const secret of secrets) {
         expect(secret.length).toBeGreaterThanOrEqual(8);
@@ -83,6 +127,18 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     },
     close: () => gateway.close(),
   };
+}
+
+/**
+ * Merges header sets case-insensitively (a later `Authorization` replaces the default
+ * `authorization`) and drops headers set to '' (how a test unsets a default such as authorization).
+ */
+function mergeHeaders(...sets: (Record<string, string> | undefined)[]): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const set of sets) {
+    for (const [name, value] of Object.entries(set ?? {})) merged[name.toLowerCase()] = value;
+  }
+  return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== ''));
 }
 
 export async function sandboxStats(

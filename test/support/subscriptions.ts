@@ -1,6 +1,6 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { type Client, createClient } from 'graphql-ws';
+import { type Client, type ClientOptions, createClient } from 'graphql-ws';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { ChargeDocument } from '../generated/graphql.js';
@@ -85,14 +85,23 @@ function collector<T>(): Sink<T> {
   return sink;
 }
 
-/** Opens a graphql-ws client; share one across many subscriptions with `subscribeWs(client, …)`. */
-export function connectWs(gatewayUrl: string, connectionParams?: Record<string, unknown>): Client {
+/**
+ * Opens a graphql-ws client; share one across many subscriptions with `subscribeWs(client, …)`.
+ * `connectionParams` carries the API token (`{ authorization: 'Bearer …' }`, see TestGateway.wsParams)
+ * when the gateway has clients configured; `options` overrides any other client option.
+ */
+export function connectWs(
+  gatewayUrl: string,
+  connectionParams?: Record<string, unknown>,
+  options: Partial<ClientOptions> = {},
+): Client {
   return createClient({
     url: `${gatewayUrl.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
     connectionParams,
     lazy: false,
     retryAttempts: 0,
+    ...options,
   });
 }
 

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { resolveArrayConnection, resolveOffsetConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
+import { REFUND_SCOPE_ONLY } from '../../auth/scopes.js';
 import type { Context } from '../../context.js';
+import { ProviderError } from '../../domain/errors.js';
 import type { Charge } from '../../domain/model.js';
 import { Dec, toMinorUnits } from '../../domain/money.js';
 import type { PaymentStatus } from '../../domain/status.js';
@@ -9,7 +11,7 @@ import { toCharge } from '../../providers/elepay/map.js';
 import type { ElepayListChargesQuery } from '../../providers/elepay/wire.js';
 import { jsonNumber } from '../../providers/json.js';
 import { builder } from '../builder.js';
-import { fail, runMutation, validate } from '../mutations.js';
+import { fail, IDEMPOTENCY_KEY_DESCRIPTION, runMutation, validate } from '../mutations.js';
 import { loadCharge } from '../nodes.js';
 import {
   ChargeRef,
@@ -229,7 +231,7 @@ const RefundChargePayload = builder.simpleObject('RefundChargePayload', {
   }),
 });
 
-const IDEMPOTENCY_KEY = 'Reserved for idempotent retries; not enforced yet.';
+const IDEMPOTENCY_KEY = IDEMPOTENCY_KEY_DESCRIPTION;
 
 const CreateChargeInput = builder.inputType('CreateChargeInput', {
   description: 'A new elepay charge.',
@@ -255,7 +257,9 @@ const CreateChargeInput = builder.inputType('CreateChargeInput', {
     capture: t.boolean({
       description: 'False to authorize only and capture later with captureCharge. Default true.',
     }),
-    idempotencyKey: t.string({ description: IDEMPOTENCY_KEY }),
+    idempotencyKey: t.string({
+      description: `${IDEMPOTENCY_KEY} Without an orderNo, the key also fixes the generated orderNo, so even a retry whose first response was lost cannot create a second charge: it returns the first.`,
+    }),
   }),
 });
 
@@ -267,9 +271,13 @@ const metadataSchema = z
   .refine((record) => Object.values(record).every((value) => typeof value === 'string'), {
     message: 'values must be strings',
   })
-  .refine((record) => Object.values(record).every((value) => Buffer.byteLength(String(value)) <= 255), {
-    message: 'values must be at most 255 bytes',
-  })
+  .refine(
+    (record) =>
+      Object.values(record).every((value) => typeof value !== 'string' || Buffer.byteLength(value) <= 255),
+    {
+      message: 'values must be at most 255 bytes',
+    },
+  )
   .refine((record) => Object.keys(record).every((key) => !key.startsWith('route') && !key.startsWith('__')), {
     message: 'keys starting with "route" or "__" are reserved by elepay',
   })
@@ -295,6 +303,48 @@ function generateOrderNo(): string {
   return `pg-${Date.now().toString(36)}-${randomBytes(8).toString('hex')}`;
 }
 
+/** elepay's answers to a reused orderNo (providers/elepay.md §9: its only duplicate guard). */
+const DUPLICATE_ORDER_NO = new Set(['M002004', 'M002007', 'duplicate_order_no']);
+
+function isDuplicateOrderNo(error: unknown): boolean {
+  return (
+    error instanceof ProviderError &&
+    error.failure === 'REJECTED' &&
+    error.providerCode !== undefined &&
+    DUPLICATE_ORDER_NO.has(error.providerCode)
+  );
+}
+
+/**
+ * The charge an earlier execution with the same key created: its response was lost (or its record
+ * expired), and elepay refused the key's orderNo as taken. Rethrows elepay's refusal when the charge
+ * is not among the newest elepay lists; refuses a charge that does not fit the input.
+ */
+async function chargeOfEarlierAttempt(
+  ctx: Context,
+  orderNo: string,
+  expected: { amount: string; currency: string; paymentMethod: string },
+  refusal: unknown,
+): Promise<Charge> {
+  const [charge] = await chargesByOrderNo(ctx, orderNo, {});
+  if (!charge) throw refusal;
+  // A partial capture lowers `amount`; the authorized amount is still what was asked for.
+  const asked = new Dec(expected.amount);
+  const fits =
+    charge.amount.currency === expected.currency &&
+    charge.paymentMethod === expected.paymentMethod &&
+    [charge.amount, charge.authorizedAmount].some((money) => money !== null && asked.eq(money.amount));
+  if (!fits) {
+    fail(
+      ['input', 'idempotencyKey'],
+      'IDEMPOTENCY_KEY_REUSED',
+      'this idempotency key already created a charge with a different amount or payment method',
+    );
+  }
+  ctx.loaders.charge.prime(charge.providerId, charge);
+  return charge;
+}
+
 const CHARGE_ID = 'Global ID or elepay charge ID.';
 
 builder.mutationFields((t) => ({
@@ -303,21 +353,31 @@ builder.mutationFields((t) => ({
     description: 'Creates an elepay charge. It starts PENDING until the payer completes it.',
     args: { input: t.arg({ type: CreateChargeInput, required: true, description: "The mutation's input." }) },
     resolve: (_root, { input }, ctx) =>
-      runMutation(async () => {
+      runMutation(ctx, 'createCharge', input, async (idempotency) => {
         const currency = validate(z.object({ currency: currencyCode.nullish() }), input).currency ?? 'JPY';
         const valid = validate(createChargeSchema(currency), input);
         const units = toMinorUnits(new Dec(valid.amount), currency);
         if (units === null)
           fail(['input', 'amount'], 'INVALID', `${currency} amounts take fewer decimal places`);
-        const wire = await ctx.services.elepay.createCharge({
-          amount: jsonNumber(units),
-          currency,
-          paymentMethod: valid.paymentMethod,
-          orderNo: valid.orderNo ?? generateOrderNo(),
-          ...(input.capture === false ? { capture: false } : {}),
-          ...(valid.description ? { description: valid.description } : {}),
-          ...(valid.metadata ? { metadata: valid.metadata as Record<string, string> } : {}),
-        });
+        // With a key (and no orderNo of the caller's), the key fixes the orderNo: elepay then refuses
+        // a second charge for it, so not even a retry after a lost response can charge twice.
+        const keyedOrderNo = !valid.orderNo && idempotency ? `pg-${idempotency.derivedId}` : null;
+        let wire: Awaited<ReturnType<typeof ctx.services.elepay.createCharge>>;
+        try {
+          wire = await ctx.services.elepay.createCharge({
+            amount: jsonNumber(units),
+            currency,
+            paymentMethod: valid.paymentMethod,
+            orderNo: valid.orderNo ?? keyedOrderNo ?? generateOrderNo(),
+            ...(input.capture === false ? { capture: false } : {}),
+            ...(valid.description ? { description: valid.description } : {}),
+            ...(valid.metadata ? { metadata: valid.metadata as Record<string, string> } : {}),
+          });
+        } catch (error) {
+          if (!keyedOrderNo || !isDuplicateOrderNo(error)) throw error;
+          const expected = { amount: valid.amount, currency, paymentMethod: valid.paymentMethod };
+          return { charge: await chargeOfEarlierAttempt(ctx, keyedOrderNo, expected, error) };
+        }
         const charge = toCharge(wire, ctx.services.statuses);
         ctx.loaders.charge.prime(charge.providerId, charge);
         return { charge };
@@ -344,7 +404,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(async () => {
+      runMutation(ctx, 'captureCharge', input, async () => {
         checkAmountAndReason({ amount: input.amount });
         const charge = await loadCharge(ctx, input.chargeId);
         if (!charge) fail(['input', 'chargeId'], 'NOT_FOUND', 'no charge with this ID');
@@ -394,7 +454,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(async () => {
+      runMutation(ctx, 'cancelCharge', input, async () => {
         const charge = await loadCharge(ctx, input.chargeId);
         if (!charge) fail(['input', 'chargeId'], 'NOT_FOUND', 'no charge with this ID');
         if (charge.status !== 'PENDING' && charge.status !== 'AUTHORIZED') {
@@ -411,6 +471,7 @@ builder.mutationFields((t) => ({
       }),
   }),
   refundCharge: t.field({
+    ...REFUND_SCOPE_ONLY,
     type: RefundChargePayload,
     description: 'Refunds a captured charge, in part or (without amount) all that remains.',
     args: {
@@ -432,12 +493,15 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(async () => {
+      runMutation(ctx, 'refundCharge', input, async (idempotency) => {
         checkAmountAndReason(input);
-        return refundElepayCharge(ctx, input.chargeId, input, {
-          id: ['input', 'chargeId'],
-          amount: ['input', 'amount'],
-        });
+        return refundElepayCharge(
+          ctx,
+          input.chargeId,
+          input,
+          { id: ['input', 'chargeId'], amount: ['input', 'amount'] },
+          idempotency,
+        );
       }),
   }),
 }));

@@ -1,5 +1,6 @@
+import { REFUND_SCOPE_ONLY } from '../../auth/scopes.js';
 import { builder } from '../builder.js';
-import { runMutation } from '../mutations.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, runMutation } from '../mutations.js';
 import { loadPayment } from '../nodes.js';
 import {
   AuthorCommissionRef,
@@ -106,6 +107,7 @@ const RefundPaymentPayload = builder.simpleObject('RefundPaymentPayload', {
 
 builder.mutationField('refundPayment', (t) =>
   t.field({
+    ...REFUND_SCOPE_ONLY,
     type: RefundPaymentPayload,
     description: 'Refunds an elopage payment in full (elopage has no partial refunds).',
     args: {
@@ -117,7 +119,7 @@ builder.mutationField('refundPayment', (t) =>
               required: true,
               description: 'Global ID or elopage ID of a successful payment.',
             }),
-            idempotencyKey: f.string({ description: 'Reserved for idempotent retries; not enforced yet.' }),
+            idempotencyKey: f.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
           }),
         }),
         required: true,
@@ -125,6 +127,8 @@ builder.mutationField('refundPayment', (t) =>
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(() => refundElopagePayment(ctx, input.paymentId, ['input', 'paymentId'])),
+      runMutation(ctx, 'refundPayment', input, () =>
+        refundElopagePayment(ctx, input.paymentId, ['input', 'paymentId']),
+      ),
   }),
 );

@@ -4,7 +4,7 @@ import { BILLING_INTERVALS, type BillingInterval } from '../../domain/model.js';
 import { toPricingPlan } from '../../providers/elopage/map.js';
 import type { ElopagePricingPlanRequestWire } from '../../providers/elopage/wire.js';
 import { builder } from '../builder.js';
-import { fail, runMutation, validate } from '../mutations.js';
+import { fail, IDEMPOTENCY_KEY_DESCRIPTION, runMutation, validate } from '../mutations.js';
 import { loadPricingPlan, loadSalesPage, providerIdOf, typenameOf } from '../nodes.js';
 import {
   BillingIntervalEnum,
@@ -284,7 +284,7 @@ builder.mutationField('createPricingPlan', (t) =>
           fields: (f) => ({
             salesPageId: f.id({ required: true, description: 'Global ID or elopage ID of the sales page.' }),
             plan: f.field({ type: PricingPlanInput, required: true, description: 'The plan.' }),
-            idempotencyKey: f.string({ description: 'Reserved for idempotent retries; not enforced yet.' }),
+            idempotencyKey: f.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
           }),
         }),
         required: true,
@@ -292,7 +292,7 @@ builder.mutationField('createPricingPlan', (t) =>
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(async () => {
+      runMutation(ctx, 'createPricingPlan', input, async () => {
         validate(z.object({ plan: pricingPlanSchema(ctx.services.elopageCurrency) }), input);
         const salesPageId = providerIdOf(input.salesPageId, 'SalesPage');
         const page = salesPageId ? await loadSalesPage(ctx, salesPageId) : null;
@@ -337,7 +337,7 @@ builder.mutationField('deletePricingPlan', (t) =>
           description: 'The plan to delete.',
           fields: (f) => ({
             id: f.id({ required: true, description: 'Global ID or elopage ID of the plan.' }),
-            idempotencyKey: f.string({ description: 'Reserved for idempotent retries; not enforced yet.' }),
+            idempotencyKey: f.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
           }),
         }),
         required: true,
@@ -345,7 +345,7 @@ builder.mutationField('deletePricingPlan', (t) =>
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(async () => {
+      runMutation(ctx, 'deletePricingPlan', input, async () => {
         const planId = providerIdOf(input.id, 'PricingPlan');
         if (!planId || !/^\d+$/.test(planId))
           fail(['input', 'id'], 'NOT_FOUND', 'no pricing plan with this ID');

@@ -1,7 +1,8 @@
+import { REFUND_SCOPE_ONLY } from '../../auth/scopes.js';
 import { decodeGlobalId } from '../../domain/ids.js';
 import type { Refund } from '../../domain/model.js';
 import { builder } from '../builder.js';
-import { fail, runMutation } from '../mutations.js';
+import { fail, IDEMPOTENCY_KEY_DESCRIPTION, runMutation } from '../mutations.js';
 import { loadRefund } from '../nodes.js';
 import {
   AuthorCommissionRef,
@@ -107,6 +108,7 @@ const RefundTransactionPayload = builder.simpleObject('RefundTransactionPayload'
 
 builder.mutationField('refundTransaction', (t) =>
   t.field({
+    ...REFUND_SCOPE_ONLY,
     type: RefundTransactionPayload,
     description: 'Refunds a charge or a payment, whichever provider it lives at.',
     args: {
@@ -121,7 +123,7 @@ builder.mutationField('refundTransaction', (t) =>
                 'For a charge: the amount, or leave it out to refund all that remains. elopage payments refund in full only.',
             }),
             reason: f.string({ description: 'Why (kept by elepay, at most 255 characters).' }),
-            idempotencyKey: f.string({ description: 'Reserved for idempotent retries; not enforced yet.' }),
+            idempotencyKey: f.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
           }),
         }),
         required: true,
@@ -129,7 +131,7 @@ builder.mutationField('refundTransaction', (t) =>
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(async () => {
+      runMutation(ctx, 'refundTransaction', input, async (idempotency) => {
         checkAmountAndReason(input);
         const ref = decodeGlobalId(input.transactionId);
         const field = ['input', 'transactionId'];
@@ -139,10 +141,13 @@ builder.mutationField('refundTransaction', (t) =>
           return { refund, transaction: payment };
         }
         if (ref?.kind === 'Charge') {
-          const { refund, charge } = await refundElepayCharge(ctx, ref.id, input, {
-            id: field,
-            amount: ['input', 'amount'],
-          });
+          const { refund, charge } = await refundElepayCharge(
+            ctx,
+            ref.id,
+            input,
+            { id: field, amount: ['input', 'amount'] },
+            idempotency,
+          );
           return { refund, transaction: charge };
         }
         return fail(field, 'INVALID', 'must be the global ID of a Charge or a Payment');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ElopageSalesPageRequestWire } from '../../providers/elopage/wire.js';
 import { builder } from '../builder.js';
-import { fail, runMutation, validate } from '../mutations.js';
+import { fail, IDEMPOTENCY_KEY_DESCRIPTION, runMutation, validate } from '../mutations.js';
 import { loadSalesPage, providerIdOf } from '../nodes.js';
 import { NodeRef, PricingPlanRef, SalesPageAuthorRef, SalesPageRef, UserErrorRef } from '../refs.js';
 import { optionalText, requiredText } from '../validation.js';
@@ -119,8 +119,6 @@ const ForwardInput = builder.inputType('ForwardInput', {
     campaignId: t.string({ description: 'A campaign ID.' }),
   }),
 });
-
-const IDEMPOTENCY_KEY_DESCRIPTION = 'Reserved for idempotent retries; not enforced yet.';
 
 /** The fields create and update share; on update every one is optional. */
 function salesPageFields(required: boolean) {
@@ -309,7 +307,7 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: CreateSalesPageInput, required: true, description: "The mutation's input." }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(async () => {
+      runMutation(ctx, 'createSalesPage', input, async () => {
         checkPlanCount(input.pricingPlans?.length ?? 0);
         validate(salesPageSchema(ctx.services.elopageCurrency, true), input);
         const saved = await ctx.services.elopage.createSalesPage(
@@ -325,7 +323,7 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateSalesPageInput, required: true, description: "The mutation's input." }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(async () => {
+      runMutation(ctx, 'updateSalesPage', input, async () => {
         checkPlanCount(input.pricingPlans?.length ?? 0);
         validate(salesPageSchema(ctx.services.elopageCurrency, false), input);
         const id = providerIdOf(input.id, 'SalesPage');

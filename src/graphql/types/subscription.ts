@@ -55,6 +55,8 @@ const TransactionStatusFilter = builder.inputType('TransactionStatusFilter', {
 
 builder.subscriptionType({
   description: 'Live updates, over graphql-ws (WebSocket on /graphql) or server-sent events.',
+  // Subscriptions read: they need the `read` scope, like queries (src/auth/scopes.ts).
+  authScopes: { read: true },
 });
 
 builder.subscriptionField('transactionStatusChanged', (t) =>

@@ -1,0 +1,55 @@
+import { type AuthFailure, AuthScopeFailureType } from '@pothos/plugin-scope-auth';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Scope } from '../config.js';
+import type { Context } from '../context.js';
+import { CodedError } from '../domain/errors.js';
+
+/**
+ * The scope rules, enforced per field by @pothos/plugin-scope-auth before any resolver runs (so a
+ * forbidden mutation never reaches a provider):
+ * - Query and Subscription fields need `read` (type-level default, src/graphql/schema.ts and
+ *   types/subscription.ts);
+ * - Mutation fields need `write` (type-level default): sales pages, pricing plans, charges, and
+ *   the sandbox helpers (which also answer SANDBOX_ONLY outside sandbox mode);
+ * - refundCharge, refundPayment and refundTransaction need `refund` and NOT `write`
+ *   (`...REFUND_SCOPE_ONLY`): refunding is a separate permission, so a support tool can be
+ *   allowed to refund without being allowed to create charges or edit sales pages, and a shop
+ *   backend with `write` cannot give money back unless the operator says so.
+ * Fields of the objects these return carry no scopes: whoever may call the root field may read
+ * its result.
+ */
+export const REFUND_SCOPE_ONLY = { skipTypeScopes: true, authScopes: { refund: true } } as const;
+
+/** The scope map the plugin evaluates for a request, from the viewer resolved at the edge. */
+export function scopesOf(ctx: Context): Record<Scope, boolean> {
+  return {
+    read: ctx.viewer.scopes.has('read'),
+    write: ctx.viewer.scopes.has('write'),
+    refund: ctx.viewer.scopes.has('refund'),
+  };
+}
+
+function missingScopes(failure: AuthFailure): string[] {
+  switch (failure.kind) {
+    case AuthScopeFailureType.AuthScope:
+      return [failure.scope];
+    case AuthScopeFailureType.AnyAuthScopes:
+    case AuthScopeFailureType.AllAuthScopes:
+      return failure.failures.flatMap(missingScopes);
+    default:
+      return [];
+  }
+}
+
+/** FORBIDDEN, naming the field and the scope it needs (never the caller's token). */
+export function forbiddenError(info: GraphQLResolveInfo, failure: AuthFailure): CodedError {
+  const scopes = [...new Set(missingScopes(failure))];
+  const field = `${info.parentType.name}.${info.fieldName}`;
+  const needs =
+    scopes.length === 0
+      ? 'is not allowed for this API client'
+      : scopes.length === 1
+        ? `needs the "${scopes[0]}" scope, which this API client does not have`
+        : `needs one of the scopes ${scopes.map((s) => `"${s}"`).join(', ')}, which this API client does not have`;
+  return new CodedError('FORBIDDEN', `${field} ${needs}`, { requiredScopes: scopes });
+}

@@ -1,0 +1,51 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Viewer } from '../context.js';
+import { CodedError } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+import { type Authenticator, unauthenticatedError } from './viewer.js';
+
+/**
+ * Rejects an HTTP (or SSE) operation without a valid `Authorization: Bearer` token before it is
+ * parsed, validated or executed: an unknown caller learns nothing about the schema, costs no
+ * provider call, and gets one UNAUTHENTICATED error with status 401. Each operation of a batch
+ * is checked (they share the request's header, so they all fail alike).
+ * graphql-ws does not pass through here: websocket.ts authenticates once, when the socket connects.
+ */
+export function useAuthentication(auth: Authenticator, logger?: Logger): Plugin {
+  return {
+    onParams({ request, setResult }) {
+      if (auth.open) return;
+      const result = auth.authenticate(request.headers.get('authorization'));
+      if ('failure' in result) {
+        // A wrong token is worth an operator's attention (a revoked client, a guess); a missing
+        // one is usually a misconfigured caller. Neither line carries anything the caller sent.
+        logger?.[result.failure === 'invalid' ? 'warn' : 'info'](
+          { reason: result.failure },
+          'GraphQL request refused: no valid API token',
+        );
+        setResult({ errors: [unauthenticatedError(result.failure)] });
+      }
+    },
+  };
+}
+
+/** What the Yoga context factory receives: a Request over HTTP, the socket's viewer over graphql-ws. */
+export interface AuthInitialContext {
+  request?: Request;
+  /** Set by websocket.ts from the viewer authenticated when the socket connected. */
+  webSocketViewer?: Viewer;
+}
+
+/**
+ * The viewer of one operation, for its context. HTTP requests were already checked by
+ * useAuthentication; this fails closed all the same, in case a path reaches execution without it.
+ */
+export function viewerOf(auth: Authenticator, initial: AuthInitialContext): Viewer {
+  if (initial.request) {
+    const result = auth.authenticate(initial.request.headers.get('authorization'));
+    if ('viewer' in result) return result.viewer;
+  } else if (initial.webSocketViewer) {
+    return initial.webSocketViewer;
+  }
+  throw new CodedError('UNAUTHENTICATED', 'Authentication required');
+}

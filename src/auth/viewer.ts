@@ -1,0 +1,93 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import type { ApiClient, Scope, SecurityConfig } from '../config.js';
+import type { Viewer } from '../context.js';
+
+export const ALL_SCOPES: readonly Scope[] = ['read', 'write', 'refund'];
+
+/** Open access: every scope, no client name (only while no clients exist and every provider is sandboxed). */
+export const OPEN_VIEWER: Viewer = Object.freeze({ client: null, scopes: new Set<Scope>(ALL_SCOPES) });
+
+/** Why a caller could not be authenticated; the message never repeats what the caller sent. */
+export type AuthenticationFailure = 'missing' | 'invalid';
+
+export type AuthenticationResult = { viewer: Viewer } | { failure: AuthenticationFailure };
+
+/**
+ * Turns an `Authorization` value (HTTP header, SSE request, or graphql-ws `connectionParams`)
+ * into the API client it belongs to. The configuration holds only SHA-256 digests of the tokens,
+ * so the presented token is hashed and its digest compared with every client's digest.
+ */
+export interface Authenticator {
+  /** No clients and every provider sandboxed: every caller gets every scope. */
+  readonly open: boolean;
+  readonly clientCount: number;
+  authenticate(authorization: string | null | undefined): AuthenticationResult;
+}
+
+interface StoredClient {
+  name: string;
+  digest: Buffer;
+  scopes: ReadonlySet<Scope>;
+}
+
+/** `Bearer <token>`; the scheme is case-insensitive (RFC 9110 §11.1), the token is taken as is. */
+function bearerTokenOf(authorization: string): string | null {
+  const match = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match?.[1] ?? null;
+}
+
+export function createAuthenticator(security: Pick<SecurityConfig, 'clients' | 'openAccess'>): Authenticator {
+  const clients: StoredClient[] = security.clients.map((client: ApiClient) => ({
+    name: client.name,
+    digest: Buffer.from(client.tokenSha256, 'hex'),
+    scopes: new Set(client.scopes),
+  }));
+  // Open only when the configuration says so; with clients configured nothing is ever open, and
+  // without clients but with a remote provider loadConfig refuses to start (fail closed here too).
+  const open = security.openAccess && clients.length === 0;
+  return {
+    open,
+    clientCount: clients.length,
+    authenticate(authorization) {
+      if (open) return { viewer: OPEN_VIEWER };
+      if (!authorization?.trim()) return { failure: 'missing' };
+      const token = bearerTokenOf(authorization);
+      if (!token) return { failure: 'invalid' };
+      const digest = createHash('sha256').update(token, 'utf8').digest();
+      // Compare with every client, without stopping at a match, so the time taken says nothing
+      // about which client (if any) a guess came close to; equal-length digests for timingSafeEqual.
+      let found: StoredClient | null = null;
+      for (const client of clients) {
+        if (timingSafeEqual(client.digest, digest) && !found) found = client;
+      }
+      return found ? { viewer: { client: found.name, scopes: found.scopes } } : { failure: 'invalid' };
+    },
+  };
+}
+
+/**
+ * The GraphQL error for a caller without a valid token. `extensions.http` makes Yoga answer 401
+ * with a `WWW-Authenticate` challenge (RFC 6750); Yoga strips `http` from the body it sends.
+ */
+export function unauthenticatedError(failure: AuthenticationFailure): GraphQLError {
+  return new GraphQLError(
+    failure === 'missing'
+      ? 'Authentication required: send "Authorization: Bearer <token>" with an API client token'
+      : 'The API token is not valid',
+    {
+      extensions: {
+        code: 'UNAUTHENTICATED',
+        http: {
+          status: 401,
+          headers: {
+            'WWW-Authenticate':
+              failure === 'missing'
+                ? 'Bearer realm="paygraph"'
+                : 'Bearer realm="paygraph", error="invalid_token"',
+          },
+        },
+      },
+    },
+  );
+}

@@ -1,0 +1,63 @@
+import type { NodeObject } from '../domain/model.js';
+import { reviveTransactionDates } from '../events/event.js';
+import type { Loaders } from '../loaders.js';
+
+/**
+ * Mutation payloads as stored for replays. A payload is `{ <object fields>, userErrors }` whose
+ * object fields hold domain objects (domain/model.ts) or IDs. JSON keeps everything but Dates, which
+ * only transactions carry; those are revived by the same field list as the event log uses, never by
+ * a name rule that would also catch a merchant's metadata.
+ */
+export function serializePayload(payload: object): string {
+  return JSON.stringify(payload);
+}
+
+export function parsePayload<P>(text: string): P {
+  const payload = JSON.parse(text) as Record<string, unknown>;
+  for (const value of Object.values(payload)) {
+    if (isTransaction(value)) reviveTransactionDates(value);
+  }
+  return payload as P;
+}
+
+function isTransaction(value: unknown): value is Record<string, unknown> {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  return kind === 'Charge' || kind === 'Payment' || kind === 'Refund';
+}
+
+function isNode(value: unknown): value is NodeObject {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  return typeof kind === 'string' && typeof (value as { providerId?: unknown }).providerId === 'string';
+}
+
+/**
+ * Puts a replayed payload's objects into the request's loaders, so nested fields that load by ID
+ * (a refund's `refundedTransaction`, say) read the same snapshot as the original response did,
+ * instead of calling the provider: a replay shows what the first execution returned.
+ */
+export function primeLoaders(loaders: Loaders, payload: object): void {
+  for (const value of Object.values(payload)) {
+    if (!isNode(value)) continue;
+    switch (value.kind) {
+      case 'Charge':
+        loaders.charge.prime(value.providerId, value);
+        break;
+      case 'Payment':
+        loaders.elopageTransaction.prime(value.providerId, value);
+        break;
+      case 'Refund':
+        if (value.provider === 'ELEPAY') {
+          loaders.elepayRefund.prime({ chargeId: value.chargeId, refundId: value.providerId }, value);
+        } else {
+          loaders.elopageTransaction.prime(value.providerId, value);
+        }
+        break;
+      case 'SalesPage':
+        loaders.salesPage.prime(value.providerId, value);
+        break;
+      case 'PricingPlan':
+        loaders.pricingPlan.prime(value.providerId, value);
+        break;
+    }
+  }
+}
