@@ -199,5 +199,9 @@ export function describeGateway(gateway: RunningGateway, config: Config): string
     where('elepay', config.elepay.baseUrl),
     where('elopage', config.elopage.baseUrl),
     accessOf(config),
+    // Without a secret nothing elepay sends could be verified, so its webhook route is off: say so.
+    ...(config.elepay.mode === 'remote' && !config.elepay.webhookSecret
+      ? ['elepay webhooks OFF (set ELEPAY_WEBHOOK_SECRET to receive live status)']
+      : []),
   ].join(' | ');
 }

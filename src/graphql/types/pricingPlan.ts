@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { encodeGlobalId } from '../../domain/ids.js';
-import { BILLING_INTERVALS, type BillingInterval } from '../../domain/model.js';
+import {
+  BILLING_INTERVALS,
+  type BillingInterval,
+  type SplitPricingPlan,
+  type SubscriptionPricingPlan,
+} from '../../domain/model.js';
 import { toPricingPlan } from '../../providers/elopage/map.js';
 import type { ElopagePricingPlanRequestWire } from '../../providers/elopage/wire.js';
 import { builder } from '../builder.js';
@@ -51,73 +56,52 @@ OneTimePricingPlanRef.implement({
   }),
 });
 
-const recurringFields = {
-  firstInterval: { description: 'Time until the second payment.' },
-  firstAmount: { description: 'The first payment.' },
-  nextInterval: { description: 'Time between the following payments.' },
-  nextAmount: { description: 'Each following payment.' },
-} as const;
+/** The terms subscription and split plans share; clients can select them once on this interface. */
+const RecurringPricingPlanRef = builder
+  .interfaceRef<SubscriptionPricingPlan | SplitPricingPlan>('RecurringPricingPlan')
+  .implement({
+    description: 'A plan that charges a first amount and then follow-up amounts at intervals.',
+    interfaces: [PricingPlanRef, NodeRef],
+    resolveType: (plan) => typenameOf(plan),
+    fields: (t) => ({
+      firstInterval: t.field({
+        type: BillingIntervalEnum,
+        nullable: true,
+        description: 'Time until the second payment.',
+        resolve: (plan) => plan.firstInterval,
+      }),
+      firstAmount: t.field({
+        type: MoneyRef,
+        nullable: true,
+        description: 'The first payment.',
+        resolve: (plan) => plan.firstAmount,
+      }),
+      nextInterval: t.field({
+        type: BillingIntervalEnum,
+        nullable: true,
+        description: 'Time between the following payments.',
+        resolve: (plan) => plan.nextInterval,
+      }),
+      nextAmount: t.field({
+        type: MoneyRef,
+        nullable: true,
+        description: 'Each following payment.',
+        resolve: (plan) => plan.nextAmount,
+      }),
+    }),
+  });
 
 SubscriptionPricingPlanRef.implement({
   description: 'A first payment, then `nextAmount` every `nextInterval` until the subscription ends.',
-  interfaces: [PricingPlanRef, NodeRef],
-  fields: (t) => ({
-    firstInterval: t.field({
-      type: BillingIntervalEnum,
-      nullable: true,
-      ...recurringFields.firstInterval,
-      resolve: (p) => p.firstInterval,
-    }),
-    firstAmount: t.field({
-      type: MoneyRef,
-      nullable: true,
-      ...recurringFields.firstAmount,
-      resolve: (p) => p.firstAmount,
-    }),
-    nextInterval: t.field({
-      type: BillingIntervalEnum,
-      nullable: true,
-      ...recurringFields.nextInterval,
-      resolve: (p) => p.nextInterval,
-    }),
-    nextAmount: t.field({
-      type: MoneyRef,
-      nullable: true,
-      ...recurringFields.nextAmount,
-      resolve: (p) => p.nextAmount,
-    }),
-  }),
+  interfaces: [RecurringPricingPlanRef, PricingPlanRef, NodeRef],
+  fields: () => ({}),
 });
 
 SplitPricingPlanRef.implement({
   description: 'A fixed number of payments: installments of one invoice, or a limited subscription.',
-  interfaces: [PricingPlanRef, NodeRef],
+  interfaces: [RecurringPricingPlanRef, PricingPlanRef, NodeRef],
   fields: (t) => ({
     paymentsCount: t.exposeInt('paymentsCount', { nullable: true, description: 'How many payments in all.' }),
-    firstInterval: t.field({
-      type: BillingIntervalEnum,
-      nullable: true,
-      ...recurringFields.firstInterval,
-      resolve: (p) => p.firstInterval,
-    }),
-    firstAmount: t.field({
-      type: MoneyRef,
-      nullable: true,
-      ...recurringFields.firstAmount,
-      resolve: (p) => p.firstAmount,
-    }),
-    nextInterval: t.field({
-      type: BillingIntervalEnum,
-      nullable: true,
-      ...recurringFields.nextInterval,
-      resolve: (p) => p.nextInterval,
-    }),
-    nextAmount: t.field({
-      type: MoneyRef,
-      nullable: true,
-      ...recurringFields.nextAmount,
-      resolve: (p) => p.nextAmount,
-    }),
     splittingType: t.field({
       type: SplittingTypeEnum,
       nullable: true,
