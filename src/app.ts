@@ -100,7 +100,7 @@ export function buildApp({
       useRequestId(),
       useBadRequests(),
       useMaskedErrorsWithRequestId(services.logger),
-      // First: a caller without a valid API token is refused before anything else runs (src/auth/).
+      // Then identity: a caller without a valid API token is refused before any GraphQL work (src/auth/).
       useAuthentication(authenticator, services.logger),
       // Then the client's budget: every operation that reaches execution counts, refused or not.
       useRateLimit(rateLimiter, services.logger),
