@@ -60,7 +60,7 @@ describe('defaults', () => {
   it('takes remote credentials, the auth scheme and a public URL without its trailing slash', () => {
     const config = loadConfig({
       PUBLIC_URL: 'https://pay.example.com/',
-      ELEPAY_SECRET_KEY: 'sk_live_0123456789',
+      ELEPAY_SECRET_KEY: 'sk_live_FAKE',
       ELEPAY_AUTH_SCHEME: 'bearer',
       ...ELOPAGE_REMOTE,
       ELOPAGE_CURRENCY: 'chf',
@@ -69,7 +69,7 @@ describe('defaults', () => {
     expect(config.elepay).toMatchObject({
       mode: 'remote',
       baseUrl: 'https://api.elepay.io',
-      secretKey: 'sk_live_0123456789',
+      secretKey: 'sk_live_FAKE',
       authScheme: 'bearer',
     });
     expect(config.elopage).toMatchObject({ mode: 'remote', currency: 'CHF', webhookToken: TOKEN });
@@ -115,9 +115,9 @@ describe('problems', () => {
   it.each(['http://localhost:8080', 'HTTP://127.0.0.1:8080', 'http://[::1]:8080'])(
     'refuses a live elepay key over plain HTTP, even to %s',
     (url) => {
-      expect(
-        problemsOf({ ...CLIENTS, ELEPAY_SECRET_KEY: 'sk_live_0123456789', ELEPAY_BASE_URL: url }),
-      ).toEqual([expect.stringMatching(/^ELEPAY_BASE_URL: must use https/)]);
+      expect(problemsOf({ ...CLIENTS, ELEPAY_SECRET_KEY: 'sk_live_FAKE', ELEPAY_BASE_URL: url })).toEqual([
+        expect.stringMatching(/^ELEPAY_BASE_URL: must use https/),
+      ]);
       // A test key may talk plain HTTP to this machine (a simulator).
       expect(
         loadConfig({ ...CLIENTS, ELEPAY_SECRET_KEY: 'sk_test_0123456789', ELEPAY_BASE_URL: url }).elepay.mode,

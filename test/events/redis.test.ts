@@ -1,6 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Client } from 'graphql-ws';
-import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Charge } from '../../src/domain/model.js';
 import type { PaymentStatus } from '../../src/domain/status.js';
@@ -15,6 +14,7 @@ import {
   TransactionStatusChangedDocument,
   type TransactionStatusChangedSubscription,
 } from '../generated/graphql.js';
+import { deliverElepayWebhook, paidChargeEvent } from '../support/elepayWebhooks.js';
 import { startSimulator, startTestGateway, type TestGateway } from '../support/harness.js';
 import { countKeys, deleteKeys, REDIS_URL, skipWithoutRedis, uniquePrefix } from '../support/redis.js';
 import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
@@ -374,43 +374,11 @@ describe.skipIf(SKIP)('the same signed webhook delivered to two instances (needs
     await deleteKeys(prefix);
   });
 
-  /** A pending charge at the shared simulator, then paid through its helper route: a realistic event. */
-  async function settledChargeEvent(): Promise<{ id: string; body: string }> {
-    const created = await c.gql(CreateChargeDocument, {
-      input: { amount: '3300', currency: 'JPY', paymentMethod: 'creditcard' },
-    });
-    expect(created.data?.createCharge.userErrors).toEqual([]);
-    const charge = created.data?.createCharge.charge;
-    const settled = await request(`${sim.url}/_sandbox/charges/${charge?.providerId}/settle`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outcome: 'succeed' }),
-    });
-    expect(settled.statusCode).toBe(200);
-    const object = (await settled.body.json()) as { id: string; status: string };
-    expect(object).toMatchObject({ id: charge?.providerId, status: 'captured' });
-    const body = JSON.stringify({
-      id: `evt_${randomBytes(12).toString('hex')}`,
-      object: 'event',
-      createTime: Date.now(),
-      liveMode: false,
-      type: 'charge.succeeded',
-      data: { object },
-    });
-    return { id: charge?.id ?? '', body };
-  }
-
-  async function deliver(gw: TestGateway, body: string): Promise<{ status: number; published: number }> {
-    const t = Math.floor(Date.now() / 1000);
-    const sign = createHmac('sha256', webhookSecret).update(`${t}.${body}`).digest('hex');
-    const response = await request(`${gw.url}/webhooks/elepay`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'elepay-signature': `t=${t},sign=${sign}` },
-      body,
-    });
-    const answer = (await response.body.json()) as { published?: number };
-    return { status: response.statusCode, published: answer.published ?? -1 };
-  }
+  const settledChargeEvent = () => paidChargeEvent(c, sim.url, '3300');
+  const deliver = async (gw: TestGateway, body: string) => {
+    const { status, answer } = await deliverElepayWebhook(gw.url, webhookSecret, body);
+    return { status, published: typeof answer.published === 'number' ? answer.published : -1 };
+  };
 
   it('is recorded and published exactly once across both instances', async () => {
     clients.push(connectWs(c.url, c.wsParams), connectWs(d.url, d.wsParams));

@@ -1,12 +1,11 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CreateChargeDocument,
   TransactionStatusChangedDocument,
   type TransactionStatusChangedSubscription,
 } from '../generated/graphql.js';
+import { deliverElepayWebhook, paidChargeEvent } from '../support/elepayWebhooks.js';
 import { startSimulator, startTestGateway, type TestGateway } from '../support/harness.js';
 import { type PrivateRedis, privateRedis, skipWithoutRedisServer } from '../support/redis.js';
 import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
@@ -55,43 +54,8 @@ describe.skipIf(SKIP)('the event log survives a Redis outage (needs redis-server
     return gw;
   };
 
-  /** A pending charge at the simulator, paid through its helper route; returns a realistic event body. */
-  async function paidChargeEvent(): Promise<{ id: string; body: string }> {
-    const created = await gateway().gql(CreateChargeDocument, {
-      input: { amount: '4400', currency: 'JPY', paymentMethod: 'creditcard' },
-    });
-    expect(created.errors).toEqual([]);
-    const charge = created.data?.createCharge.charge;
-    const settled = await request(`${sim?.url}/_sandbox/charges/${charge?.providerId}/settle`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outcome: 'succeed' }),
-    });
-    expect(settled.statusCode).toBe(200);
-    const object = (await settled.body.json()) as { id: string; status: string };
-    expect(object).toMatchObject({ id: charge?.providerId, status: 'captured' });
-    const body = JSON.stringify({
-      id: `evt_${randomBytes(12).toString('hex')}`,
-      object: 'event',
-      createTime: Date.now(),
-      liveMode: false,
-      type: 'charge.succeeded',
-      data: { object },
-    });
-    return { id: charge?.id ?? '', body };
-  }
-
-  /** Delivers `body` as elepay would, freshly signed (`t` is checked against the clock). */
-  async function deliver(body: string): Promise<{ status: number; answer: Record<string, unknown> }> {
-    const t = Math.floor(Date.now() / 1000);
-    const sign = createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${body}`).digest('hex');
-    const response = await request(`${gateway().url}/webhooks/elepay`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'elepay-signature': `t=${t},sign=${sign}` },
-      body,
-    });
-    return { status: response.statusCode, answer: (await response.body.json()) as Record<string, unknown> };
-  }
+  const paidEvent = () => paidChargeEvent(gateway(), sim?.url ?? '', '4400');
+  const deliver = (body: string) => deliverElepayWebhook(gateway().url, WEBHOOK_SECRET, body);
 
   async function readiness(): Promise<{ status: number; body: Readiness }> {
     const response = await request(`${gateway().url}/readyz`);
@@ -127,7 +91,7 @@ describe.skipIf(SKIP)('the event log survives a Redis outage (needs redis-server
 
   it('records while Redis is up', async () => {
     expect(await readiness()).toMatchObject({ status: 200, body: { ready: true, eventLog: 'ok' } });
-    const first = await paidChargeEvent();
+    const first = await paidEvent();
     expect(await deliver(first.body)).toMatchObject({ status: 200, answer: { published: 1 } });
     const [event] = await subscriber.waitFor(1);
     expect(event?.transactionStatusChanged).toMatchObject({
@@ -142,7 +106,7 @@ describe.skipIf(SKIP)('the event log survives a Redis outage (needs redis-server
     expect(down.body).toMatchObject({ ready: false, eventLog: 'unavailable' });
 
     // The provider is fine and the signature is right: only the log is missing, so elepay must retry.
-    const second = await paidChargeEvent();
+    const second = await paidEvent();
     const refused = await deliver(second.body);
     expect(refused).toEqual({
       status: 503,
@@ -171,7 +135,7 @@ describe.skipIf(SKIP)('the event log survives a Redis outage (needs redis-server
     expect(subscriber.errors).toEqual([]);
 
     // And it keeps following: one more change after the recovery arrives too.
-    const third = await paidChargeEvent();
+    const third = await paidEvent();
     expect(await deliver(third.body)).toMatchObject({ status: 200, answer: { published: 1 } });
     const after = await subscriber.waitFor(3);
     expect(after[2]?.transactionStatusChanged.transaction.id).toBe(third.id);
