@@ -1,5 +1,4 @@
 import { GraphQLError } from 'graphql';
-import { decodeGlobalId } from '../../domain/ids.js';
 import type { TransactionStatusEvent } from '../../events/event.js';
 import { isCursor } from '../../events/event.js';
 import { statusEvents } from '../../events/subscription.js';
@@ -74,11 +73,11 @@ builder.subscriptionField('transactionStatusChanged', (t) =>
           extensions: { code: 'BAD_USER_INPUT' },
         });
       }
-      const ids = filter?.ids?.map((id) => (decodeGlobalId(id) ? id : `unknown:${id}`));
       return statusEvents(
         ctx.services.events,
         {
-          ids: ids ? new Set(ids) : undefined,
+          // Events carry global IDs, so anything else in `ids` simply matches nothing.
+          ids: filter?.ids ? new Set(filter.ids) : undefined,
           provider: filter?.provider ?? undefined,
           salesPageId: filter?.salesPageId
             ? (providerIdOf(filter.salesPageId, 'SalesPage') ?? 'unknown')

@@ -13,7 +13,8 @@ import { bodyObject, oneOf } from './validation.js';
 const CHARGE_OUTCOMES: readonly ChargeOutcome[] = ['succeed', 'fail', 'cancel'];
 const REFUND_OUTCOMES: readonly RefundOutcome[] = ['succeed', 'fail'];
 
-function helperStatus(error: ElepayApiError): ElepayApiError {
+/** Helper routes answer an honest 404/409 instead of elepay's blanket 400 (also used by trigger.ts). */
+export function helperStatus(error: ElepayApiError): ElepayApiError {
   if (error.errorCode === 'M002003') return error.withStatus(404);
   if (error.errorCode === 'M006000') return error.withStatus(409);
   return error;

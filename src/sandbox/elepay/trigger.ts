@@ -1,7 +1,7 @@
 import type { SandboxReply, SandboxRoute } from '../server.js';
 import type { ChargeStatus } from './constants.js';
-import type { ElepayApiError } from './errors.js';
 import { invalid, invalidStatus, refundNotFound } from './errors.js';
+import { helperStatus } from './helper-routes.js';
 import type { ElepayEventType, ElepayLedger, EventSink } from './ledger.js';
 import type { ChargeDto, ChargeRecord, RefundDto } from './model.js';
 import { toRefundDto } from './model.js';
@@ -134,11 +134,4 @@ function chargeOwningRefund(ledger: ElepayLedger, refundId: string): ChargeRecor
   const charge = ledger.allCharges().find((c) => c.refundIds.includes(refundId));
   if (!charge) throw refundNotFound();
   return charge;
-}
-
-/** Same mapping as the other helper routes: honest 404/409 instead of elepay's blanket 400. */
-function helperStatus(error: ElepayApiError): ElepayApiError {
-  if (error.errorCode === 'M002003') return error.withStatus(404);
-  if (error.errorCode === 'M006000') return error.withStatus(409);
-  return error;
 }

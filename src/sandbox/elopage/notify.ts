@@ -20,14 +20,16 @@ export interface ElopageContext {
 export function notifyTransaction(context: ElopageContext, row: TransactionRow, origin: string): void {
   const page = context.tables.salesPages.get(row.salesPageId);
   const url = page?.webhookUrl;
-  if (!url || !isHttpUrl(url)) return;
+  if (!page || !url || !hasUsableWebhook(page)) return;
   const body = stringifyExactJson(renderTransaction(row, origin));
   context.webhooks.send({ url, body, headers: () => ({}), label: `${row.kind} ${row.id} ${row.state}` });
 }
 
-function isHttpUrl(text: string): boolean {
+/** Only http(s) URLs are delivered to; anything else (a bare "elopage.com") gets no webhook. */
+export function hasUsableWebhook(page: { webhookUrl?: string | null }): boolean {
+  if (!page.webhookUrl) return false;
   try {
-    const { protocol } = new URL(text);
+    const { protocol } = new URL(page.webhookUrl);
     return protocol === 'http:' || protocol === 'https:';
   } catch {
     return false;

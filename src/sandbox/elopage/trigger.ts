@@ -1,7 +1,7 @@
 import type { SandboxReply, SandboxRequest, SandboxRoute } from '../server.js';
 import { checkoutState, DEFAULT_PAYER } from './checkout.js';
 import { invalidState, notFound, singleValidationError } from './errors.js';
-import { type ElopageContext, notifyTransaction } from './notify.js';
+import { type ElopageContext, hasUsableWebhook, notifyTransaction } from './notify.js';
 import { createPayment, OPEN_STATES, refundPayment, SUCCEEDED_STATES } from './payments.js';
 import { originOf, renderTransaction } from './render.js';
 import type { PaymentMethod, PaymentState, SalesPageRow, TransactionRow } from './types.js';
@@ -49,17 +49,6 @@ function fixtureCheckout(event: ElopageTriggerEvent): { method: PaymentMethod; s
       return { method: 'card', state: checkoutState('card', 'cancel', TEST_CARD, undefined) };
     default:
       return { method: 'card', state: checkoutState('card', 'succeed', TEST_CARD, undefined) };
-  }
-}
-
-/** Only http(s) URLs are delivered to (notify.ts skips the rest), so only those count as usable. */
-function hasUsableWebhook(page: SalesPageRow): boolean {
-  if (!page.webhookUrl) return false;
-  try {
-    const { protocol } = new URL(page.webhookUrl);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
   }
 }
 
