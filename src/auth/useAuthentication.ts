@@ -11,12 +11,16 @@ import { type Authenticator, unauthenticatedError } from './viewer.js';
  * is checked (they share the request's header, so they all fail alike).
  * graphql-ws does not pass through here: websocket.ts authenticates once, when the socket connects.
  */
+/** The viewer each HTTP request authenticated as, so the context factory does not hash the token again. */
+const authenticatedRequests = new WeakMap<Request, Viewer>();
+
 export function useAuthentication(auth: Authenticator, logger?: Logger): Plugin {
   return {
     onParams({ request, setResult }) {
       if (auth.open) return;
       const result = auth.authenticate(request.headers.get('authorization'));
-      if ('failure' in result) {
+      if ('viewer' in result) authenticatedRequests.set(request, result.viewer);
+      else {
         // A wrong token is worth an operator's attention (a revoked client, a guess); a missing
         // one is usually a misconfigured caller. Neither line carries anything the caller sent.
         logger?.[result.failure === 'invalid' ? 'warn' : 'info'](
@@ -37,11 +41,13 @@ export interface AuthInitialContext {
 }
 
 /**
- * The viewer of one operation, for its context. HTTP requests were already checked by
- * useAuthentication; this fails closed all the same, in case a path reaches execution without it.
+ * The viewer of one operation, for its context: the one useAuthentication found for the request, or
+ * (open access, or a path that reached execution without the plugin) authenticated here, failing closed.
  */
 export function viewerOf(auth: Authenticator, initial: AuthInitialContext): Viewer {
   if (initial.request) {
+    const known = authenticatedRequests.get(initial.request);
+    if (known) return known;
     const result = auth.authenticate(initial.request.headers.get('authorization'));
     if ('viewer' in result) return result.viewer;
   } else if (initial.webSocketViewer) {
