@@ -87,7 +87,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   if (config.elopage.mode === 'sandbox') {
     const apiKey = secret('key_', 16);
     const apiSecret = secret('secret_');
-    const sandbox = createElopageSandbox({ apiKey, apiSecret, logger });
+    // Sales pages name their webhook URL; of local targets, the simulator posts only to this gateway.
+    const allowedWebhookOrigins = [publicUrl, url];
+    const sandbox = createElopageSandbox({ apiKey, apiSecret, allowedWebhookOrigins, logger });
     const sandboxUrl = await sandbox.server.listen(config.elopage.sandboxPort);
     elopageSandbox = { url: sandboxUrl, sandbox, credentials: { apiKey, apiSecret } };
     elopage = { baseUrl: `${sandboxUrl}/api`, apiKey, apiSecret };

@@ -1,5 +1,5 @@
 /**
- * Where idempotency records live. One record per scope (`idem:<client>:<mutation>:<key>`): first a
+ * Where idempotency records live. One record per scope (`idem:<client>:<key>`): first a
  * `pending` claim held by the instance that executes the mutation, then the `done` payload that
  * every repeat within the TTL receives. Both backends keep the same contract, so several gateway
  * instances on one Redis behave like one instance on memory.

@@ -347,6 +347,19 @@ async function chargeOfEarlierAttempt(
 
 const CHARGE_ID = 'Global ID or elepay charge ID.';
 
+/**
+ * Whether the charge reads as this capture having happened: captured (or refunded since) for the
+ * amount asked, or the whole authorization when no amount was given. A capture is a state change,
+ * not a new object: there is nothing else to find after a lost answer, and the state asked for holds.
+ */
+function isCaptureOf(charge: Charge, amount: string | null | undefined): boolean {
+  const captured =
+    charge.status === 'SUCCEEDED' || charge.status === 'PARTIALLY_REFUNDED' || charge.status === 'REFUNDED';
+  // A charge captured on payment was never authorized: no captureCharge can have captured it.
+  if (!captured || !charge.authorizedAmount) return false;
+  return new Dec(amount ?? charge.authorizedAmount.amount).eq(charge.amount.amount);
+}
+
 builder.mutationFields((t) => ({
   createCharge: t.field({
     type: ChargePayload,
@@ -404,10 +417,12 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(ctx, 'captureCharge', input, async () => {
+      runMutation(ctx, 'captureCharge', input, async (idempotency) => {
         checkAmountAndReason({ amount: input.amount });
         const charge = await loadCharge(ctx, input.chargeId);
         if (!charge) fail(['input', 'chargeId'], 'NOT_FOUND', 'no charge with this ID');
+        // A keyed retry whose first attempt captured (and lost the answer) gets that capture.
+        if (idempotency && isCaptureOf(charge, input.amount)) return { charge };
         if (charge.status !== 'AUTHORIZED') {
           fail(
             ['input', 'chargeId'],
@@ -454,9 +469,11 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(ctx, 'cancelCharge', input, async () => {
+      runMutation(ctx, 'cancelCharge', input, async (idempotency) => {
         const charge = await loadCharge(ctx, input.chargeId);
         if (!charge) fail(['input', 'chargeId'], 'NOT_FOUND', 'no charge with this ID');
+        // A keyed retry whose first attempt canceled (and lost the answer) gets that cancellation.
+        if (idempotency && charge.status === 'CANCELED') return { charge };
         if (charge.status !== 'PENDING' && charge.status !== 'AUTHORIZED') {
           fail(
             ['input', 'chargeId'],
