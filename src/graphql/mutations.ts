@@ -4,6 +4,7 @@ import { ProviderError, type UserError, type UserErrorCode } from '../domain/err
 import { derivedIdOf, fingerprintOf, InputTooDeepError, scopeOf } from '../idempotency/fingerprint.js';
 import { parsePayload, primeLoaders, serializePayload } from '../idempotency/payload.js';
 import { runIdempotently } from '../idempotency/run.js';
+import { publicProviderError } from '../plugins/maskError.js';
 import { noteIdempotency } from '../plugins/useIdempotencyReplay.js';
 
 /**
@@ -165,16 +166,19 @@ async function settle<T extends object>(run: () => Promise<T>): Promise<Payload<
 
 const STATE_CODES = new Set(['M006000', 'M006002', 'M006006', 'M006007', 'InvalidState']);
 
-/** A provider's refusal as a user error; null for failures that are not the caller's to fix. */
+/**
+ * A provider's refusal as a user error; null for failures that are not the caller's to fix. The
+ * message is what publicProviderError lets through: no provider text beyond codes and names.
+ */
 function refusalOf(error: ProviderError): UserError | null {
-  if (error.failure === 'NOT_FOUND') return { field: null, code: 'NOT_FOUND', message: error.message };
+  const { message } = publicProviderError(error);
+  if (error.failure === 'NOT_FOUND') return { field: null, code: 'NOT_FOUND', message };
   if (error.failure !== 'REJECTED') return null;
   if (error.status === 409 || (error.providerCode && STATE_CODES.has(error.providerCode))) {
-    return { field: null, code: 'INVALID_STATE', message: error.message };
+    return { field: null, code: 'INVALID_STATE', message };
   }
-  if (error.providerCode === 'U008001')
-    return { field: null, code: 'AMOUNT_EXCEEDS_REMAINING', message: error.message };
-  return { field: null, code: 'PROVIDER_REJECTED', message: error.message };
+  if (error.providerCode === 'U008001') return { field: null, code: 'AMOUNT_EXCEEDS_REMAINING', message };
+  return { field: null, code: 'PROVIDER_REJECTED', message };
 }
 
 /**
