@@ -8,7 +8,7 @@ import { toElopageRefund } from '../providers/elopage/map.js';
 import { jsonNumber } from '../providers/json.js';
 import { fail, type Idempotency, validate } from './mutations.js';
 import { loadCharge, loadPayment } from './nodes.js';
-import { amount as amountRule } from './validation.js';
+import { amount as amountRule, optionalLine } from './validation.js';
 
 /**
  * Refund rules shared by refundCharge, refundPayment and refundTransaction. Neither provider makes a
@@ -33,7 +33,7 @@ export function checkAmountAndReason(input: { amount?: string | null; reason?: s
           message: 'must be greater than zero',
         })
         .nullish(),
-      reason: z.string().max(255, { message: 'must be at most 255 characters' }).nullish(),
+      reason: optionalLine(255),
     }),
     input,
   );

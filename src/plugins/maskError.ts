@@ -1,3 +1,4 @@
+import { PothosValidationError } from '@pothos/core';
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type MaskError, type Plugin } from 'graphql-yoga';
 import { CodedError, ProviderError } from '../domain/errors.js';
@@ -65,6 +66,14 @@ function mask(error: unknown, message: string, logger: Logger, requestId: string
       path: graphqlError?.path,
       extensions: { code: original.code, ...extensions, ...(providerCode ? { providerCode } : {}) },
     });
+  }
+  if (original instanceof PothosValidationError) {
+    // A malformed connection argument (`first: -5`, `after: "garbage"`): the caller's to fix. Only
+    // the argument rules are worded here; other such messages may quote the input, so they are not.
+    return new GraphQLError(
+      /^Argument "\w+" /.test(original.message) ? original.message : 'a cursor or ID argument is malformed',
+      { nodes: graphqlError?.nodes, path: graphqlError?.path, extensions: { code: 'BAD_USER_INPUT' } },
+    );
   }
   if (original instanceof CodedError) {
     return new GraphQLError(original.message, {

@@ -68,7 +68,7 @@ export type CreateChargeInput = {
   description?: string | null | undefined;
   /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client across all mutations: the same key on another mutation or with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. Without an orderNo, the key also fixes the generated orderNo, so even a retry whose first response was lost cannot create a second charge: it returns the first. */
   idempotencyKey?: string | null | undefined;
-  /** Up to 20 string values of at most 255 bytes; keys must not start with "route" or "__". */
+  /** Up to 20 string values of at most 255 bytes; keys of 1–40 characters must not start with "route" or "__". */
   metadata?: Record<string, unknown> | null | undefined;
   /** Your order number (unique, at most 50 characters); generated when left out. */
   orderNo?: string | null | undefined;

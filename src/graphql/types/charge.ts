@@ -23,7 +23,7 @@ import {
   UserErrorRef,
 } from '../refs.js';
 import { checkAmountAndReason, refundElepayCharge } from '../refunding.js';
-import { amount, currencyCode } from '../validation.js';
+import { amount, currencyCode, hasControlCharacter, text } from '../validation.js';
 
 ChargeRef.implement({
   description:
@@ -252,7 +252,8 @@ const CreateChargeInput = builder.inputType('CreateChargeInput', {
     description: t.string({ description: 'Free text.' }),
     metadata: t.field({
       type: 'JSONObject',
-      description: 'Up to 20 string values of at most 255 bytes; keys must not start with "route" or "__".',
+      description:
+        'Up to 20 string values of at most 255 bytes; keys of 1–40 characters must not start with "route" or "__".',
     }),
     capture: t.boolean({
       description: 'False to authorize only and capture later with captureCharge. Default true.',
@@ -265,9 +266,24 @@ const CreateChargeInput = builder.inputType('CreateChargeInput', {
 
 const ORDER_NO_MAX = 50;
 
+/** Like Stripe's: a key names a field, it does not carry data. */
+const METADATA_KEY_MAX = 40;
+
 const metadataSchema = z
   .record(z.string(), z.unknown())
   .refine((record) => Object.keys(record).length <= 20, { message: 'must have at most 20 keys' })
+  .refine(
+    (record) =>
+      Object.keys(record).every(
+        (key) => key.length >= 1 && key.length <= METADATA_KEY_MAX && !hasControlCharacter(key),
+      ),
+    { message: `keys must be 1–${METADATA_KEY_MAX} characters without control characters` },
+  )
+  .refine(
+    (record) =>
+      Object.values(record).every((value) => typeof value !== 'string' || !hasControlCharacter(value)),
+    { message: 'values must not contain control characters or bidirectional overrides' },
+  )
   .refine((record) => Object.values(record).every((value) => typeof value === 'string'), {
     message: 'values must be strings',
   })
@@ -293,7 +309,7 @@ function createChargeSchema(currency: string) {
       .string()
       .regex(/^[\x21-\x7e]{1,50}$/, { message: `must be 1–${ORDER_NO_MAX} visible ASCII characters` })
       .nullish(),
-    description: z.string().max(1000, { message: 'must be at most 1000 characters' }).nullish(),
+    description: text(1000).nullish(),
     metadata: metadataSchema,
   });
 }

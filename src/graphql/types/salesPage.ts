@@ -12,7 +12,7 @@ import {
 } from '../mutations.js';
 import { loadSalesPage, providerIdOf } from '../nodes.js';
 import { NodeRef, PricingPlanRef, SalesPageAuthorRef, SalesPageRef, UserErrorRef } from '../refs.js';
-import { optionalText, requiredText } from '../validation.js';
+import { optionalLine, optionalText, requiredText } from '../validation.js';
 import {
   MAX_PRICING_PLANS,
   PricingPlanInput,
@@ -214,8 +214,25 @@ function salesPageSchema(currency: string, required: boolean, sandboxed: boolean
     cancelUrl: optionalText(URL_MAX),
     errorUrl: optionalText(URL_MAX),
     webhookUrl: webhookUrlRule(sandboxed),
-    pageHeader: optionalText(100_000),
-    pageFooter: optionalText(100_000),
+    pageHeader: optionalText(100_000, { multiline: true }),
+    pageFooter: optionalText(100_000, { multiline: true }),
+    successEmail: z
+      .object({
+        subjectEn: optionalLine(255),
+        subjectDe: optionalLine(255),
+        bodyEn: optionalText(100_000, { multiline: true }),
+        bodyDe: optionalText(100_000, { multiline: true }),
+      })
+      .nullish(),
+    forward: z
+      .object({
+        firstName: optionalLine(255),
+        lastName: optionalLine(255),
+        email: optionalLine(255),
+        coupon: optionalLine(255),
+        campaignId: optionalLine(255),
+      })
+      .nullish(),
     pricingPlans: required
       ? plans.refine((list) => list.length > 0, {
           message: 'a sales page needs at least one pricing plan',
