@@ -20,8 +20,11 @@ export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
  * provider (or someone in between) could echo a request's credentials or markup into them.
  */
 const PROVIDER_CODE = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
-/** Our sentences with the names in them: letters, digits, spaces and light punctuation, no markup. */
-const PROVIDER_MESSAGE = /^[\p{L}\p{N} .,:;'’()[\]_-]{1,300}$/u;
+/**
+ * Our sentences with the names in them: letters, digits, spaces and prose punctuation. No markup,
+ * quotes, backslashes, braces or control characters, so no name can smuggle in more than a name.
+ */
+const PROVIDER_MESSAGE = /^[\p{L}\p{N} .,:;!?'’()[\]_\-–—/+=%&@#*]{1,500}$/u;
 
 const FALLBACK_SENTENCES: Record<string, string> = {
   AUTH_FAILED: 'refused the credentials',
