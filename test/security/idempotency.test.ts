@@ -686,6 +686,17 @@ async function startLossyProxy(target: string) {
   };
 }
 
+/** Plays the payer at a standalone elepay simulator: the charge completes (AUTHORIZED with capture: false). */
+async function settleAtSimulator(simUrl: string, providerId: string | undefined): Promise<void> {
+  const settled = await request(`${simUrl}/_sandbox/charges/${providerId}/settle`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ outcome: 'succeed' }),
+  });
+  expect(settled.statusCode).toBe(200);
+  await settled.body.dump();
+}
+
 describe('a lost response: a retry with the same key finds what the lost attempt created', () => {
   let sim: Awaited<ReturnType<typeof startSimulator>>;
   let proxy: Awaited<ReturnType<typeof startLossyProxy>>;
@@ -750,13 +761,7 @@ describe('a lost response: a retry with the same key finds what the lost attempt
   it('refundCharge: the lost refund is returned, never a second one', async () => {
     const created = await gw.gql(CreateChargeDocument, { input: { ...CHARGE, amount: '3000' } });
     const charge = created.data?.createCharge.charge;
-    const settled = await request(`${sim.url}/_sandbox/charges/${charge?.providerId}/settle`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outcome: 'succeed' }),
-    });
-    expect(settled.statusCode).toBe(200);
-    await settled.body.dump();
+    await settleAtSimulator(sim.url, charge?.providerId);
 
     const input = {
       chargeId: charge?.id ?? '',
@@ -782,13 +787,7 @@ describe('a lost response: a retry with the same key finds what the lost attempt
   async function authorizedCharge(amount: string) {
     const created = await gw.gql(CreateChargeDocument, { input: { ...CHARGE, amount, capture: false } });
     const charge = created.data?.createCharge.charge;
-    const settled = await request(`${sim.url}/_sandbox/charges/${charge?.providerId}/settle`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outcome: 'succeed' }),
-    });
-    expect(settled.statusCode).toBe(200);
-    await settled.body.dump();
+    await settleAtSimulator(sim.url, charge?.providerId);
     return charge?.id ?? '';
   }
 
@@ -1026,13 +1025,7 @@ describe.skipIf(SKIP_REDIS)('two instances sharing Redis and one elepay (needs R
   it('refundCharge: 50 calls spread over both instances make one refund, 50 identical payloads', async () => {
     const created = await c.gql(CreateChargeDocument, { input: { ...CHARGE, amount: '4000' } }, headers);
     const charge = created.data?.createCharge.charge;
-    const settled = await request(`${sim.url}/_sandbox/charges/${charge?.providerId}/settle`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outcome: 'succeed' }),
-    });
-    expect(settled.statusCode).toBe(200);
-    await settled.body.dump();
+    await settleAtSimulator(sim.url, charge?.providerId);
 
     await resetSandboxStats(sim.url);
     const input = {
@@ -1062,12 +1055,7 @@ describe.skipIf(SKIP_REDIS)('two instances sharing Redis and one elepay (needs R
   it('one key across mutations and instances: refundTransaction after refundCharge is refused', async () => {
     const created = await c.gql(CreateChargeDocument, { input: { ...CHARGE, amount: '900' } }, headers);
     const charge = created.data?.createCharge.charge;
-    const settled = await request(`${sim.url}/_sandbox/charges/${charge?.providerId}/settle`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outcome: 'succeed' }),
-    });
-    await settled.body.dump();
+    await settleAtSimulator(sim.url, charge?.providerId);
     const idempotencyKey = `multi-cross-${randomUUID()}`;
     const first = await c.gql(
       RefundChargeDocument,
