@@ -291,6 +291,26 @@ describe('running a mutation once per key', () => {
     await store.close();
   });
 
+  it('stores only definite payloads: one that is not final is returned, and the next call executes', async () => {
+    const store = new MemoryIdempotencyStore({ ttlMs: 60_000 });
+    let runs = 0;
+    const call = () =>
+      runIdempotently<{ state: string }>({
+        ...common,
+        store,
+        scope: 'state-only',
+        fingerprint: 'fp',
+        execute: async () => ({ state: ++runs === 1 ? 'not yet' : 'done' }),
+        isFinal: (payload) => payload.state === 'done',
+      });
+    expect(await call()).toEqual({ kind: 'executed', payload: { state: 'not yet' } });
+    expect(await store.read('state-only')).toBeNull();
+    expect(await call()).toEqual({ kind: 'executed', payload: { state: 'done' } });
+    expect(await call()).toEqual({ kind: 'replayed', payload: { state: 'done' } });
+    expect(runs).toBe(2);
+    await store.close();
+  });
+
   it('keeps renewing a slow execution, so a repeat never executes beside it', async () => {
     const store = new MemoryIdempotencyStore({ ttlMs: 60_000, leaseMs: 150 });
     let runs = 0;
