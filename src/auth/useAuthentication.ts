@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Viewer } from '../context.js';
 import { CodedError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
@@ -18,22 +17,14 @@ import { type Authenticator, unauthenticatedError } from './viewer.js';
 const authenticatedRequests = new WeakMap<Request, Viewer>();
 
 export function useAuthentication(auth: Authenticator, logger?: Logger): Plugin {
-  const failures = new FailedAuthentications();
   return {
     async onParams({ request, setResult, context }) {
       if (auth.open) return;
-      const address = (context as { req?: IncomingMessage }).req?.socket?.remoteAddress ?? 'unknown';
-      // Checked before the token: an address that guessed too often learns nothing more, even
-      // from a right guess, until its window has passed.
-      const waitMs = await failures.waitFor(address);
-      if (waitMs > 0) {
-        setResult({ errors: [tooManyFailuresError(waitMs)] });
-        return;
-      }
-      const result = auth.authenticate(request.headers.get('authorization'));
+      const address = (context as { req?: IncomingMessage }).req?.socket?.remoteAddress;
+      const result = await auth.authenticateFrom(address, request.headers.get('authorization'));
       if ('viewer' in result) authenticatedRequests.set(request, result.viewer);
+      else if ('retryInMs' in result) setResult({ errors: [tooManyFailuresError(result.retryInMs)] });
       else {
-        if (result.failure === 'invalid') await failures.count(address);
         // A wrong token is worth an operator's attention (a revoked client, a guess); a missing
         // one is usually a misconfigured caller. Neither line carries anything the caller sent.
         logger?.[result.failure === 'invalid' ? 'warn' : 'info'](
@@ -44,34 +35,6 @@ export function useAuthentication(auth: Authenticator, logger?: Logger): Plugin 
       }
     },
   };
-}
-
-/** Wrong tokens an address may send per minute before it is refused for the rest of the minute. */
-export const FAILED_AUTHENTICATIONS_PER_MINUTE = 10;
-
-/**
- * Wrong tokens per client address, in this process (a guesser spread over instances gets each
- * instance's budget; tokens are 256-bit, so the point is to make guessing loud and slow, not to
- * make it impossible).
- */
-class FailedAuthentications {
-  private readonly limiter = new RateLimiterMemory({
-    points: FAILED_AUTHENTICATIONS_PER_MINUTE,
-    duration: 60,
-    keyPrefix: 'failed-auth',
-  });
-
-  /** Milliseconds until the address may try again; 0 when it may now. */
-  async waitFor(address: string): Promise<number> {
-    const state = await this.limiter.get(address);
-    return state && state.consumedPoints >= FAILED_AUTHENTICATIONS_PER_MINUTE
-      ? Math.max(state.msBeforeNext, 1)
-      : 0;
-  }
-
-  async count(address: string): Promise<void> {
-    await this.limiter.penalty(address);
-  }
 }
 
 function tooManyFailuresError(waitMs: number): GraphQLError {

@@ -278,13 +278,13 @@ describe('scopes', () => {
   });
 });
 
-describe('subscriptions', () => {
-  /** Resolves with the close code once the socket closes. */
-  const closeCodeOf = (client: Client) =>
-    new Promise<number>((resolve) => {
-      client.on('closed', (event) => resolve((event as { code: number }).code));
-    });
+/** Resolves with the close code once the socket closes. */
+const closeCodeOf = (client: Client) =>
+  new Promise<number>((resolve) => {
+    client.on('closed', (event) => resolve((event as { code: number }).code));
+  });
 
+describe('subscriptions', () => {
   it.each([
     ['without connectionParams', undefined],
     ['with a token no client has', { authorization: `Bearer ${WRONG_TOKEN}` }],
@@ -496,8 +496,16 @@ describe('failed authentications per address (issue 8.11)', () => {
       expect(blocked.status).toBe(429);
       expect(blocked.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
       expect(Number(blocked.retryAfter)).toBeGreaterThan(0);
-      // A right guess from that address learns nothing either, until the minute has passed …
+      // A right guess from that address learns nothing either, until the minute has passed, over
+      // HTTP or graphql-ws …
       expect((await ask(client.token)).status).toBe(429);
+      const ws = connectWs(
+        gw.url,
+        { authorization: `Bearer ${client.token}` },
+        { onNonLazyError: () => undefined },
+      );
+      expect(await closeCodeOf(ws)).toBe(4403);
+      await ws.dispose();
       // … while a client at another address is unaffected.
       const elsewhere = await ask(client.token, '127.0.0.2');
       expect(elsewhere.status).toBe(200);
