@@ -68,6 +68,18 @@ describe('provider error bodies', () => {
     );
   });
 
+  it("createCharge: elepay's own amount limit is INVALID on the amount, not AMOUNT_EXCEEDS_REMAINING", async () => {
+    elepay.answer(400, { errorCode: 'U008001', parameterName: 'amount' });
+    const refused = await gw.gql(CreateChargeDocument, { input: CHARGE });
+    expect(refused.data?.createCharge.userErrors).toEqual([
+      {
+        field: ['input', 'amount'],
+        code: 'INVALID',
+        message: 'elepay does not accept this amount for this payment method',
+      },
+    ]);
+  });
+
   it('an outage with a hostile code: the GraphQL error keeps its code, not the provider text', async () => {
     elepay.answer(503, { errorCode: `<img src=x onerror=alert(1)>${SECRET_KEY}` });
     const down = await gw.gql(ChargeDocument, { id: 'ch_1' });

@@ -322,13 +322,19 @@ function generateOrderNo(): string {
 /** elepay's answers to a reused orderNo (providers/elepay.md §9: its only duplicate guard). */
 const DUPLICATE_ORDER_NO = new Set(['M002004', 'M002007', 'duplicate_order_no']);
 
-function isDuplicateOrderNo(error: unknown): boolean {
+const AMOUNT_TOO_LARGE = new Set(['U008001']);
+
+function isProviderCode(error: unknown, codes: ReadonlySet<string>): boolean {
   return (
     error instanceof ProviderError &&
     error.failure === 'REJECTED' &&
     error.providerCode !== undefined &&
-    DUPLICATE_ORDER_NO.has(error.providerCode)
+    codes.has(error.providerCode)
   );
+}
+
+function isDuplicateOrderNo(error: unknown): boolean {
+  return isProviderCode(error, DUPLICATE_ORDER_NO);
 }
 
 /**
@@ -403,6 +409,14 @@ builder.mutationFields((t) => ({
             ...(valid.metadata ? { metadata: valid.metadata as Record<string, string> } : {}),
           });
         } catch (error) {
+          // elepay's "amount too large" (U008001) means its own limit here, not a remaining amount.
+          if (isProviderCode(error, AMOUNT_TOO_LARGE)) {
+            fail(
+              ['input', 'amount'],
+              'INVALID',
+              'elepay does not accept this amount for this payment method',
+            );
+          }
           if (!keyedOrderNo || !isDuplicateOrderNo(error)) throw error;
           const expected = { amount: valid.amount, currency, paymentMethod: valid.paymentMethod };
           return { charge: await chargeOfEarlierAttempt(ctx, keyedOrderNo, expected, error) };
