@@ -171,7 +171,8 @@ function isStateRefusal(error: unknown): boolean {
  * without the gateway's webhook URL, or an event past retention): the payment is refunded all the same.
  */
 async function refundOfPayment(ctx: Context, paymentId: string): Promise<ElopageRefund | null> {
-  const events = await ctx.services.events.since('0-0');
+  // Only within one idempotency TTL, the window a key's retries belong to: the log may hold far more.
+  const events = await ctx.services.events.since(`${Date.now() - ctx.services.idempotency.ttlMs}-0`);
   const reported = events.findLast(
     ({ transaction }) =>
       transaction.kind === 'Refund' &&
