@@ -123,7 +123,7 @@ export class WebhookSender {
 }
 
 /** Why a target is refused (never retried), or null. */
-export async function webhookTargetRefusal(
+async function webhookTargetRefusal(
   url: string,
   allowedOrigins: ReadonlySet<string>,
 ): Promise<string | null> {
@@ -136,9 +136,10 @@ export async function webhookTargetRefusal(
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'refused: not http(s)';
   if (allowedOrigins.has(parsed.origin)) return null;
   const host = hostAddress(parsed.hostname);
-  // Every address the name resolves to is checked; one internal address is enough to refuse. (A
-  // name that changes its answer between this lookup and the connection could still slip by: the
-  // simulator is a development tool, and the gateway refuses such URLs before they get here.)
+  // Every address the name resolves to is checked; one internal address is enough to refuse. A
+  // name that changes its answer between this lookup and the connection could still slip by; the
+  // simulator is a development tool, and the gateway already refuses internal addresses and names
+  // like `localhost` in `webhookUrl`.
   const addresses = isIP(host)
     ? [host]
     : await lookup(host, { all: true }).then(
