@@ -8,10 +8,12 @@ import { createContext, type Services } from './context.js';
 import { createWebhookReceivers, type WebhookReceiverOptions } from './events/receivers.js';
 import { schema } from './graphql/schema.js';
 import { checkReadiness } from './health.js';
+import { type MetricsAccess, serveMetrics } from './metricsEndpoint.js';
 import { createMaskError, useMaskedErrorsWithRequestId } from './plugins/maskError.js';
 import { useBadRequests } from './plugins/useBadRequests.js';
 import { type BrowserSafetyOptions, corsOptionsFor, useBrowserSafety } from './plugins/useBrowserSafety.js';
 import { useIdempotencyReplay } from './plugins/useIdempotencyReplay.js';
+import { useMetrics } from './plugins/useMetrics.js';
 import { useNoSuggestions } from './plugins/useNoSuggestions.js';
 import { type QueryLimits, useQueryLimits } from './plugins/useQueryLimits.js';
 import { type RateLimiter, useRateLimit } from './plugins/useRateLimit.js';
@@ -31,6 +33,8 @@ export interface AppOptions {
   rateLimiter: RateLimiter;
   /** CORS allow-list and the introspection switch (config.security; src/plugins/useBrowserSafety.ts). */
   browser: BrowserSafetyOptions;
+  /** Who may scrape `/metrics`: bearers of this token, anyone (open access) or nobody (404). */
+  metricsAccess: MetricsAccess;
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -53,7 +57,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 /**
  * The gateway's HTTP surface: `/graphql` (Yoga, with GraphiQL and SSE subscriptions), the provider
- * webhooks, `/healthz`, `/readyz`. Returns the Yoga instance too, for graphql-ws (websocket.ts).
+ * webhooks, `/healthz`, `/readyz`, `/metrics`. Returns the Yoga instance too, for graphql-ws (websocket.ts).
  */
 export function buildApp({
   services,
@@ -64,6 +68,7 @@ export function buildApp({
   queryLimits,
   rateLimiter,
   browser,
+  metricsAccess,
 }: AppOptions) {
   const graphiqlOptions: GraphiQLOptions = { title: 'paygraph', defaultTabs: graphiqlTabs };
   // The page inlines all of GraphiQL (~9 MB); its options never change, so it is built once rather
@@ -101,6 +106,8 @@ export function buildApp({
       useRequestId(),
       useBadRequests(),
       useMaskedErrorsWithRequestId(services.logger),
+      // Counts every operation that reaches parsing, by the codes clients see (so after masking).
+      useMetrics(services.metrics),
       // Without introspection, errors must not spell out the schema either ("Did you mean …").
       ...(browser.introspection ? [] : [useNoSuggestions()]),
       // Then identity: a caller without a valid API token is refused before any GraphQL work (src/auth/).
@@ -139,6 +146,9 @@ export function buildApp({
       (readiness) => sendJson(res, readiness.ready ? 200 : 503, readiness),
       () => sendJson(res, 503, { ready: false }),
     );
+  });
+  router.get('/metrics', (req, res) => {
+    void serveMetrics(services.metrics, metricsAccess, req, res);
   });
   // Every route answers with an x-request-id, and Yoga reads the same one (src/plugins/useRequestId.ts).
   const listener: RequestListener = (req, res) => {

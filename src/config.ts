@@ -77,6 +77,11 @@ export interface Config {
   publicUrl: string | null;
   logLevel: string;
   graphiql: boolean;
+  /**
+   * Bearer token `/metrics` asks for (METRICS_TOKEN). Unset: `/metrics` is served without one only
+   * in open access (everything sandboxed, no API clients), and is off (404) otherwise.
+   */
+  metricsToken: string | null;
   elepay: ElepayConfig;
   elopage: ElopageConfig;
   events: EventsConfig;
@@ -194,6 +199,10 @@ const EnvSchema = z.object({
     'must be 24–128 characters of A–Z, a–z, 0–9, "-" or "_" (it guards the webhook URL)',
   ),
   ELOPAGE_TIMEOUT_MS: positiveIntOrUnset(120_000),
+  METRICS_TOKEN: optionalText.refine(
+    (value) => value === undefined || /^[\x21-\x7e]{24,256}$/.test(value),
+    'must be 24–256 printable characters without spaces (it guards /metrics)',
+  ),
   ELOPAGE_MAX_CONCURRENCY: positiveIntOrUnset(256),
   ELOPAGE_SANDBOX_PORT: port(4011),
 
@@ -393,6 +402,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ?? allSandbox,
+    metricsToken: e.METRICS_TOKEN ?? null,
     elepay: {
       mode: e.ELEPAY_SECRET_KEY ? 'remote' : 'sandbox',
       baseUrl: elepayBaseUrl,

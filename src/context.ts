@@ -4,6 +4,7 @@ import type { EventLog } from './events/log.js';
 import type { IdempotencyStore } from './idempotency/store.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { ElepayClient } from './providers/elepay/client.js';
 import type { ElopageClient } from './providers/elopage/client.js';
 
@@ -23,6 +24,8 @@ export interface Services {
   /** Idempotency records of keyed mutations (memory, or Redis shared by every instance). */
   idempotency: IdempotencyStore;
   logger: Logger;
+  /** The Prometheus registry and every metric family (src/metrics.ts). */
+  metrics: Metrics;
 }
 
 /** Who is calling: an operator-configured API client and its scopes. */

@@ -10,6 +10,7 @@ import { createEventLog } from './events/index.js';
 import { loadGraphiqlTabs } from './graphiqlTabs.js';
 import { createIdempotencyStore } from './idempotency/index.js';
 import { type Logger, protectSecretValues } from './logger.js';
+import { Metrics, operationNamesIn } from './metrics.js';
 import { createRateLimiter } from './plugins/useRateLimit.js';
 import { ElepayClient } from './providers/elepay/client.js';
 import { ElopageClient } from './providers/elopage/client.js';
@@ -103,7 +104,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   secrets.push(elopage.apiKey, elopage.apiSecret);
   // Cut out of every log line, whatever carries them there (src/logger.ts); the Redis password too.
   const redisPassword = config.events.redisUrl ? new URL(config.events.redisUrl).password : null;
-  protectSecretValues([...secrets, config.elepay.previousWebhookSecret, redisPassword]);
+  protectSecretValues([...secrets, config.elepay.previousWebhookSecret, redisPassword, config.metricsToken]);
+  if (config.metricsToken) secrets.push(config.metricsToken);
+
+  const graphiqlTabs = await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url));
+  // Operation names become metric labels only when they are one of the example operations.
+  const metrics = new Metrics({ knownOperations: operationNamesIn(graphiqlTabs) });
 
   const services: Services = {
     elepay: new ElepayClient({
@@ -112,12 +118,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       timeoutMs: config.elepay.timeoutMs,
       maxConcurrency: config.elepay.maxConcurrency,
       logger,
+      metrics,
     }),
     elopage: new ElopageClient({
       ...elopage,
       timeoutMs: config.elopage.timeoutMs,
       maxConcurrency: config.elopage.maxConcurrency,
       logger,
+      metrics,
     }),
     sandbox: { elepay: elepaySandbox !== null, elopage: elopageSandbox !== null },
     elopageCurrency: config.elopage.currency,
@@ -128,9 +136,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     events: await createEventLog(config.events, logger),
     idempotency: await createIdempotencyStore(config, logger),
     logger,
+    metrics,
   };
 
-  const graphiqlTabs = await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url));
   // Created last before serving, so nothing that can still fail above leaves its Redis client open.
   const rateLimiter = createRateLimiter({
     perMinute: config.security.rateLimitPerMinute,
@@ -154,10 +162,16 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     queryLimits: config.security,
     rateLimiter,
     browser: config.security,
+    // Without a token, /metrics is as open as the GraphQL endpoint: only when everything is sandboxed.
+    metricsAccess: config.metricsToken
+      ? { token: config.metricsToken }
+      : config.security.openAccess
+        ? 'open'
+        : 'off',
   });
   server.removeAllListeners('request');
   server.on('request', listener);
-  const closeWebSockets = serveGraphqlOverWebSocket(server, yoga, authenticator, logger);
+  const closeWebSockets = serveGraphqlOverWebSocket(server, yoga, authenticator, logger, metrics);
 
   return {
     url,

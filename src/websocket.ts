@@ -8,6 +8,7 @@ import type { AuthInitialContext } from './auth/useAuthentication.js';
 import type { Authenticator } from './auth/viewer.js';
 import type { Viewer } from './context.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 
 type EnvelopedArgs = ExecutionArgs & {
   rootValue: { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
@@ -38,6 +39,7 @@ export function serveGraphqlOverWebSocket(
   yoga: YogaServerInstance<any, any>,
   authenticator: Authenticator,
   logger?: Logger,
+  metrics?: Metrics,
 ): () => Promise<void> {
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const disposable = useServer<Record<string, unknown> | undefined, { viewer: Viewer }>(
@@ -60,7 +62,12 @@ export function serveGraphqlOverWebSocket(
           return false;
         }
         ctx.extra.viewer = result.viewer;
+        metrics?.liveConnections.inc({ transport: 'graphql-ws' });
         return true;
+      },
+      // Called only for sockets onConnect accepted, so the gauge counts exactly those.
+      onDisconnect: () => {
+        metrics?.liveConnections.dec({ transport: 'graphql-ws' });
       },
       execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
       subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,

@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sameSecret } from '../auth/sameSecret.js';
 import type { Services } from '../context.js';
 import { ProviderError } from '../domain/errors.js';
-import type { Transaction } from '../domain/model.js';
+import type { Provider, Transaction } from '../domain/model.js';
+import { codeLabel } from '../metrics.js';
 import { toCharge, toElepayRefund } from '../providers/elepay/map.js';
 import { verifyElepaySignature } from '../providers/elepay/webhook.js';
 import { isElopageId } from '../providers/elopage/client.js';
@@ -62,20 +63,28 @@ function parseLoosely(raw: Buffer): Record<string, unknown> | null {
   }
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
 export function createWebhookReceivers({ services, elepaySecrets, elopageToken }: WebhookReceiverOptions) {
-  const { logger, events } = services;
+  const { logger, events, metrics } = services;
+  const refused = (provider: Provider, reason: string) => metrics.webhooksRefused.inc({ provider, reason });
 
-  /** Records each fetched transaction; the answer tells the provider whether to retry. */
-  async function recordAll(res: ServerResponse, source: string, transactions: Transaction[]): Promise<void> {
+  /**
+   * Records each fetched transaction; the answer tells the provider whether to retry. `eventTime`
+   * is when the provider says the event happened (elepay's createTime; elopage sends none).
+   */
+  async function recordAll(
+    res: ServerResponse,
+    source: string,
+    transactions: Transaction[],
+    eventTime?: number,
+  ): Promise<void> {
     const verdicts: string[] = [];
     for (const transaction of transactions) {
       const outcome = await events.record(transaction);
       verdicts.push(outcome.verdict);
+      const { provider, kind, status } = transaction;
+      metrics.webhookRecords.inc({ provider, verdict: outcome.verdict });
+      if (outcome.verdict === 'publish') metrics.statusChanges.inc({ provider, kind, status });
+      if (eventTime !== undefined) metrics.webhookLag.observe({ provider }, (Date.now() - eventTime) / 1000);
       logger.info(
         {
           webhook: source,
@@ -91,16 +100,21 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
     reply(res, 200, { received: true, published: verdicts.filter((v) => v === 'publish').length });
   }
 
-  async function guarded(res: ServerResponse, source: string, work: () => Promise<void>): Promise<void> {
+  async function guarded(res: ServerResponse, source: Provider, work: () => Promise<void>): Promise<void> {
+    metrics.webhooksReceived.inc({ provider: source });
     try {
       await work();
     } catch (error) {
-      if (error instanceof BodyTooLarge) return reply(res, 413, { error: 'body too large' });
+      if (error instanceof BodyTooLarge) {
+        refused(source, 'body_too_large');
+        return reply(res, 413, { error: 'body too large' });
+      }
       // The provider could not be asked, or the event could not be recorded: let the provider retry.
       const reason = error instanceof ProviderError ? error.code : 'EVENT_LOG_UNAVAILABLE';
+      metrics.webhooksUnavailable.inc({ provider: source, reason: codeLabel(reason) });
       logger.warn(
         {
-          webhook: source,
+          webhook: source.toLowerCase(),
           reason,
           err: error instanceof ProviderError ? undefined : { message: (error as Error).message },
         },
@@ -111,7 +125,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
   }
 
   async function elepay(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    await guarded(res, 'elepay', async () => {
+    await guarded(res, 'ELEPAY', async () => {
       if (elepaySecrets.length === 0) return reply(res, 404, { error: 'not found' });
       const raw = await readBody(req);
       const verdict = verifyElepaySignature(
@@ -120,44 +134,65 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         elepaySecrets,
       );
       if (verdict !== 'valid') {
+        refused('ELEPAY', `signature_${verdict}`);
         logger.warn({ webhook: 'elepay', signature: verdict }, 'elepay webhook rejected');
         return reply(res, 400, { error: `signature ${verdict}` });
       }
+      metrics.webhooksVerified.inc({ provider: 'ELEPAY' });
       const event = parseLoosely(raw);
       const type = event ? stringField(event, 'type') : undefined;
       const object = asRecord(asRecord(event?.data).object);
       const id = stringField(object, 'id');
-      if (!type || !id) return reply(res, 400, { error: 'not an elepay event' });
+      if (!type || !id) {
+        refused('ELEPAY', 'not_an_event');
+        return reply(res, 400, { error: 'not an elepay event' });
+      }
+      const eventTime = typeof event?.createTime === 'number' ? event.createTime : undefined;
       const { elepay: client, statuses } = services;
       if (type.startsWith('charge.')) {
         const charge = await client.getCharge(id);
-        return recordAll(res, `elepay ${type}`, charge ? [toCharge(charge, statuses)] : []);
+        return recordAll(res, `elepay ${type}`, charge ? [toCharge(charge, statuses)] : [], eventTime);
       }
       if (type.startsWith('refund.')) {
         const chargeId = stringField(object, 'chargeId');
-        if (!chargeId) return reply(res, 400, { error: 'refund event without chargeId' });
+        if (!chargeId) {
+          refused('ELEPAY', 'not_an_event');
+          return reply(res, 400, { error: 'refund event without chargeId' });
+        }
         // A refund also moves its charge (PARTIALLY_REFUNDED, REFUNDED): record both as elepay has them.
         const [refund, charge] = await Promise.all([
           client.getRefund(chargeId, id),
           client.getCharge(chargeId),
         ]);
-        return recordAll(res, `elepay ${type}`, [
-          ...(refund ? [toElepayRefund(refund, statuses)] : []),
-          ...(charge ? [toCharge(charge, statuses)] : []),
-        ]);
+        return recordAll(
+          res,
+          `elepay ${type}`,
+          [
+            ...(refund ? [toElepayRefund(refund, statuses)] : []),
+            ...(charge ? [toCharge(charge, statuses)] : []),
+          ],
+          eventTime,
+        );
       }
       reply(res, 200, { received: true, published: 0 });
     });
   }
 
   async function elopage(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
-    await guarded(res, 'elopage', async () => {
+    await guarded(res, 'ELOPAGE', async () => {
       // elopage signs nothing: the unguessable path token is the guard (providers/elopage.md quirk 7).
-      if (!sameSecret(token, elopageToken)) return reply(res, 404, { error: 'not found' });
+      if (!sameSecret(token, elopageToken)) {
+        refused('ELOPAGE', 'bad_token');
+        return reply(res, 404, { error: 'not found' });
+      }
+      metrics.webhooksVerified.inc({ provider: 'ELOPAGE' });
       const body = parseLoosely(await readBody(req));
       const rawId = body?.id;
       const id = typeof rawId === 'number' ? String(rawId) : typeof rawId === 'string' ? rawId : '';
-      if (!isElopageId(id)) return reply(res, 400, { error: 'not an elopage payment notification' });
+      if (!isElopageId(id)) {
+        refused('ELOPAGE', 'not_an_event');
+        return reply(res, 400, { error: 'not an elopage payment notification' });
+      }
       const wire = await services.elopage.getTransaction(id);
       const mapping = { currency: services.elopageCurrency, statuses: services.statuses };
       await recordAll(res, 'elopage', wire ? [toElopageTransaction(wire, mapping)] : []);

@@ -79,6 +79,22 @@ export async function runMutation<T extends object>(
   if (typeof ctxOrRun === 'function') return settle(ctxOrRun);
   if (!mutation || !input || !run) throw new Error('runMutation: mutation, input and body are required');
   const ctx = ctxOrRun;
+  if (!REFUND_MUTATIONS.has(mutation)) return runKeyed(ctx, mutation, input, run);
+  return ctx.services.metrics.observeRefund(mutation, () => runKeyed(ctx, mutation, input, run));
+}
+
+const REFUND_MUTATIONS: ReadonlySet<KeyedMutation> = new Set([
+  'refundPayment',
+  'refundCharge',
+  'refundTransaction',
+]);
+
+async function runKeyed<T extends object>(
+  ctx: Context,
+  mutation: KeyedMutation,
+  input: { idempotencyKey?: string | null },
+  run: (idempotency: Idempotency | null) => Promise<T>,
+): Promise<Payload<T>> {
   const fromInput = input.idempotencyKey !== null && input.idempotencyKey !== undefined;
   const key = fromInput ? input.idempotencyKey : ctx.idempotencyKeyHeader;
   if (key === null || key === undefined) return settle(() => run(null));
@@ -111,6 +127,7 @@ export async function runMutation<T extends object>(
     parse: (text) => parsePayload<Payload<T>>(text),
     logger: ctx.logger,
   });
+  ctx.services.metrics.idempotency.inc({ outcome: outcome.kind });
   if (outcome.kind === 'reused') {
     return userErrorPayload<T>(
       field,

@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import { ProviderError } from '../domain/errors.js';
 import type { Provider } from '../domain/model.js';
 import type { Logger } from '../logger.js';
+import type { Metrics, ProviderCallObserver } from '../metrics.js';
 import { parseExactJson, stringifyExactJson } from './json.js';
 
 /**
@@ -32,6 +33,8 @@ export interface ProviderHttpOptions {
   timeoutMs: number;
   maxConcurrency: number;
   logger: Logger;
+  /** Where calls, retries and pool load are reported (src/metrics.ts); none in unit uses. */
+  metrics?: Metrics;
   /** Classifies a non-2xx answer; gets the body parsed as exact JSON when it is JSON. */
   describeFailure: (status: number, body: unknown) => ProviderError;
 }
@@ -44,6 +47,7 @@ const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 export class ProviderHttp {
   private readonly pool: Pool;
   private readonly basePath: string;
+  private readonly observer: ProviderCallObserver | undefined;
   readonly origin: string;
 
   constructor(private readonly options: ProviderHttpOptions) {
@@ -58,9 +62,29 @@ export class ProviderHttp {
       bodyTimeout: options.timeoutMs,
       connect: { timeout: options.timeoutMs },
     });
+    this.observer = options.metrics?.providerObserver(options.provider);
+    options.metrics?.watchPool(() => ({
+      provider: options.provider,
+      running: this.pool.stats.running,
+      queued: this.pool.stats.pending,
+    }));
   }
 
   async send(request: ProviderRequest): Promise<unknown> {
+    if (!this.observer) return this.exchange(request);
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const body = await this.exchange(request);
+      this.observer.call(request.route, 'ok', seconds());
+      return body;
+    } catch (error) {
+      this.observer.call(request.route, error instanceof ProviderError ? error.failure : 'OTHER', seconds());
+      throw error;
+    }
+  }
+
+  private async exchange(request: ProviderRequest): Promise<unknown> {
     const deadline = AbortSignal.timeout(this.options.timeoutMs);
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
@@ -97,6 +121,7 @@ export class ProviderHttp {
           'provider call failed',
         );
         if (!retryable) throw failure;
+        this.observer?.retry(request.route);
         await sleep(RETRY_BASE_DELAY_MS * 2 ** attempt, undefined, { signal: deadline }).catch(
           () => undefined,
         );

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { TransactionStatusEvent } from '../../events/event.js';
 import { isCursor } from '../../events/event.js';
+import { observeDeliveries } from '../../events/observed.js';
 import { statusEvents } from '../../events/subscription.js';
 import { builder } from '../builder.js';
 import { providerIdOf } from '../nodes.js';
@@ -73,7 +74,7 @@ builder.subscriptionField('transactionStatusChanged', (t) =>
           extensions: { code: 'BAD_USER_INPUT' },
         });
       }
-      return statusEvents(
+      const events = statusEvents(
         ctx.services.events,
         {
           // Events carry global IDs, so anything else in `ids` simply matches nothing.
@@ -85,6 +86,9 @@ builder.subscriptionField('transactionStatusChanged', (t) =>
         },
         after ?? null,
       );
+      // graphql-ws hands its socket to the context (websocket.ts); everything else is SSE.
+      const transport = 'socket' in ctx ? 'graphql-ws' : 'sse';
+      return observeDeliveries(events, ctx.services.metrics, transport, Boolean(after));
     },
     resolve: (event) => event,
   }),

@@ -1,5 +1,6 @@
 import { ProviderError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
 import { asRecord, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
 import type {
   ElepayCaptureRequestWire,
@@ -20,6 +21,7 @@ export interface ElepayClientOptions {
   timeoutMs: number;
   maxConcurrency: number;
   logger: Logger;
+  metrics?: Metrics;
 }
 
 export type ElepaySandboxOutcome = 'succeed' | 'fail' | 'cancel';
@@ -44,6 +46,7 @@ export class ElepayClient {
       timeoutMs: options.timeoutMs,
       maxConcurrency: options.maxConcurrency,
       logger: options.logger,
+      metrics: options.metrics,
       describeFailure: describeElepayFailure,
     });
   }

@@ -1,5 +1,6 @@
 import { ProviderError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
 import { asRecord, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
 import type {
   ElopageCreatePricingPlanRequestWire,
@@ -20,6 +21,7 @@ export interface ElopageClientOptions {
   timeoutMs: number;
   maxConcurrency: number;
   logger: Logger;
+  metrics?: Metrics;
 }
 
 export interface ElopageSandboxCheckoutRequest {
@@ -54,6 +56,7 @@ export class ElopageClient {
       timeoutMs: options.timeoutMs,
       maxConcurrency: options.maxConcurrency,
       logger: options.logger,
+      metrics: options.metrics,
       describeFailure: describeElopageFailure,
     });
   }
