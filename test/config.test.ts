@@ -100,6 +100,8 @@ describe('problems', () => {
     [{ PROVIDER_TIMEOUT_MS: '0' }, 'PROVIDER_TIMEOUT_MS'],
     [{ ELEPAY_MAX_CONCURRENCY: 'many' }, 'ELEPAY_MAX_CONCURRENCY'],
     [{ ELOPAGE_WEBHOOK_TOKEN: 'short' }, 'ELOPAGE_WEBHOOK_TOKEN'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+    [{ METRICS_TOKEN: 'has a space in it 0000000000000' }, 'METRICS_TOKEN'],
     [{ ELEPAY_BASE_URL: 'https://api.elepay.io' }, 'ELEPAY_BASE_URL'],
     [{ ELOPAGE_BASE_URL: 'https://elopage.com/api' }, 'ELOPAGE_BASE_URL'],
     [{ ELOPAGE_API_KEY: 'k', ELOPAGE_WEBHOOK_TOKEN: TOKEN }, 'ELOPAGE_API_SECRET'],

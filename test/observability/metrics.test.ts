@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from 'graphql-ws';
@@ -307,6 +308,18 @@ describe('/metrics after a walkthrough', () => {
       'paygraph_nodejs_heap_size_used_bytes',
     ]) {
       expect(s.text).toContain(`# TYPE ${name} `);
+    }
+  });
+
+  it('the Grafana dashboard and the alert rules use only metrics the gateway exports', async () => {
+    for (const file of ['ops/grafana/paygraph.json', 'ops/prometheus/alerts.yml']) {
+      const text = await readFile(new URL(`../../${file}`, import.meta.url), 'utf8');
+      const names = new Set([...text.matchAll(/\bpaygraph_\w+/g)].map(([name]) => name));
+      expect(names.size, file).toBeGreaterThan(5);
+      for (const name of names) {
+        const family = name.replace(/_(bucket|count|sum)$/, '');
+        expect(s.text, `${file}: ${name}`).toContain(`# TYPE ${family} `);
+      }
     }
   });
 
