@@ -92,173 +92,155 @@ export class Metrics {
   constructor(options: { knownOperations: ReadonlySet<string> }) {
     this.knownOperations = options.knownOperations;
     const registers = [this.registry];
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Counter<L>({ name, help, labelNames, registers });
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Gauge<L>({ name, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
+      new Histogram<L>({ name, help, labelNames, buckets, registers });
     collectDefaultMetrics({ register: this.registry, prefix: 'paygraph_' });
 
-    this.graphqlOperations = new Counter({
-      name: 'paygraph_graphql_operations_total',
-      help: 'GraphQL operations by type, name (known example operations, else anonymous), outcome (ok / error) and first error code.',
-      labelNames: ['type', 'name', 'outcome', 'code'],
-      registers,
-    });
-    this.graphqlDuration = new Histogram({
-      name: 'paygraph_graphql_operation_duration_seconds',
-      help: 'Execution time of GraphQL queries and mutations (subscriptions are streams: see paygraph_live_*).',
-      labelNames: ['type', 'name', 'outcome'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    this.graphqlOperations = counter(
+      'paygraph_graphql_operations_total',
+      'GraphQL operations by type, name (known example operations, else anonymous), outcome (ok / error) and first error code.',
+      ['type', 'name', 'outcome', 'code'],
+    );
+    this.graphqlDuration = histogram(
+      'paygraph_graphql_operation_duration_seconds',
+      'Execution time of GraphQL queries and mutations (subscriptions are streams: see paygraph_live_*).',
+      ['type', 'name', 'outcome'],
+      LATENCY_BUCKETS,
+    );
 
-    this.providerCalls = new Counter({
-      name: 'paygraph_provider_calls_total',
-      help: 'Provider calls by provider, route template and outcome (ok or the failure: NOT_FOUND, UNAVAILABLE, TIMEOUT, …), retries included in one call.',
-      labelNames: ['provider', 'route', 'outcome'],
-      registers,
-    });
-    this.providerDuration = new Histogram({
-      name: 'paygraph_provider_call_duration_seconds',
-      help: 'Provider call time by route template, queueing and retries included.',
-      labelNames: ['provider', 'route'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.providerRetries = new Counter({
-      name: 'paygraph_provider_retries_total',
-      help: 'Provider call attempts repeated after a failure.',
-      labelNames: ['provider', 'route'],
-      registers,
-    });
-    this.providerSharedReads = new Counter({
-      name: 'paygraph_provider_shared_reads_total',
-      help: 'Reads answered by joining an identical read already in flight (no provider call of their own).',
-      labelNames: ['provider', 'route'],
-      registers,
-    });
-    this.providerCircuit = new Gauge({
-      name: 'paygraph_provider_circuit_state',
-      help: "The provider's circuit breaker: 0 closed, 1 half-open, 2 open (calls fail at once).",
-      labelNames: ['provider'],
-      registers,
-    });
+    this.providerCalls = counter(
+      'paygraph_provider_calls_total',
+      'Provider calls by provider, route template and outcome (ok or the failure: NOT_FOUND, UNAVAILABLE, TIMEOUT, …), retries included in one call.',
+      ['provider', 'route', 'outcome'],
+    );
+    this.providerDuration = histogram(
+      'paygraph_provider_call_duration_seconds',
+      'Provider call time by route template, queueing and retries included.',
+      ['provider', 'route'],
+      LATENCY_BUCKETS,
+    );
+    this.providerRetries = counter(
+      'paygraph_provider_retries_total',
+      'Provider call attempts repeated after a failure.',
+      ['provider', 'route'],
+    );
+    this.providerSharedReads = counter(
+      'paygraph_provider_shared_reads_total',
+      'Reads answered by joining an identical read already in flight (no provider call of their own).',
+      ['provider', 'route'],
+    );
+    this.providerCircuit = gauge(
+      'paygraph_provider_circuit_state',
+      "The provider's circuit breaker: 0 closed, 1 half-open, 2 open (calls fail at once).",
+      ['provider'],
+    );
+    // Pool load is read at scrape time: nothing is counted on the hot path for it.
     const pools = this.pools;
-    new Gauge({
-      name: 'paygraph_provider_calls_in_flight',
-      help: 'Provider requests on the wire now.',
-      labelNames: ['provider'],
-      registers,
-      collect() {
-        for (const load of pools.map((read) => read())) this.set({ provider: load.provider }, load.running);
-      },
-    });
-    new Gauge({
-      name: 'paygraph_provider_calls_queued',
-      help: "Provider requests waiting for a connection (the provider's concurrency cap is reached).",
-      labelNames: ['provider'],
-      registers,
-      collect() {
-        for (const load of pools.map((read) => read())) this.set({ provider: load.provider }, load.queued);
-      },
-    });
+    const poolGauge = (name: string, help: string, pick: (load: PoolLoad) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['provider'],
+        registers,
+        collect() {
+          for (const load of pools.map((read) => read())) this.set({ provider: load.provider }, pick(load));
+        },
+      });
+    poolGauge(
+      'paygraph_provider_calls_in_flight',
+      'Provider requests on the wire now.',
+      (load) => load.running,
+    );
+    poolGauge(
+      'paygraph_provider_calls_queued',
+      "Provider requests waiting for a connection (the provider's concurrency cap is reached).",
+      (load) => load.queued,
+    );
 
-    this.webhooksReceived = new Counter({
-      name: 'paygraph_webhooks_received_total',
-      help: 'Webhook requests received.',
-      labelNames: ['provider'],
-      registers,
-    });
-    this.webhooksVerified = new Counter({
-      name: 'paygraph_webhooks_verified_total',
-      help: 'Webhooks whose origin was verified (elepay signature, elopage path token).',
-      labelNames: ['provider'],
-      registers,
-    });
-    this.webhooksRefused = new Counter({
-      name: 'paygraph_webhooks_refused_total',
-      help: 'Webhooks refused, by reason (signature_missing / _malformed / _stale / _mismatch, bad_token, not_an_event, body_too_large).',
-      labelNames: ['provider', 'reason'],
-      registers,
-    });
-    this.webhookRecords = new Counter({
-      name: 'paygraph_webhook_records_total',
-      help: 'Transactions recorded from webhooks by verdict: publish (news), unchanged (duplicate), stale (older than known).',
-      labelNames: ['provider', 'verdict'],
-      registers,
-    });
-    this.webhookLag = new Histogram({
-      name: 'paygraph_webhook_event_to_record_seconds',
-      help: "Time from the provider's event (elepay createTime) to its record in the event log.",
-      labelNames: ['provider'],
-      buckets: LAG_BUCKETS,
-      registers,
-    });
-    this.webhooksUnavailable = new Counter({
-      name: 'paygraph_webhooks_unavailable_total',
-      help: 'Webhooks answered 503 (the provider retries): the provider could not be read or the event log was down.',
-      labelNames: ['provider', 'reason'],
-      registers,
-    });
+    this.webhooksReceived = counter('paygraph_webhooks_received_total', 'Webhook requests received.', [
+      'provider',
+    ]);
+    this.webhooksVerified = counter(
+      'paygraph_webhooks_verified_total',
+      'Webhooks whose origin was verified (elepay signature, elopage path token).',
+      ['provider'],
+    );
+    this.webhooksRefused = counter(
+      'paygraph_webhooks_refused_total',
+      'Webhooks refused, by reason (signature_missing / _malformed / _stale / _mismatch, bad_token, not_an_event, body_too_large).',
+      ['provider', 'reason'],
+    );
+    this.webhookRecords = counter(
+      'paygraph_webhook_records_total',
+      'Transactions recorded from webhooks by verdict: publish (news), unchanged (duplicate), stale (older than known).',
+      ['provider', 'verdict'],
+    );
+    this.webhookLag = histogram(
+      'paygraph_webhook_event_to_record_seconds',
+      "Time from the provider's event (elepay createTime) to its record in the event log.",
+      ['provider'],
+      LAG_BUCKETS,
+    );
+    this.webhooksUnavailable = counter(
+      'paygraph_webhooks_unavailable_total',
+      'Webhooks answered 503 (the provider retries): the provider could not be read or the event log was down.',
+      ['provider', 'reason'],
+    );
 
-    this.liveConnections = new Gauge({
-      name: 'paygraph_live_connections',
-      help: 'Open live-status connections: acknowledged graphql-ws sockets, and SSE streams.',
-      labelNames: ['transport'],
-      registers,
-    });
-    this.liveSubscriptions = new Gauge({
-      name: 'paygraph_live_subscriptions',
-      help: 'Open transactionStatusChanged subscriptions.',
-      labelNames: ['transport'],
-      registers,
-    });
-    this.liveDeliveries = new Counter({
-      name: 'paygraph_live_deliveries_total',
-      help: 'Status events handed to subscribers.',
-      labelNames: ['transport'],
-      registers,
-    });
-    this.liveCutOff = new Counter({
-      name: 'paygraph_live_cut_off_total',
-      help: 'Subscribers cut off for falling too far behind (SUBSCRIBER_TOO_SLOW).',
-      labelNames: ['transport'],
-      registers,
-    });
-    this.liveLag = new Histogram({
-      name: 'paygraph_live_record_to_delivery_seconds',
-      help: 'Time from an event being recorded to its delivery to a subscriber (live events only, not replays).',
-      labelNames: ['transport'],
-      buckets: LAG_BUCKETS,
-      registers,
-    });
-    this.liveReplays = new Counter({
-      name: 'paygraph_live_replays_total',
-      help: 'Subscriptions resumed with `after` (they replay the log first).',
-      labelNames: ['transport'],
-      registers,
-    });
-    this.liveReplayedEvents = new Counter({
-      name: 'paygraph_live_replayed_events_total',
-      help: 'Events delivered by replays (recorded before their subscription began); divided by replays: replay size.',
-      labelNames: ['transport'],
-      registers,
-    });
+    this.liveConnections = gauge(
+      'paygraph_live_connections',
+      'Open live-status connections: acknowledged graphql-ws sockets, and SSE streams.',
+      ['transport'],
+    );
+    this.liveSubscriptions = gauge(
+      'paygraph_live_subscriptions',
+      'Open transactionStatusChanged subscriptions.',
+      ['transport'],
+    );
+    this.liveDeliveries = counter('paygraph_live_deliveries_total', 'Status events handed to subscribers.', [
+      'transport',
+    ]);
+    this.liveCutOff = counter(
+      'paygraph_live_cut_off_total',
+      'Subscribers cut off for falling too far behind (SUBSCRIBER_TOO_SLOW).',
+      ['transport'],
+    );
+    this.liveLag = histogram(
+      'paygraph_live_record_to_delivery_seconds',
+      'Time from an event being recorded to its delivery to a subscriber (live events only, not replays).',
+      ['transport'],
+      LAG_BUCKETS,
+    );
+    this.liveReplays = counter(
+      'paygraph_live_replays_total',
+      'Subscriptions resumed with `after` (they replay the log first).',
+      ['transport'],
+    );
+    this.liveReplayedEvents = counter(
+      'paygraph_live_replayed_events_total',
+      'Events delivered by replays (recorded before their subscription began); divided by replays: replay size.',
+      ['transport'],
+    );
 
-    this.statusChanges = new Counter({
-      name: 'paygraph_payment_status_changes_total',
-      help: 'Status changes recorded (and published), by provider, kind (Charge, Payment, Refund) and new status.',
-      labelNames: ['provider', 'kind', 'status'],
-      registers,
-    });
-    this.idempotency = new Counter({
-      name: 'paygraph_idempotent_mutations_total',
-      help: 'Keyed mutations by outcome: executed, replayed (same key and input), reused (key refused: other mutation or input).',
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.refunds = new Counter({
-      name: 'paygraph_refunds_total',
-      help: 'Refund mutations by outcome: requested (every call), refused (user error or GraphQL error, by code).',
-      labelNames: ['mutation', 'outcome', 'code'],
-      registers,
-    });
+    this.statusChanges = counter(
+      'paygraph_payment_status_changes_total',
+      'Status changes recorded (and published), by provider, kind (Charge, Payment, Refund) and new status.',
+      ['provider', 'kind', 'status'],
+    );
+    this.idempotency = counter(
+      'paygraph_idempotent_mutations_total',
+      'Keyed mutations by outcome: executed, replayed (same key and input), reused (key refused: other mutation or input).',
+      ['outcome'],
+    );
+    this.refunds = counter(
+      'paygraph_refunds_total',
+      'Refund mutations by outcome: requested (every call), refused (user error or GraphQL error, by code).',
+      ['mutation', 'outcome', 'code'],
+    );
   }
 
   /** An operation name as a label: a known example operation's name, else `anonymous`. */
