@@ -44,10 +44,11 @@ async function freePort(): Promise<number> {
  * The startup banner is logged at `info`, so at LOG_LEVEL=warn the child prints nothing: the bench
  * picks a free port itself, passes it as PORT, and polls /healthz (retrying if the port was taken).
  */
-export async function startGatewayProcess(): Promise<GatewayProcess> {
+export async function startGatewayProcess(options: { preload?: string } = {}): Promise<GatewayProcess> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const preload = options.preload ? ['--import', options.preload] : [];
+    const child = spawn(process.execPath, ['--import', 'tsx', ...preload, 'src/main.ts'], {
       cwd: REPO_ROOT,
       // A clean environment: no provider credentials or REDIS_URL leak in from the caller's shell.
       env: {
