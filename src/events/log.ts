@@ -1,5 +1,5 @@
 import type { Transaction } from '../domain/model.js';
-import type { TransactionStatusEvent, Verdict } from './event.js';
+import { compareCursors, type TransactionStatusEvent, type Verdict } from './event.js';
 
 /**
  * The event log behind live status: webhooks append verified changes, subscriptions replay and
@@ -17,13 +17,54 @@ export interface EventLog {
    * once the event is durable in the backend; rejects when the backend cannot record it.
    */
   record(transaction: Transaction): Promise<RecordOutcome>;
-  /** Events after `cursor` (exclusive), oldest first, as far back as retention reaches. */
-  since(cursor: string): Promise<TransactionStatusEvent[]>;
+  /**
+   * Events after `cursor` (exclusive), oldest first, as far back as retention reaches, and where
+   * the cursor stood when they were read (atomically: an `expired` position means this replay has a gap).
+   */
+  since(cursor: string): Promise<Replay>;
+  /** Whether resuming after `cursor` would replay every event since it (see CursorPosition). */
+  locate(cursor: string): Promise<CursorPosition>;
   /** Every event appended from now on, in log order, on any instance sharing the backend. */
   listen(listener: (event: TransactionStatusEvent) => void): () => void;
   /** Whether events can be recorded right now (for /readyz and the webhook routes). */
   isHealthy(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/**
+ * Where a cursor stands in the log:
+ * - `retained`: every event after it is still in the log (or none happened yet);
+ * - `beyond`: it is after the newest cursor this log ever assigned (another environment's, or a
+ *   Redis that was reset): resuming there would silently skip everything until time caught up;
+ * - `expired`: retention dropped events after it, so a replay would have a gap.
+ * `"0-0"` asks for whatever is kept, so it is always `retained`.
+ */
+export type CursorPosition =
+  | { kind: 'retained' }
+  | { kind: 'beyond'; newest: string }
+  | { kind: 'expired'; oldest: string | null };
+
+export interface Replay {
+  events: TransactionStatusEvent[];
+  position: CursorPosition;
+}
+
+/** What a log knows about its ends: the cursors of its newest event, and the last one it dropped. */
+export interface LogEnds {
+  /** The newest cursor ever assigned ('0-0' before the first). */
+  newest: string;
+  /** The oldest event still kept, if any. */
+  oldest: string | null;
+  /** The newest event retention has dropped, if any. */
+  dropped: string | null;
+}
+
+export function positionOf(cursor: string, ends: LogEnds): CursorPosition {
+  if (compareCursors(cursor, ends.newest) > 0) return { kind: 'beyond', newest: ends.newest };
+  if (cursor !== '0-0' && ends.dropped !== null && compareCursors(cursor, ends.dropped) < 0) {
+    return { kind: 'expired', oldest: ends.oldest };
+  }
+  return { kind: 'retained' };
 }
 
 export interface RetentionOptions {

@@ -7,7 +7,15 @@ import {
   type TransactionStatusEvent,
   transactionKey,
 } from './event.js';
-import { type EventLog, notifyListeners, type RecordOutcome, type RetentionOptions } from './log.js';
+import {
+  type CursorPosition,
+  type EventLog,
+  notifyListeners,
+  positionOf,
+  type RecordOutcome,
+  type Replay,
+  type RetentionOptions,
+} from './log.js';
 
 /** How many transactions' last statuses one instance remembers (oldest forgotten first). */
 const KNOWN_TRANSACTIONS = 100_000;
@@ -23,6 +31,8 @@ export class MemoryEventLog implements EventLog {
   private readonly listeners = new Set<(event: TransactionStatusEvent) => void>();
   private lastMs = 0;
   private sequence = 0;
+  /** The cursor of the newest event retention dropped. */
+  private dropped: string | null = null;
 
   constructor(private readonly retention: RetentionOptions) {}
 
@@ -43,8 +53,19 @@ export class MemoryEventLog implements EventLog {
     return { verdict, event };
   }
 
-  async since(cursor: string): Promise<TransactionStatusEvent[]> {
-    return this.events.filter((event) => compareCursors(event.cursor, cursor) > 0);
+  async since(cursor: string): Promise<Replay> {
+    return {
+      events: this.events.filter((event) => compareCursors(event.cursor, cursor) > 0),
+      position: await this.locate(cursor),
+    };
+  }
+
+  async locate(cursor: string): Promise<CursorPosition> {
+    return positionOf(cursor, {
+      newest: `${this.lastMs}-${this.sequence}`,
+      oldest: this.events[0]?.cursor ?? null,
+      dropped: this.dropped,
+    });
   }
 
   listen(listener: (event: TransactionStatusEvent) => void): () => void {
@@ -85,6 +106,6 @@ export class MemoryEventLog implements EventLog {
     let drop = Math.max(0, this.events.length - this.retention.maxEvents);
     while (drop < this.events.length && (this.events[drop]?.occurredAt.getTime() ?? now) < oldestAllowed)
       drop += 1;
-    if (drop > 0) this.events.splice(0, drop);
+    if (drop > 0) this.dropped = this.events.splice(0, drop).at(-1)?.cursor ?? this.dropped;
   }
 }

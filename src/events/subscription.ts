@@ -1,7 +1,7 @@
 import { Repeater, type RepeaterBuffer } from '@repeaterjs/repeater';
 import { GraphQLError } from 'graphql';
 import type { Provider } from '../domain/model.js';
-import { compareCursors, type TransactionStatusEvent } from './event.js';
+import { compareCursors, isCursor, type TransactionStatusEvent } from './event.js';
 import type { EventLog } from './log.js';
 
 export interface StatusFilter {
@@ -24,6 +24,38 @@ function matches(filter: StatusFilter, event: TransactionStatusEvent): boolean {
 
 /** Why a subscriber that stopped reading is cut off; it can resume with `after`. */
 export const SUBSCRIBER_TOO_SLOW = 'SUBSCRIBER_TOO_SLOW';
+/** Why a resume is refused: retention dropped events after its cursor. */
+export const CURSOR_EXPIRED = 'CURSOR_EXPIRED';
+
+function badCursor(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+/**
+ * The typed signal of a gap: the events after the subscriber's cursor are gone, so it must re-read
+ * the state it tracks (queries), then subscribe again without `after`, or with `after: "0-0"` for
+ * everything still kept (`oldestCursor` is the first of those; null when nothing is kept).
+ */
+function cursorExpired(oldest: string | null): GraphQLError {
+  return new GraphQLError(
+    'Events after this cursor are no longer kept: re-read the state you track, then subscribe without `after` (or with "0-0" for every kept event)',
+    { extensions: { code: CURSOR_EXPIRED, oldestCursor: oldest } },
+  );
+}
+
+/**
+ * Refuses, at subscribe time, an `after` the log cannot resume from without a silent gap: not a
+ * cursor (empty included) or past the newest event (another environment's cursor, a reset Redis)
+ * is BAD_USER_INPUT; one older than retention is CURSOR_EXPIRED.
+ */
+export async function checkResumeCursor(log: EventLog, after: string): Promise<void> {
+  if (!isCursor(after)) throw badCursor('`after` must be the cursor of a previous event');
+  const position = await log.locate(after);
+  if (position.kind === 'beyond') {
+    throw badCursor('`after` is later than the newest event: it is not a cursor of this event log');
+  }
+  if (position.kind === 'expired') throw cursorExpired(position.oldest);
+}
 
 /**
  * What a subscriber has been sent but not yet read (the Repeater's buffer, like its FixedBuffer).
@@ -99,7 +131,10 @@ export function statusEvents(
         // synchronously: wait for room instead (pushing 1024 ahead of the buffer threw, so any
         // resume over more than ~11,000 events failed). Live events wait in `heldBack` meanwhile,
         // as many as the buffer holds (a client that stops reading mid-replay is cut off too).
-        for (const event of await log.since(after)) {
+        const replay = await log.since(after);
+        // Retention may have dropped events since the subscribe-time check: a gap is never silent.
+        if (replay.position.kind === 'expired') throw cursorExpired(replay.position.oldest);
+        for (const event of replay.events) {
           if (stopped) break;
           if (isNext(event)) await push(event);
         }

@@ -161,7 +161,7 @@ describe.each(backends)('EventLog contract: $name', (backend) => {
       }
     }
     // Only the news is in the log: unchanged and stale deliveries appended nothing.
-    const logged = await log.since('0-0');
+    const logged = (await log.since('0-0')).events;
     expect(logged.map((e) => [e.cursor, e.previousStatus, e.status])).toEqual(
       published.map((e) => [e.cursor, e.previousStatus, e.status]),
     );
@@ -177,13 +177,13 @@ describe.each(backends)('EventLog contract: $name', (backend) => {
     expect(new Set(cursors).size).toBe(3);
     expect([...cursors].sort(compareCursors)).toEqual(cursors);
 
-    expect((await log.since('0-0')).map((e) => e.cursor)).toEqual(cursors);
-    expect((await log.since(first.cursor)).map((e) => e.cursor)).toEqual(cursors.slice(1));
-    expect((await log.since(second?.cursor ?? '')).map((e) => e.cursor)).toEqual(cursors.slice(2));
-    expect(await log.since(third?.cursor ?? '')).toEqual([]);
+    expect((await log.since('0-0')).events.map((e) => e.cursor)).toEqual(cursors);
+    expect((await log.since(first.cursor)).events.map((e) => e.cursor)).toEqual(cursors.slice(1));
+    expect((await log.since(second?.cursor ?? '')).events.map((e) => e.cursor)).toEqual(cursors.slice(2));
+    expect((await log.since(third?.cursor ?? '')).events).toEqual([]);
 
     // What comes back is what went in: the fetched transaction, dates as dates.
-    const [back] = await log.since('0-0');
+    const [back] = (await log.since('0-0')).events;
     expect(back).toEqual(first);
     expect(back?.occurredAt).toBeInstanceOf(Date);
     expect(back?.transaction).toEqual(charges[0]);
@@ -216,9 +216,18 @@ describe.each(backends)('EventLog contract: $name', (backend) => {
     const log = await open({ maxEvents: 5, maxAgeMs: 3_600_000 });
     const cursors: string[] = [];
     for (let i = 0; i < 12; i++) cursors.push((await log.record(charge('PENDING'))).event?.cursor ?? '');
-    expect((await log.since('0-0')).map((e) => e.cursor)).toEqual(cursors.slice(-5));
+    expect((await log.since('0-0')).events.map((e) => e.cursor)).toEqual(cursors.slice(-5));
     // Resuming from a trimmed cursor gets what is left, still without repeats.
-    expect((await log.since(cursors[2] ?? '')).map((e) => e.cursor)).toEqual(cursors.slice(-5));
+    const resumed = await log.since(cursors[2] ?? '');
+    expect(resumed.events.map((e) => e.cursor)).toEqual(cursors.slice(-5));
+    // …and says so: events after that cursor were dropped (CURSOR_EXPIRED for a subscriber).
+    expect(resumed.position).toEqual({ kind: 'expired', oldest: cursors[7] });
+    expect(await log.locate(cursors[2] ?? '')).toEqual({ kind: 'expired', oldest: cursors[7] });
+    // The newest dropped cursor, later ones and "0-0" lose nothing; past the newest is `beyond`.
+    for (const cursor of [cursors[6] ?? '', cursors[9] ?? '', cursors[11] ?? '', '0-0']) {
+      expect(await log.locate(cursor)).toEqual({ kind: 'retained' });
+    }
+    expect(await log.locate('9999999999999-0')).toEqual({ kind: 'beyond', newest: cursors[11] });
   });
 });
 
@@ -416,7 +425,7 @@ describe.skipIf(SKIP)('the same signed webhook delivered to two instances (needs
     });
     await log.start();
     try {
-      const logged = await log.since('0-0');
+      const logged = (await log.since('0-0')).events;
       expect(logged.map((event) => event.transactionId)).toEqual(expected);
     } finally {
       await log.close();
