@@ -1,5 +1,6 @@
 import type { Transaction } from '../domain/model.js';
-import { compareCursors, type TransactionStatusEvent, type Verdict } from './event.js';
+import type { PaymentStatus } from '../domain/status.js';
+import { compareCursors, judgeChange, type TransactionStatusEvent, type Verdict } from './event.js';
 
 /**
  * The event log behind live status: webhooks append verified changes, subscriptions replay and
@@ -17,6 +18,12 @@ export interface EventLog {
    * once the event is durable in the backend; rejects when the backend cannot record it.
    */
   record(transaction: Transaction): Promise<RecordOutcome>;
+  /**
+   * The gateway saw this status itself (a mutation's answer), before any change of the transaction
+   * was recorded: it becomes the first recorded change's `previousStatus`. Publishes nothing, and
+   * leaves what is news to record() (a webhook's first status is still published).
+   */
+  observe(transaction: Transaction): Promise<void>;
   /**
    * Events after `cursor` (exclusive), oldest first, as far back as retention reaches, and where
    * the cursor stood when they were read (atomically: an `expired` position means this replay has a gap).
@@ -72,6 +79,35 @@ export interface RetentionOptions {
   maxEvents: number;
   /** …and none older than this. */
   maxAgeMs: number;
+}
+
+/**
+ * The `previousStatus` of a transaction's event: the last recorded status, else the first one the
+ * gateway observed itself when it precedes the new status (the same status again tells nothing).
+ */
+export function previousStatusOf(
+  recorded: PaymentStatus | null,
+  observed: PaymentStatus | null,
+  next: PaymentStatus,
+): PaymentStatus | null {
+  if (recorded !== null) return recorded;
+  return observed !== null && judgeChange(observed, next) === 'publish' ? observed : null;
+}
+
+const TRANSACTION_KINDS: ReadonlySet<unknown> = new Set(['Charge', 'Payment', 'Refund']);
+
+/**
+ * Observes the status of every transaction a mutation's payload carries (`charge`, `refund`, …).
+ * Never fails the mutation: without the log, events just lack this previousStatus.
+ */
+export async function observePayload(log: EventLog, payload: object): Promise<void> {
+  const transactions = Object.values(payload).filter(
+    (value): value is Transaction =>
+      value !== null &&
+      typeof value === 'object' &&
+      TRANSACTION_KINDS.has((value as { kind?: unknown }).kind),
+  );
+  await Promise.all(transactions.map((transaction) => log.observe(transaction).catch(() => undefined)));
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   type EventLog,
   notifyListeners,
   positionOf,
+  previousStatusOf,
   type RecordOutcome,
   type Replay,
   type RetentionOptions,
@@ -28,6 +29,7 @@ const KNOWN_TRANSACTIONS = 100_000;
 export class MemoryEventLog implements EventLog {
   private readonly events: TransactionStatusEvent[] = [];
   private readonly lastStatus = new Map<string, PaymentStatus>();
+  private readonly observed = new Map<string, PaymentStatus>();
   private readonly listeners = new Set<(event: TransactionStatusEvent) => void>();
   private lastMs = 0;
   private sequence = 0;
@@ -41,16 +43,24 @@ export class MemoryEventLog implements EventLog {
     const previous = this.lastStatus.get(key) ?? null;
     const verdict = judgeChange(previous, transaction.status);
     if (verdict !== 'publish') return { verdict };
-    this.remember(key, transaction.status);
+    remember(this.lastStatus, key, transaction.status);
     const now = new Date();
+    const previousStatus = previousStatusOf(previous, this.observed.get(key) ?? null, transaction.status);
+    this.observed.delete(key);
     const event: TransactionStatusEvent = {
       cursor: this.nextCursor(now.getTime()),
-      ...eventBodyOf(transaction, previous, now),
+      ...eventBodyOf(transaction, previousStatus, now),
     };
     this.events.push(event);
     this.trim(now.getTime());
     notifyListeners(this.listeners, event);
     return { verdict, event };
+  }
+
+  async observe(transaction: Transaction): Promise<void> {
+    const key = transactionKey(transaction);
+    if (!this.lastStatus.has(key) && !this.observed.has(key))
+      remember(this.observed, key, transaction.status);
   }
 
   async since(cursor: string): Promise<Replay> {
@@ -92,20 +102,21 @@ export class MemoryEventLog implements EventLog {
     return `${this.lastMs}-${this.sequence}`;
   }
 
-  private remember(key: string, status: PaymentStatus): void {
-    this.lastStatus.delete(key);
-    this.lastStatus.set(key, status);
-    if (this.lastStatus.size > KNOWN_TRANSACTIONS) {
-      const oldest = this.lastStatus.keys().next().value;
-      if (oldest !== undefined) this.lastStatus.delete(oldest);
-    }
-  }
-
   private trim(now: number): void {
     const oldestAllowed = now - this.retention.maxAgeMs;
     let drop = Math.max(0, this.events.length - this.retention.maxEvents);
     while (drop < this.events.length && (this.events[drop]?.occurredAt.getTime() ?? now) < oldestAllowed)
       drop += 1;
     if (drop > 0) this.dropped = this.events.splice(0, drop).at(-1)?.cursor ?? this.dropped;
+  }
+}
+
+/** Sets `key` as the newest entry of `map`, forgetting the oldest beyond KNOWN_TRANSACTIONS. */
+function remember(map: Map<string, PaymentStatus>, key: string, status: PaymentStatus): void {
+  map.delete(key);
+  map.set(key, status);
+  if (map.size > KNOWN_TRANSACTIONS) {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
   }
 }

@@ -15,6 +15,7 @@ import {
   type EventLog,
   notifyListeners,
   positionOf,
+  previousStatusOf,
   type RecordOutcome,
   type Replay,
   type RetentionOptions,
@@ -64,6 +65,8 @@ return id`;
 
 /** How long a transaction's last status is remembered (long after the stream forgot its events). */
 const LAST_STATUS_TTL_SECONDS = 90 * 24 * 3600;
+/** How long a status the gateway saw itself (a mutation's answer) is remembered for previousStatus. */
+const OBSERVED_TTL_SECONDS = 7 * 24 * 3600;
 const READ_BLOCK_MS = 5_000;
 const READ_BATCH = 500;
 const APPEND_ATTEMPTS = 5;
@@ -143,12 +146,16 @@ export class RedisEventLog implements EventLog {
   }
 
   async record(transaction: Transaction): Promise<RecordOutcome> {
-    const statusKey = `${this.options.keyPrefix}status:${transactionKey(transaction)}`;
+    const statusKey = this.statusKeyOf(transaction);
     for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
-      const previous = (await this.writer.get(statusKey)) as PaymentStatus | null;
+      const [previous, observed] = (await this.writer.mget(statusKey, this.observedKeyOf(transaction))) as [
+        PaymentStatus | null,
+        PaymentStatus | null,
+      ];
       const verdict = judgeChange(previous, transaction.status);
       if (verdict !== 'publish') return { verdict };
-      const body = eventBodyOf(transaction, previous, new Date());
+      const previousStatus = previousStatusOf(previous, observed, transaction.status);
+      const body = eventBodyOf(transaction, previousStatus, new Date());
       const minId = `${Date.now() - this.options.retention.maxAgeMs}-0`;
       const cursor = await this.writer.appendIfUnchanged(
         statusKey,
@@ -165,6 +172,25 @@ export class RedisEventLog implements EventLog {
       // Another delivery changed the status between our read and our write: judge again.
     }
     throw new Error('event log: too much contention on one transaction');
+  }
+
+  async observe(transaction: Transaction): Promise<void> {
+    // NX: the first status seen is the one before the first recorded change.
+    await this.writer.set(
+      this.observedKeyOf(transaction),
+      transaction.status,
+      'EX',
+      OBSERVED_TTL_SECONDS,
+      'NX',
+    );
+  }
+
+  private statusKeyOf(transaction: Transaction): string {
+    return `${this.options.keyPrefix}status:${transactionKey(transaction)}`;
+  }
+
+  private observedKeyOf(transaction: Transaction): string {
+    return `${this.options.keyPrefix}observed:${transactionKey(transaction)}`;
   }
 
   async since(cursor: string): Promise<Replay> {

@@ -167,6 +167,31 @@ describe.each(backends)('EventLog contract: $name', (backend) => {
     );
   });
 
+  it.skipIf(backend.skip)(
+    'observe(): a status the gateway saw itself is the previousStatus of the first change, and publishes nothing',
+    async () => {
+      const log = await open();
+      const providerId = `ch_${randomBytes(6).toString('hex')}`;
+      await log.observe(charge('PENDING', providerId));
+      await log.observe(charge('AUTHORIZED', providerId)); // the first one seen counts
+      expect((await log.since('0-0')).events).toEqual([]);
+      const first = await log.record(charge('SUCCEEDED', providerId));
+      expect(first.event).toMatchObject({ previousStatus: 'PENDING', status: 'SUCCEEDED' });
+      await log.observe(charge('PARTIALLY_REFUNDED', providerId)); // recorded ones win from here on
+      const second = await log.record(charge('REFUNDED', providerId));
+      expect(second.event).toMatchObject({ previousStatus: 'SUCCEEDED', status: 'REFUNDED' });
+
+      // Observed PENDING, then a webhook's PENDING: still news (its first event), with no previous.
+      const other = `ch_${randomBytes(6).toString('hex')}`;
+      await log.observe(charge('PENDING', other));
+      const pending = await log.record(charge('PENDING', other));
+      expect(pending).toMatchObject({
+        verdict: 'publish',
+        event: { previousStatus: null, status: 'PENDING' },
+      });
+    },
+  );
+
   it.skipIf(backend.skip)('since(cursor) is exclusive, ordered, and returns events intact', async () => {
     const log = await open();
     const charges = [charge('PENDING'), charge('SUCCEEDED'), charge('AUTHORIZED')];
@@ -305,7 +330,8 @@ describe.skipIf(SKIP)('two gateway instances on one Redis (needs Redis)', () => 
     const [, event] = await onB.waitFor(2);
     expect(event?.transactionStatusChanged).toMatchObject({
       provider: 'ELEPAY',
-      previousStatus: null,
+      // createCharge on A answered PENDING; B's event knows it through Redis.
+      previousStatus: 'PENDING',
       status: 'SUCCEEDED',
       transaction: {
         __typename: 'Charge',
@@ -412,7 +438,8 @@ describe.skipIf(SKIP)('the same signed webhook delivered to two instances (needs
       const events = await subscriber.waitFor(expected.length);
       expect(idsOf(events)).toEqual(expected);
       expect(events.every((e) => e.transactionStatusChanged.status === 'SUCCEEDED')).toBe(true);
-      expect(events.every((e) => e.transactionStatusChanged.previousStatus === null)).toBe(true);
+      // Each charge was made with createCharge, which answered PENDING.
+      expect(events.every((e) => e.transactionStatusChanged.previousStatus === 'PENDING')).toBe(true);
       expect(subscriber.errors).toEqual([]);
       await subscriber.close();
     }

@@ -214,7 +214,8 @@ describe.each(transports)('transactionStatusChanged over $name', (transport) => 
     const [paid] = (await charge.waitFor(1)).map((p) => p.transactionStatusChanged);
     expect(paid).toMatchObject({
       provider: 'ELEPAY',
-      previousStatus: null,
+      // The gateway created it: createCharge answered PENDING.
+      previousStatus: 'PENDING',
       status: 'SUCCEEDED',
       transaction: {
         __typename: 'Charge',
@@ -251,10 +252,11 @@ describe.each(transports)('transactionStatusChanged over $name', (transport) => 
     // refund.succeeded records the refund and its charge, refund first; all in one order.
     const all = (await elepay.waitFor(5)).map((p) => p.transactionStatusChanged);
     expect(all.map((e) => [e.transaction.__typename, e.transaction.id, e.previousStatus, e.status])).toEqual([
-      ['Charge', chargeId, null, 'SUCCEEDED'],
-      ['Refund', partialId, null, 'SUCCEEDED'],
+      ['Charge', chargeId, 'PENDING', 'SUCCEEDED'],
+      // refundCharge answered PENDING for each refund.
+      ['Refund', partialId, 'PENDING', 'SUCCEEDED'],
       ['Charge', chargeId, 'SUCCEEDED', 'PARTIALLY_REFUNDED'],
-      ['Refund', restId, null, 'SUCCEEDED'],
+      ['Refund', restId, 'PENDING', 'SUCCEEDED'],
       ['Charge', chargeId, 'PARTIALLY_REFUNDED', 'REFUNDED'],
     ]);
     expect(all[1]?.transaction.amount).toEqual({ amount: '300', currency: 'JPY' });
