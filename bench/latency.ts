@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { ChargeDocument } from '../test/generated/graphql.js';
+import { execute } from '../test/support/client.js';
 import { openSubscribers, type TrackedEvent, Tracker } from './fanout.js';
 import {
   cpuSeconds,
@@ -22,6 +24,8 @@ export interface LatencyOptions {
   /** B and C: charges settled open-loop at `rate` per second. */
   steady: { charges: number; rate: number };
   overload: { charges: number; rate: number };
+  /** The checkout to run (default: this one; bench/run.ts may pass a reference). */
+  root?: string;
 }
 
 export interface PhaseResult {
@@ -47,6 +51,8 @@ export interface PhaseResult {
   warnings: [string, number][];
   /** Response time of the triggering requests (webhook POST or settle mutation). */
   requests: Summary;
+  /** Response time of a query sent one after another while the phase ran (an API client's view). */
+  queries: Summary;
 }
 
 export interface LatencyResult {
@@ -107,6 +113,7 @@ function phase(
   size: number,
   gateway: GatewayProcess,
   since: Usage,
+  queries: number[] = [],
 ): PhaseResult {
   const now = usage(gateway);
   const seconds = (now.wallMs - since.wallMs) / 1000;
@@ -139,6 +146,7 @@ function phase(
     firstSubscriber: summarize(first),
     lastSubscriber: summarize(last),
     requests: summarize(requests),
+    queries: summarize(queries),
     windowMs,
     eventsPerSecond: (events.length * 1000) / windowMs,
     deliveriesPerSecond: (delivered * 1000) / windowMs,
@@ -188,8 +196,28 @@ async function createCharges(url: string, count: number): Promise<BenchCharge[]>
   return charges;
 }
 
+/**
+ * A client querying the API (`charge(id: "ch_1")`, one provider call) one request after another
+ * until `done` settles: its response times show whether fan-out starves HTTP.
+ */
+async function probeQueries(url: string, done: Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  let finished = false;
+  void done.finally(() => {
+    finished = true;
+  });
+  while (!finished) {
+    const t0 = performance.now();
+    const { errors } = await execute(url, ChargeDocument, { id: 'ch_1' });
+    if (errors.length > 0) throw new Error(`probe query failed: ${JSON.stringify(errors)}`);
+    times.push(performance.now() - t0);
+    await sleep(10);
+  }
+  return times;
+}
+
 export async function runLatency(options: LatencyOptions): Promise<LatencyResult> {
-  const gateway = await startGatewayProcess();
+  const gateway = await startGatewayProcess(options.root);
   try {
     const { url, pid } = gateway;
     const size = options.connections * options.perConnection;
@@ -239,14 +267,10 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     charges = await createCharges(url, options.overload.charges);
     await sleep(1_000);
     const c = usage(gateway);
-    const { events: overloadEvents, requests: overloadRequests } = await settleAtRate(
-      url,
-      tracker,
-      charges,
-      options.overload.rate,
-      60_000,
-    );
-    const overload = phase(overloadEvents, overloadRequests, size, gateway, c);
+    const saturating = settleAtRate(url, tracker, charges, options.overload.rate, 60_000);
+    const probed = probeQueries(url, saturating);
+    const { events: overloadEvents, requests: overloadRequests } = await saturating;
+    const overload = phase(overloadEvents, overloadRequests, size, gateway, c, await probed);
     console.log(`  C ${options.overload.rate}/s: ${charges.length} settles done`);
 
     await sleep(500); // let any late duplicate arrive before counting

@@ -30,59 +30,113 @@ function eachKey<K, V>(load: (key: K) => Promise<V>): DataLoader.BatchLoadFn<K, 
   return (keys) => Promise.all(keys.map((key) => load(key).catch((error: unknown) => error as Error)));
 }
 
+/**
+ * Defines `name` on `target` as made by `make` on first use. A subscription's context has loaders it
+ * never uses (events resolve through their own: events/sharedExecution.ts), and an idle
+ * subscription should cost as little memory as possible.
+ */
+function lazily<T extends object, K extends keyof T>(target: T, name: K, make: () => T[K]): void {
+  Object.defineProperty(target, name, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const value = make();
+      Object.defineProperty(target, name, { value, enumerable: true });
+      return value;
+    },
+  });
+}
+
+/**
+ * The loaders of one request, or of one event (every subscriber of the event shares them, and
+ * they are made after the event was recorded, so they never hold data older than the event).
+ * Each loader is made on first use.
+ */
 export function createLoaders(services: Services): Loaders {
   const { elepay, elopage, statuses } = services;
   const elopageEnv = { currency: services.elopageCurrency, statuses };
+  const loaders = {} as Loaders;
 
-  const pricingPlan = new DataLoader<string, PricingPlan | null>(
-    eachKey(async (id) => {
-      const wire = await elopage.getPricingPlan(id);
-      return wire ? toPricingPlan({ ...wire, id: wire.id ?? id }, elopageEnv) : null;
-    }),
+  lazily(
+    loaders,
+    'pricingPlan',
+    () =>
+      new DataLoader<string, PricingPlan | null>(
+        eachKey(async (id) => {
+          const wire = await elopage.getPricingPlan(id);
+          return wire ? toPricingPlan({ ...wire, id: wire.id ?? id }, elopageEnv) : null;
+        }),
+      ),
   );
 
-  const salesPage = new DataLoader<string, SalesPage | null>(
-    eachKey(async (id) => {
-      const wire = await elopage.getSalesPage(id);
-      if (!wire) return null;
-      const page = toSalesPage(id, wire, elopageEnv);
-      for (const plan of page.pricingPlans) pricingPlan.prime(plan.providerId, plan);
-      return page;
-    }),
+  lazily(
+    loaders,
+    'salesPage',
+    () =>
+      new DataLoader<string, SalesPage | null>(
+        eachKey(async (id) => {
+          const wire = await elopage.getSalesPage(id);
+          if (!wire) return null;
+          const page = toSalesPage(id, wire, elopageEnv);
+          for (const plan of page.pricingPlans) loaders.pricingPlan.prime(plan.providerId, plan);
+          return page;
+        }),
+      ),
   );
 
-  const elopageTransaction = new DataLoader<string, ElopageTransaction | null>(
-    eachKey(async (id) => {
-      const wire = await elopage.getTransaction(id);
-      return wire ? toElopageTransaction(wire, elopageEnv) : null;
-    }),
+  lazily(
+    loaders,
+    'elopageTransaction',
+    () =>
+      new DataLoader<string, ElopageTransaction | null>(
+        eachKey(async (id) => {
+          const wire = await elopage.getTransaction(id);
+          return wire ? toElopageTransaction(wire, elopageEnv) : null;
+        }),
+      ),
   );
 
-  const charge = new DataLoader<string, Charge | null>(
-    eachKey(async (id) => {
-      const wire = await elepay.getCharge(id);
-      return wire ? toCharge(wire, statuses) : null;
-    }),
+  lazily(
+    loaders,
+    'charge',
+    () =>
+      new DataLoader<string, Charge | null>(
+        eachKey(async (id) => {
+          const wire = await elepay.getCharge(id);
+          return wire ? toCharge(wire, statuses) : null;
+        }),
+      ),
   );
 
   const refundKey = (key: ElepayRefundKey) => `${key.chargeId}\u0000${key.refundId}`;
-  const elepayRefund = new DataLoader<ElepayRefundKey, ElepayRefund | null, string>(
-    eachKey(async ({ chargeId, refundId }) => {
-      const wire = await elepay.getRefund(chargeId, refundId);
-      return wire ? toElepayRefund(wire, statuses) : null;
-    }),
-    { cacheKeyFn: refundKey },
+  lazily(
+    loaders,
+    'elepayRefund',
+    () =>
+      new DataLoader<ElepayRefundKey, ElepayRefund | null, string>(
+        eachKey(async ({ chargeId, refundId }) => {
+          const wire = await elepay.getRefund(chargeId, refundId);
+          return wire ? toElepayRefund(wire, statuses) : null;
+        }),
+        { cacheKeyFn: refundKey },
+      ),
   );
 
-  const chargeRefunds = new DataLoader<string, ElepayRefund[] | null>(
-    eachKey(async (chargeId) => {
-      const wire = await elepay.listRefunds(chargeId);
-      if (!wire) return null;
-      const refunds = wire.refunds.map((refund) => toElepayRefund(refund, statuses));
-      for (const refund of refunds) elepayRefund.prime({ chargeId, refundId: refund.providerId }, refund);
-      return refunds;
-    }),
+  lazily(
+    loaders,
+    'chargeRefunds',
+    () =>
+      new DataLoader<string, ElepayRefund[] | null>(
+        eachKey(async (chargeId) => {
+          const wire = await elepay.listRefunds(chargeId);
+          if (!wire) return null;
+          const refunds = wire.refunds.map((refund) => toElepayRefund(refund, statuses));
+          for (const refund of refunds)
+            loaders.elepayRefund.prime({ chargeId, refundId: refund.providerId }, refund);
+          return refunds;
+        }),
+      ),
   );
 
-  return { salesPage, pricingPlan, elopageTransaction, charge, chargeRefunds, elepayRefund };
+  return loaders;
 }

@@ -126,15 +126,53 @@ function groupResult(event: unknown, args: ExecutionArgs, key: string): Promise<
   let result = scope.results.get(key);
   if (!result) {
     const context = args.contextValue as Context;
-    result = Promise.resolve(
-      execute({
-        ...args,
-        rootValue: event,
-        contextValue: { ...context, loaders: scope.loadersFor(context) },
-      }),
-    ).then(share);
+    // The member's context, but the event's loaders (a prototype link: nothing is copied).
+    const contextValue = Object.create(context, { loaders: { value: scope.loadersFor(context) } });
+    result = Promise.resolve(execute({ ...args, rootValue: event, contextValue })).then(share);
     scope.results.set(key, result);
   }
+  return result;
+}
+
+/** Deliveries the fan-out hands on per turn of the event loop (see takeTurn). */
+const DELIVERIES_PER_TURN = 100;
+let turnBudget = DELIVERIES_PER_TURN;
+let budgetReset = false;
+const waiting: (() => void)[] = [];
+
+function nextTurn(): void {
+  turnBudget = DELIVERIES_PER_TURN;
+  for (const release of waiting.splice(0, DELIVERIES_PER_TURN)) {
+    turnBudget -= 1;
+    release();
+  }
+  if (waiting.length > 0) setImmediate(nextTurn);
+  else budgetReset = false;
+}
+
+/**
+ * Fan-out in turns: once a group's result is ready, every subscriber's delivery (its iterator
+ * chain, the write) would otherwise run in one unbroken run of microtasks, and HTTP queries and
+ * webhooks would wait behind all of it. At most DELIVERIES_PER_TURN deliveries run per turn of the
+ * event loop; the rest wait, in order, for the next turns (setImmediate: I/O is polled in between).
+ * Returns undefined when the delivery may go on at once.
+ */
+function takeTurn(): Promise<void> | undefined {
+  if (!budgetReset) {
+    budgetReset = true;
+    setImmediate(nextTurn);
+  }
+  if (turnBudget > 0 && waiting.length === 0) {
+    turnBudget -= 1;
+    return undefined;
+  }
+  return new Promise((resolve) => waiting.push(resolve));
+}
+
+async function deliverable(event: unknown, args: ExecutionArgs, key: string): Promise<ExecutionResult> {
+  const result = await groupResult(event, args, key);
+  const turn = takeTurn();
+  if (turn) await turn;
   return result;
 }
 
@@ -151,7 +189,7 @@ export function useSharedSubscriptionExecution(): Plugin {
         if (!isAsyncIterable(stream)) return stream as ExecutionResult;
         const key = subscriberGroupKey(args);
         return mapAsyncIterator(stream as AsyncIterable<unknown> as AsyncIterableIterator<unknown>, (event) =>
-          groupResult(event, args, key),
+          deliverable(event, args, key),
         );
       });
     },
