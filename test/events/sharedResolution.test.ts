@@ -1,3 +1,5 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -77,6 +79,11 @@ async function cardCheckout(salesPageId: string): Promise<string> {
   expect(errors).toEqual([]);
   expect(data?.sandboxCompleteCheckout.userErrors).toEqual([]);
   return data?.sandboxCompleteCheckout.payment?.id ?? '';
+}
+
+function opened(client: Client): Client {
+  clients.push(client);
+  return client;
 }
 
 /** `count` graphql-ws subscribers, 10 per socket, all live when this returns. */
@@ -164,6 +171,36 @@ describe('nested provider fields of events', () => {
       );
     }
   }, 120_000);
+});
+
+describe('the provider-call limit (MAX_PROVIDER_CALLS, 100)', () => {
+  // Per event: a charge's 100 refunds, each with its charge: 1 + 100 calls.
+  const costly = parse(`subscription {
+    transactionStatusChanged {
+      transaction { ... on Charge { refunds(first: 100) { edges { node { refundedTransaction { id } } } } } }
+    }
+  }`) as TypedDocumentNode<Details, Record<string, never>>;
+
+  it.each([
+    { name: 'graphql-ws', ws: true },
+    { name: 'SSE', ws: false },
+  ])(
+    'counts a subscription per event, and refuses one that could exceed it at subscribe time ($name)',
+    async ({ ws }) => {
+      const subscriber = ws
+        ? await subscribeWs(opened(connectWs(gw.url)), costly, {})
+        : await subscribeSse(gw.url, costly, {}, gw.authHeaders);
+      await expect(subscriber.waitFor(1, 10_000)).rejects.toThrow(/ended/);
+      const errors = subscriber.errors.flat() as { message: string; extensions?: Record<string, unknown> }[];
+      expect(errors).toEqual([
+        expect.objectContaining({
+          message: 'this operation could make 101 provider calls; the limit is 100',
+          extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', providerCalls: 101, limit: 100 }),
+        }),
+      ]);
+      expect(subscriber.received).toEqual([]);
+    },
+  );
 });
 
 /** An event without what differs between two runs of the scenario (IDs, cursors). */
