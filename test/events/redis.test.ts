@@ -17,7 +17,7 @@ import {
 import { deliverElepayWebhook, paidChargeEvent } from '../support/elepayWebhooks.js';
 import { startSimulator, startTestGateway, type TestGateway } from '../support/harness.js';
 import { countKeys, deleteKeys, REDIS_URL, skipWithoutRedis, uniquePrefix } from '../support/redis.js';
-import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
+import { connectWs, type Subscriber, subscribeWs, syncWs } from '../support/subscriptions.js';
 
 /**
  * The shared event log: the EventLog contract on both backends, and several gateway instances on
@@ -415,11 +415,24 @@ describe.skipIf(SKIP)('the same signed webhook delivered to two instances (needs
     return { status, published: typeof answer.published === 'number' ? answer.published : -1 };
   };
 
-  it('is recorded and published exactly once across both instances', async () => {
-    clients.push(connectWs(c.url, c.wsParams), connectWs(d.url, d.wsParams));
-    const subscribers = await Promise.all(
-      clients.map((client) => subscribeWs(client, TransactionStatusChangedDocument, { after: '0-0' })),
-    );
+  it('is recorded and published exactly once across both instances, to each of their subscribers', async () => {
+    // 2 sockets per instance, 5 subscriptions each: every socket's subscriptions share one
+    // execution per event (same document and variables), and each still gets every event once.
+    clients.push(...[c, d, c, d].map((gw) => connectWs(gw.url, gw.wsParams)));
+    const subscribers = (
+      await Promise.all(
+        clients.map(async (client) => {
+          const opened = await Promise.all(
+            Array.from({ length: 5 }, () =>
+              subscribeWs(client, TransactionStatusChangedDocument, { after: '0-0' }, { sync: false }),
+            ),
+          );
+          await syncWs(client);
+          return opened;
+        }),
+      )
+    ).flat();
+    expect(subscribers).toHaveLength(20);
     const expected: string[] = [];
     for (let round = 0; round < 5; round++) {
       const { id, body } = await settledChargeEvent();
