@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { ChargeDocument } from '../test/generated/graphql.js';
 import { execute } from '../test/support/client.js';
 import { openSubscribers, type TrackedEvent, Tracker } from './fanout.js';
@@ -51,8 +53,13 @@ export interface PhaseResult {
   warnings: [string, number][];
   /** Response time of the triggering requests (webhook POST or settle mutation). */
   requests: Summary;
-  /** Response time of a query sent one after another while the phase ran (an API client's view). */
+  /**
+   * Response times of queries sent one after another while the phase ran, alternately: `{
+   * __typename }` (no provider call: the gateway's own responsiveness) and `charge(id: "ch_1")`
+   * (one provider call, which queues behind the phase's own settles and webhook fetches).
+   */
   queries: Summary;
+  providerQueries: Summary;
 }
 
 export interface LatencyResult {
@@ -113,7 +120,7 @@ function phase(
   size: number,
   gateway: GatewayProcess,
   since: Usage,
-  queries: number[] = [],
+  probe: Probe = { queries: [], providerQueries: [] },
 ): PhaseResult {
   const now = usage(gateway);
   const seconds = (now.wallMs - since.wallMs) / 1000;
@@ -146,7 +153,8 @@ function phase(
     firstSubscriber: summarize(first),
     lastSubscriber: summarize(last),
     requests: summarize(requests),
-    queries: summarize(queries),
+    queries: summarize(probe.queries),
+    providerQueries: summarize(probe.providerQueries),
     windowMs,
     eventsPerSecond: (events.length * 1000) / windowMs,
     deliveriesPerSecond: (delivered * 1000) / windowMs,
@@ -196,24 +204,36 @@ async function createCharges(url: string, count: number): Promise<BenchCharge[]>
   return charges;
 }
 
+interface Probe {
+  queries: number[];
+  providerQueries: number[];
+}
+
+const TYPENAME = parse('{ __typename }') as TypedDocumentNode<{ __typename: string }, Record<string, never>>;
+
 /**
- * A client querying the API (`charge(id: "ch_1")`, one provider call) one request after another
- * until `done` settles: its response times show whether fan-out starves HTTP.
+ * A client querying the API one request after another until `done` settles, alternating a query
+ * without and one with a provider call: their response times show whether fan-out starves HTTP.
  */
-async function probeQueries(url: string, done: Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
+async function probeQueries(url: string, done: Promise<unknown>): Promise<Probe> {
+  const probe: Probe = { queries: [], providerQueries: [] };
   let finished = false;
   void done.finally(() => {
     finished = true;
   });
   while (!finished) {
-    const t0 = performance.now();
-    const { errors } = await execute(url, ChargeDocument, { id: 'ch_1' });
-    if (errors.length > 0) throw new Error(`probe query failed: ${JSON.stringify(errors)}`);
-    times.push(performance.now() - t0);
-    await sleep(10);
+    for (const [times, run] of [
+      [probe.queries, () => execute(url, TYPENAME, {})],
+      [probe.providerQueries, () => execute(url, ChargeDocument, { id: 'ch_1' })],
+    ] as const) {
+      const t0 = performance.now();
+      const { errors } = await run();
+      if (errors.length > 0) throw new Error(`probe query failed: ${JSON.stringify(errors)}`);
+      times.push(performance.now() - t0);
+      await sleep(10);
+    }
   }
-  return times;
+  return probe;
 }
 
 export async function runLatency(options: LatencyOptions): Promise<LatencyResult> {

@@ -198,7 +198,7 @@ function interpret(
         : 'The spread from the first to the last subscriber is the fan-out: one execution and one serialization per event and subscriber group, then per subscription a filter match, its buffer and a write.'
     } End to end from the settle mutation, the last subscriber has it after ${ms(l.settle.lastSubscriber.p50)} ms (median): the mutation and the simulator's webhook delivery add ${ms(l.settle.receipts.p50 - l.webhook.receipts.p50)} ms at the median.`,
     `- Capacity: saturated (C), one gateway delivered ${int(l.overload.deliveriesPerSecond)} messages/s (≈ ${perDeliveryUs.toFixed(0)} µs per delivery), i.e. ${l.overload.eventsPerSecond.toFixed(1)} status changes/s with ${n} subscribers each, using ${l.overload.gatewayCpu.toFixed(0)} % of a core while the bench used ${l.overload.benchCpu.toFixed(0)} %. At ${l.options.steady.rate}/s (B) it keeps up: p99 ${ms(l.steady.receipts.p99)} ms per receipt, ${ms(l.steady.lastSubscriber.p99)} ms until the last subscriber.`,
-    `- Above capacity, changes queue inside the gateway and every subscriber falls behind together (C: p99 ${ms(l.overload.receipts.p99)} ms). The API and the webhook route answer from the same event loop as the fan-out: settle mutations took up to ${ms(l.overload.requests?.max ?? NaN)} ms to answer in C (${ms(l.steady.requests?.max ?? NaN)} ms in B), and a query sent meanwhile, one after another, p50 ${ms(l.overload.queries.p50)} ms, p99 ${ms(l.overload.queries.p99)} ms${overloadWarnings > 0 ? `, so the simulator logged ${overloadWarnings} webhook deliveries as failed (outcome 23 is DOMException's TIMEOUT_ERR code: its 10 s delivery timeout expired) and scheduled retries (harmless here: a retry finds the status unchanged and publishes nothing, but a real provider would see timeouts)` : ''}.`,
+    `- Above capacity, changes queue inside the gateway and every subscriber falls behind together (C: p99 ${ms(l.overload.receipts.p99)} ms). The API and the webhook route answer from the same event loop as the fan-out: settle mutations took up to ${ms(l.overload.requests?.max ?? NaN)} ms to answer in C (${ms(l.steady.requests?.max ?? NaN)} ms in B), and queries sent meanwhile, one after another, took p50 ${ms(l.overload.queries.p50)} / p99 ${ms(l.overload.queries.p99)} ms (\`{ __typename }\`) and p50 ${ms(l.overload.providerQueries.p50)} / p99 ${ms(l.overload.providerQueries.p99)} ms (\`charge(id: "ch_1")\`, whose provider call queues behind the settles' own)${overloadWarnings > 0 ? `, so the simulator logged ${overloadWarnings} webhook deliveries as failed (outcome 23 is DOMException's TIMEOUT_ERR code: its 10 s delivery timeout expired) and scheduled retries (harmless here: a retry finds the status unchanged and publishes nothing, but a real provider would see timeouts)` : ''}.`,
     i.lost + i.duplicates + i.unexpected === 0 && i.errors.length === 0
       ? `- Integrity: all ${int(i.expected)} deliveries arrived exactly once, in A, B and C alike; no unexpected events, no subscription errors.`
       : `- Integrity problem: ${int(i.lost)} lost, ${int(i.duplicates)} duplicated, ${int(i.unexpected)} unexpected deliveries, ${i.errors.length} errors (see the table).`,
@@ -234,7 +234,18 @@ export function renderLiveStatusComparison(trees: TreeResult[], machine: ReportI
       one,
     ],
     ['saturation: deliveries/s', '≥ 100,000', (t) => t.latency.overload.deliveriesPerSecond, int],
-    ['saturation: concurrent query p99 (ms)', '≤ 50', (t) => t.latency.overload.queries.p99, ms],
+    [
+      'saturation: concurrent query `{ __typename }` p99 (ms)',
+      '≤ 50',
+      (t) => t.latency.overload.queries.p99,
+      ms,
+    ],
+    [
+      'saturation: concurrent query `charge` (1 provider call) p99 (ms)',
+      '',
+      (t) => t.latency.overload.providerQueries.p99,
+      ms,
+    ],
     ['saturation: settle request answered, max (ms)', '', (t) => t.latency.overload.requests.max, ms],
     [
       'lost + duplicated deliveries (all phases)',
