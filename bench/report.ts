@@ -202,7 +202,7 @@ function interpret(
     i.lost + i.duplicates + i.unexpected === 0 && i.errors.length === 0
       ? `- Integrity: all ${int(i.expected)} deliveries arrived exactly once, in A, B and C alike; no unexpected events, no subscription errors.`
       : `- Integrity problem: ${int(i.lost)} lost, ${int(i.duplicates)} duplicated, ${int(i.unexpected)} unexpected deliveries, ${i.errors.length} errors (see the table).`,
-    `- Memory: ${int(m.subscribers)} idle subscriptions on ${int(m.options.connections)} sockets add ${mib(m.after - m.before)} MiB RSS, about ${kib(perSubscription)} KiB per subscription plus ${kib(perConnection)} KiB per socket. Per subscription the gateway keeps its GraphQL context, its source stream (a Repeater and its buffer) and the async-iterator chain of envelop and graphql-ws; the parsed document, the execution and the loaders are shared.`,
+    `- Memory: ${int(m.subscribers)} idle subscriptions on ${int(m.options.connections)} sockets add ${mib(m.after - m.before)} MiB RSS, about ${kib(perSubscription)} KiB per subscription plus ${kib(perConnection)} KiB per socket. Per subscription the gateway keeps its GraphQL context, its source stream (a queue of unread events) and the async-iterator chain of envelop and graphql-ws; the parsed document, the execution and the loaders are shared.`,
   ].join('\n');
 }
 
@@ -288,5 +288,10 @@ ${rows
   )
   .join('\n')}
 | \`GET /sales_pages/:id\` per event, by subscribers | equal | ${salesPages(before)} | ${salesPages(after)} | |
+
+"Lost" counts deliveries that had not arrived when the bench stopped waiting (60 s after the last
+settle of the saturation phase), duplicates those that arrived twice. The concurrent queries run in
+the bench process, whose event loop also reads every subscriber's messages: their latency includes
+that client-side queueing.
 `;
 }

@@ -3,15 +3,12 @@ import { parse } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CreateChargeDocument,
-  CreateSalesPageDocument,
-  RefundChargeDocument,
   SandboxCompleteCheckoutDocument,
-  SandboxSettleTransactionDocument,
   TransactionStatusDetailsDocument,
   type TransactionStatusDetailsSubscription,
   type TransactionStatusDetailsSubscriptionVariables,
 } from '../generated/graphql.js';
+import { createCharge, createSalesPage, refund, settle } from '../support/flows.js';
 import { startTestGateway, type TestGateway } from '../support/harness.js';
 import { connectWs, type Subscriber, subscribeSse, subscribeWs, syncWs } from '../support/subscriptions.js';
 
@@ -38,39 +35,6 @@ afterAll(async () => {
   gw.expectNoLeaks();
   await gw.close();
 });
-
-async function createCharge(amount: string): Promise<string> {
-  const { data, errors } = await gw.gql(CreateChargeDocument, {
-    input: { amount, currency: 'JPY', paymentMethod: 'creditcard' },
-  });
-  expect(errors).toEqual([]);
-  return data?.createCharge.charge?.id ?? '';
-}
-
-async function settle(transactionId: string): Promise<void> {
-  const { data, errors } = await gw.gql(SandboxSettleTransactionDocument, {
-    input: { transactionId, outcome: 'SUCCEED' },
-  });
-  expect(errors).toEqual([]);
-  expect(data?.sandboxSettleTransaction.userErrors).toEqual([]);
-}
-
-async function refund(chargeId: string, amount?: string): Promise<string> {
-  const { data, errors } = await gw.gql(RefundChargeDocument, {
-    input: { chargeId, ...(amount ? { amount } : {}) },
-  });
-  expect(errors).toEqual([]);
-  expect(data?.refundCharge.userErrors).toEqual([]);
-  return data?.refundCharge.refund?.id ?? '';
-}
-
-async function createSalesPage(name: string): Promise<string> {
-  const { data, errors } = await gw.gql(CreateSalesPageDocument, {
-    input: { name, pricingPlans: [{ oneTime: { price: '25' } }] },
-  });
-  expect(errors).toEqual([]);
-  return data?.createSalesPage.salesPage?.providerId ?? '';
-}
 
 async function cardCheckout(salesPageId: string): Promise<string> {
   const { data, errors } = await gw.gql(SandboxCompleteCheckoutDocument, {
@@ -109,7 +73,7 @@ type Stats = { elepay: Record<string, number>; elopage: Record<string, number> }
 async function providerCallsOf(
   all: Subscriber<Details>[],
   events: number,
-  work: () => Promise<void>,
+  work: () => Promise<unknown>,
 ): Promise<Stats> {
   const before = all.map((subscriber) => subscriber.received.length);
   await gw.resetStats();
@@ -120,11 +84,11 @@ async function providerCallsOf(
 
 /** One round of changes: a charge paid and partly refunded (3 events), an elopage payment (1). */
 async function scenario(all: Subscriber<Details>[], label: string): Promise<Stats[]> {
-  const chargeId = await createCharge('1000');
-  const pageId = await createSalesPage(`Shared resolution ${label}`);
-  const paid = await providerCallsOf(all, 1, () => settle(chargeId));
-  const refundId = await refund(chargeId, '300');
-  const refunded = await providerCallsOf(all, 2, () => settle(refundId));
+  const chargeId = await createCharge(gw, '1000');
+  const pageId = (await createSalesPage(gw, `Shared resolution ${label}`, '25')).providerId;
+  const paid = await providerCallsOf(all, 1, () => settle(gw, chargeId));
+  const refundId = await refund(gw, chargeId, '300');
+  const refunded = await providerCallsOf(all, 2, () => settle(gw, refundId));
   const bought = await providerCallsOf(all, 1, async () => {
     await cardCheckout(pageId);
   });
@@ -213,7 +177,7 @@ describe.each([
   { name: 'SSE', ws: false },
 ])('event data over $name', ({ ws }) => {
   it('is fresh: charge 1000 refunded 300 then 700, the last events show REFUNDED / 1000 with both refunds', async () => {
-    const chargeId = await createCharge('1000');
+    const chargeId = await createCharge(gw, '1000');
     const open = async (variables: TransactionStatusDetailsSubscriptionVariables) =>
       ws
         ? (await subscribers(1, variables))[0]
@@ -221,11 +185,11 @@ describe.each([
     const subscriber = await open({ filter: { provider: 'ELEPAY' } });
     if (!subscriber) throw new Error('no subscriber');
 
-    await settle(chargeId);
-    const first = await refund(chargeId, '300');
-    await settle(first);
-    const second = await refund(chargeId);
-    await settle(second);
+    await settle(gw, chargeId);
+    const first = await refund(gw, chargeId, '300');
+    await settle(gw, first);
+    const second = await refund(gw, chargeId);
+    await settle(gw, second);
     const events = (await subscriber.waitFor(5)).map((p) => p.transactionStatusChanged);
     await subscriber.close();
 
