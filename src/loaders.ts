@@ -30,113 +30,98 @@ function eachKey<K, V>(load: (key: K) => Promise<V>): DataLoader.BatchLoadFn<K, 
   return (keys) => Promise.all(keys.map((key) => load(key).catch((error: unknown) => error as Error)));
 }
 
-/**
- * Defines `name` on `target` as made by `make` on first use. A subscription's context has loaders it
- * never uses (events resolve through their own: events/sharedExecution.ts), and an idle
- * subscription should cost as little memory as possible.
- */
-function lazily<T extends object, K extends keyof T>(target: T, name: K, make: () => T[K]): void {
-  Object.defineProperty(target, name, {
-    configurable: true,
-    enumerable: true,
-    get() {
-      const value = make();
-      Object.defineProperty(target, name, { value, enumerable: true });
-      return value;
-    },
-  });
-}
+const refundKey = (key: ElepayRefundKey) => `${key.chargeId}\u0000${key.refundId}`;
 
 /**
  * The loaders of one request, or of one event (every subscriber of the event shares them, and
  * they are made after the event was recorded, so they never hold data older than the event).
- * Each loader is made on first use.
+ * Each loader is made on first use, by a getter on the prototype: a subscription's context has
+ * loaders it never uses (events resolve through their own: events/sharedExecution.ts), and an idle
+ * subscription should cost as little memory as possible.
  */
+class LazyLoaders implements Loaders {
+  private salesPageLoader?: Loaders['salesPage'];
+  private pricingPlanLoader?: Loaders['pricingPlan'];
+  private elopageTransactionLoader?: Loaders['elopageTransaction'];
+  private chargeLoader?: Loaders['charge'];
+  private chargeRefundsLoader?: Loaders['chargeRefunds'];
+  private elepayRefundLoader?: Loaders['elepayRefund'];
+
+  constructor(private readonly services: Services) {}
+
+  private get elopageEnv() {
+    return { currency: this.services.elopageCurrency, statuses: this.services.statuses };
+  }
+
+  get pricingPlan(): Loaders['pricingPlan'] {
+    this.pricingPlanLoader ??= new DataLoader(
+      eachKey(async (id) => {
+        const wire = await this.services.elopage.getPricingPlan(id);
+        return wire ? toPricingPlan({ ...wire, id: wire.id ?? id }, this.elopageEnv) : null;
+      }),
+    );
+    return this.pricingPlanLoader;
+  }
+
+  get salesPage(): Loaders['salesPage'] {
+    this.salesPageLoader ??= new DataLoader(
+      eachKey(async (id) => {
+        const wire = await this.services.elopage.getSalesPage(id);
+        if (!wire) return null;
+        const page = toSalesPage(id, wire, this.elopageEnv);
+        for (const plan of page.pricingPlans) this.pricingPlan.prime(plan.providerId, plan);
+        return page;
+      }),
+    );
+    return this.salesPageLoader;
+  }
+
+  get elopageTransaction(): Loaders['elopageTransaction'] {
+    this.elopageTransactionLoader ??= new DataLoader(
+      eachKey(async (id) => {
+        const wire = await this.services.elopage.getTransaction(id);
+        return wire ? toElopageTransaction(wire, this.elopageEnv) : null;
+      }),
+    );
+    return this.elopageTransactionLoader;
+  }
+
+  get charge(): Loaders['charge'] {
+    this.chargeLoader ??= new DataLoader(
+      eachKey(async (id) => {
+        const wire = await this.services.elepay.getCharge(id);
+        return wire ? toCharge(wire, this.services.statuses) : null;
+      }),
+    );
+    return this.chargeLoader;
+  }
+
+  get elepayRefund(): Loaders['elepayRefund'] {
+    this.elepayRefundLoader ??= new DataLoader(
+      eachKey(async ({ chargeId, refundId }: ElepayRefundKey) => {
+        const wire = await this.services.elepay.getRefund(chargeId, refundId);
+        return wire ? toElepayRefund(wire, this.services.statuses) : null;
+      }),
+      { cacheKeyFn: refundKey },
+    );
+    return this.elepayRefundLoader;
+  }
+
+  get chargeRefunds(): Loaders['chargeRefunds'] {
+    this.chargeRefundsLoader ??= new DataLoader(
+      eachKey(async (chargeId) => {
+        const wire = await this.services.elepay.listRefunds(chargeId);
+        if (!wire) return null;
+        const refunds = wire.refunds.map((refund) => toElepayRefund(refund, this.services.statuses));
+        for (const refund of refunds)
+          this.elepayRefund.prime({ chargeId, refundId: refund.providerId }, refund);
+        return refunds;
+      }),
+    );
+    return this.chargeRefundsLoader;
+  }
+}
+
 export function createLoaders(services: Services): Loaders {
-  const { elepay, elopage, statuses } = services;
-  const elopageEnv = { currency: services.elopageCurrency, statuses };
-  const loaders = {} as Loaders;
-
-  lazily(
-    loaders,
-    'pricingPlan',
-    () =>
-      new DataLoader<string, PricingPlan | null>(
-        eachKey(async (id) => {
-          const wire = await elopage.getPricingPlan(id);
-          return wire ? toPricingPlan({ ...wire, id: wire.id ?? id }, elopageEnv) : null;
-        }),
-      ),
-  );
-
-  lazily(
-    loaders,
-    'salesPage',
-    () =>
-      new DataLoader<string, SalesPage | null>(
-        eachKey(async (id) => {
-          const wire = await elopage.getSalesPage(id);
-          if (!wire) return null;
-          const page = toSalesPage(id, wire, elopageEnv);
-          for (const plan of page.pricingPlans) loaders.pricingPlan.prime(plan.providerId, plan);
-          return page;
-        }),
-      ),
-  );
-
-  lazily(
-    loaders,
-    'elopageTransaction',
-    () =>
-      new DataLoader<string, ElopageTransaction | null>(
-        eachKey(async (id) => {
-          const wire = await elopage.getTransaction(id);
-          return wire ? toElopageTransaction(wire, elopageEnv) : null;
-        }),
-      ),
-  );
-
-  lazily(
-    loaders,
-    'charge',
-    () =>
-      new DataLoader<string, Charge | null>(
-        eachKey(async (id) => {
-          const wire = await elepay.getCharge(id);
-          return wire ? toCharge(wire, statuses) : null;
-        }),
-      ),
-  );
-
-  const refundKey = (key: ElepayRefundKey) => `${key.chargeId}\u0000${key.refundId}`;
-  lazily(
-    loaders,
-    'elepayRefund',
-    () =>
-      new DataLoader<ElepayRefundKey, ElepayRefund | null, string>(
-        eachKey(async ({ chargeId, refundId }) => {
-          const wire = await elepay.getRefund(chargeId, refundId);
-          return wire ? toElepayRefund(wire, statuses) : null;
-        }),
-        { cacheKeyFn: refundKey },
-      ),
-  );
-
-  lazily(
-    loaders,
-    'chargeRefunds',
-    () =>
-      new DataLoader<string, ElepayRefund[] | null>(
-        eachKey(async (chargeId) => {
-          const wire = await elepay.listRefunds(chargeId);
-          if (!wire) return null;
-          const refunds = wire.refunds.map((refund) => toElepayRefund(refund, statuses));
-          for (const refund of refunds)
-            loaders.elepayRefund.prime({ chargeId, refundId: refund.providerId }, refund);
-          return refunds;
-        }),
-      ),
-  );
-
-  return loaders;
+  return new LazyLoaders(services);
 }
