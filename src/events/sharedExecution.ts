@@ -24,6 +24,10 @@ import { createLoaders, type Loaders } from '../loaders.js';
  * (`EventScope`): created when the event is first executed, i.e. after it was recorded, shared by
  * every group, dropped with the event. So an event costs the same provider calls with 1 or 10,000
  * subscribers, and never reads a cache older than the event.
+ *
+ * A group's execution runs with the context of the member that needed the event first, only its
+ * loaders replaced: the viewer's scopes are the same for every member (they are in the key), and
+ * an unexpected error is logged under that member's request ID.
  */
 class EventScope {
   private loaders: Loaders | undefined;
