@@ -35,7 +35,7 @@ function readLine(problems: Map<string, number>, line: string): string | undefin
 }
 
 /**
- * Spawns `node --import tsx <args>` in the repo root with exactly `env` (plus PATH/HOME), then
+ * Spawns `node <args>` in `cwd` with exactly `env` (plus PATH/HOME), then
  * waits until `${url}/healthz` answers, `url` being what the process announces on stdout (the
  * bench's servers print it; paygraph's banner names it), so every server can listen on port 0.
  */
@@ -43,9 +43,10 @@ export async function startServer(
   name: string,
   args: string[],
   env: Record<string, string>,
+  cwd = REPO_ROOT,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: REPO_ROOT,
+  const child = spawn(process.execPath, args, {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,25 +5,29 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { request } from 'undici';
-import { cpuSeconds, machineCpuSeconds, memoryKiB } from '../gateway.js';
+import { cpuSeconds, machineCpuSeconds, memoryKiB, REPO_ROOT } from '../gateway.js';
 import { sleep, summarize } from '../stats.js';
 import { type ServerProcess, startServer } from './processes.js';
 import { type CaseResult, type RunResult, renderSection, writeSection } from './report.js';
 import { PAYMENT_IDS } from './upstream.js';
 
 /**
- * `npm run bench:gateway`: paygraph against a hand-written reference gateway (reference.ts), both in
- * front of the same REST upstream (upstream.ts), each its own process, loaded in turn by autocannon
- * at 32 connections from this process. paygraph runs as in production: both providers remote,
- * API clients, query limits and logging at info, default provider settings; only the rate limit
- * is lifted. Writes its section of bench/RESULTS.md. `--baseline` instead saves the run as the
- * "before" numbers (bench/compare/baseline.json) later runs are shown next to.
+ * `npm run bench:gateway`: paygraph against a hand-written reference gateway (reference.mjs), both
+ * in front of the same REST upstream (upstream.ts), each its own process, loaded in turn by
+ * autocannon at 32 connections from this process. paygraph runs as in production: compiled
+ * (`npm run build`, `node dist/main.js`), both providers remote, API clients, query limits and
+ * logging at info, default provider settings; only the rate limit is lifted. Writes its section of
+ * bench/RESULTS.md. `--baseline` instead saves the run as the "before" numbers
+ * (bench/compare/baseline.json) that later runs are shown next to; with PAYGRAPH_ROOT=<an older
+ * checkout> it measures that checkout's paygraph.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP_SECONDS = 2;
 const CONNECTIONS = 32;
 const ROUNDS = 2;
 const BASELINE = new URL('baseline.json', import.meta.url);
+/** The checkout whose paygraph is measured: this one, or (for `--baseline`) an older one. */
+const PAYGRAPH_ROOT = process.env.PAYGRAPH_ROOT ?? REPO_ROOT;
 
 const token = `pgt_bench_${randomBytes(24).toString('base64url')}`;
 const tokenSha256 = createHash('sha256').update(token).digest('hex');
@@ -173,7 +177,8 @@ async function sharing(
 ): Promise<{ alone: number; together: number }> {
   await upstreamCalls(upstream, true);
   await post(server.url, MANY);
-  const alone = await upstreamCalls(upstream, true);
+  const alone = await upstreamCalls(upstream);
+  await upstreamCalls(upstream, true);
   await Promise.all(Array.from({ length: CONNECTIONS }, () => post(server.url, MANY)));
   return { alone, together: await upstreamCalls(upstream) };
 }
@@ -181,28 +186,39 @@ async function sharing(
 const started = performance.now();
 const servers: ServerProcess[] = [];
 try {
-  const upstream = await startServer('upstream', ['bench/compare/upstream.ts', '--serve'], {});
+  console.log(`building paygraph in ${PAYGRAPH_ROOT}`);
+  execSync('npm run --silent build', { cwd: PAYGRAPH_ROOT, stdio: 'inherit' });
+  const upstream = await startServer(
+    'upstream',
+    ['--import', 'tsx', 'bench/compare/upstream.ts', '--serve'],
+    {},
+  );
   servers.push(upstream);
-  const reference = await startServer('reference', ['bench/compare/reference.ts'], {
+  const reference = await startServer('reference', ['bench/compare/reference.mjs'], {
     UPSTREAM_URL: upstream.url,
     TOKEN_SHA256: tokenSha256,
   });
   servers.push(reference);
-  const paygraph = await startServer('paygraph', ['src/main.ts'], {
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    ELEPAY_SECRET_KEY: `sk_test_bench_${randomBytes(12).toString('hex')}`,
-    ELEPAY_BASE_URL: upstream.url,
-    ELEPAY_WEBHOOK_SECRET: `whsec_bench_${randomBytes(12).toString('hex')}`,
-    ELOPAGE_API_KEY: 'bench_key',
-    ELOPAGE_API_SECRET: 'bench_secret',
-    ELOPAGE_BASE_URL: `${upstream.url}/api`,
-    ELOPAGE_WEBHOOK_TOKEN: randomBytes(24).toString('base64url'),
-    PAYGRAPH_CLIENTS: JSON.stringify([{ name: 'bench', tokenSha256, scopes: ['read'] }]),
-    // One client from one address at thousands of operations a second: the production rate limit
-    // would measure itself. Everything else stays at its default.
-    RATE_LIMIT_PER_MINUTE: '1000000',
-  });
+  const paygraph = await startServer(
+    'paygraph',
+    ['dist/main.js'],
+    {
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      ELEPAY_SECRET_KEY: `sk_test_bench_${randomBytes(12).toString('hex')}`,
+      ELEPAY_BASE_URL: upstream.url,
+      ELEPAY_WEBHOOK_SECRET: `whsec_bench_${randomBytes(12).toString('hex')}`,
+      ELOPAGE_API_KEY: 'bench_key',
+      ELOPAGE_API_SECRET: 'bench_secret',
+      ELOPAGE_BASE_URL: `${upstream.url}/api`,
+      ELOPAGE_WEBHOOK_TOKEN: randomBytes(24).toString('base64url'),
+      PAYGRAPH_CLIENTS: JSON.stringify([{ name: 'bench', tokenSha256, scopes: ['read'] }]),
+      // One client from one address at thousands of operations a second: the production rate limit
+      // would measure itself. Everything else stays at its default.
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    },
+    PAYGRAPH_ROOT,
+  );
   servers.push(paygraph);
   const idleRssMiB = [reference, paygraph].map((s) => memoryKiB(s.pid).rss / 1024);
 
@@ -242,7 +258,9 @@ try {
 
   const run: RunResult = {
     date: new Date().toISOString(),
-    commit: execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim(),
+    commit:
+      process.env.PAYGRAPH_COMMIT ??
+      execSync('git rev-parse --short HEAD', { cwd: PAYGRAPH_ROOT, encoding: 'utf8' }).trim(),
     machine: `${availableParallelism()} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}`,
     loadAverage: loadavg()[0] ?? NaN,
     seconds: SECONDS,

@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
@@ -10,7 +9,8 @@ import { Pool } from 'undici';
  * The hand-written reference `npm run bench:gateway` measures paygraph against: what a team would
  * write instead of adopting paygraph for the same reads. graphql-yoga with an SDL schema,
  * per-request DataLoaders, one undici Pool, a bearer-token check, JSON.parse and no other policy.
- * Same GraphQL shape as paygraph for the fields the bench queries.
+ * Same GraphQL shape as paygraph for the fields the bench queries. Plain JavaScript, so it runs on
+ * bare `node` as paygraph's compiled build does: no loader in either process.
  *
  * Env: UPSTREAM_URL (the bench's upstream), PORT, TOKEN_SHA256, POOL_CONNECTIONS.
  */
@@ -52,18 +52,11 @@ const typeDefs = /* GraphQL */ `
   }
 `;
 
-type Wire = Record<string, unknown>;
-interface Context {
-  payments: DataLoader<string, Wire | null>;
-  salesPages: DataLoader<string, Wire | null>;
-  charges: DataLoader<string, Wire | null>;
-}
-
 const upstream = new URL(process.env.UPSTREAM_URL ?? 'http://127.0.0.1:1');
 const pool = new Pool(upstream.origin, { connections: Number(process.env.POOL_CONNECTIONS ?? 128) });
 const credentials = 'key=bench_key&secret=bench_secret';
 
-async function get(path: string): Promise<Wire | null> {
+async function get(path) {
   const res = await pool.request({ method: 'GET', path, headers: { accept: 'application/json' } });
   if (res.statusCode === 404) {
     await res.body.dump();
@@ -73,64 +66,62 @@ async function get(path: string): Promise<Wire | null> {
     await res.body.dump();
     throw new GraphQLError('upstream unavailable', { extensions: { code: 'PROVIDER_UNAVAILABLE' } });
   }
-  return (await res.body.json()) as Wire;
+  return await res.body.json();
 }
 
-const loader = (path: (id: string) => string) =>
-  new DataLoader<string, Wire | null>((ids) => Promise.all(ids.map((id) => get(path(id)).catch((e) => e))));
+const loader = (path) => new DataLoader((ids) => Promise.all(ids.map((id) => get(path(id)).catch((e) => e))));
 
-const STATUS: Record<string, string> = {
+const STATUS = {
   successful: 'SUCCEEDED',
   success_av: 'SUCCEEDED',
   captured: 'SUCCEEDED',
   canceled: 'CANCELED',
   error: 'FAILED',
 };
-const globalId = (kind: string, provider: string, id: unknown) =>
+const globalId = (kind, provider, id) =>
   Buffer.from(`${kind}:${provider}:${String(id)}`).toString('base64url');
-const eur = (value: unknown) => ({ amount: Number(value).toFixed(2), currency: 'EUR' });
+const eur = (value) => ({ amount: Number(value).toFixed(2), currency: 'EUR' });
 
 const resolvers = {
   Query: {
-    payment: (_: unknown, { id }: { id: string }, ctx: Context) => ctx.payments.load(id),
-    charge: (_: unknown, { id }: { id: string }, ctx: Context) => ctx.charges.load(id),
+    payment: (_, { id }, ctx) => ctx.payments.load(id),
+    charge: (_, { id }, ctx) => ctx.charges.load(id),
   },
   Payment: {
-    id: (p: Wire) => globalId('Payment', 'elopage', p.id),
-    providerId: (p: Wire) => String(p.id),
-    status: (p: Wire) => STATUS[String(p.state)] ?? 'PENDING',
-    providerStatus: (p: Wire) => p.state,
-    amount: (p: Wire) => eur(p.revenue),
-    revenue: (p: Wire) => eur(p.revenue),
-    fee: (p: Wire) => eur(p.fee),
-    netAmount: (p: Wire) => eur(p.amount),
-    paymentMethod: (p: Wire) => p.payment_method,
-    createdAt: (p: Wire) => (p.created_date ? new Date(String(p.created_date)).toISOString() : null),
-    salesPage: (p: Wire, _: unknown, ctx: Context) =>
-      p.sales_page_id ? ctx.salesPages.load(String(p.sales_page_id)) : null,
+    id: (p) => globalId('Payment', 'elopage', p.id),
+    providerId: (p) => String(p.id),
+    status: (p) => STATUS[String(p.state)] ?? 'PENDING',
+    providerStatus: (p) => p.state,
+    amount: (p) => eur(p.revenue),
+    revenue: (p) => eur(p.revenue),
+    fee: (p) => eur(p.fee),
+    netAmount: (p) => eur(p.amount),
+    paymentMethod: (p) => p.payment_method,
+    createdAt: (p) => (p.created_date ? new Date(String(p.created_date)).toISOString() : null),
+    salesPage: (p, _, ctx) => (p.sales_page_id ? ctx.salesPages.load(String(p.sales_page_id)) : null),
   },
   SalesPage: {
-    id: (s: Wire) => globalId('SalesPage', 'elopage', s.id),
-    providerId: (s: Wire) => String(s.id),
-    urlToPay: (s: Wire) => s.url_to_pay,
+    id: (s) => globalId('SalesPage', 'elopage', s.id),
+    providerId: (s) => String(s.id),
+    urlToPay: (s) => s.url_to_pay,
   },
   Charge: {
-    id: (c: Wire) => globalId('Charge', 'elepay', c.id),
-    providerId: (c: Wire) => c.id,
-    status: (c: Wire) => STATUS[String(c.status)] ?? 'PENDING',
-    amount: (c: Wire) => ({ amount: String(c.amount), currency: c.currency }),
+    id: (c) => globalId('Charge', 'elepay', c.id),
+    providerId: (c) => c.id,
+    status: (c) => STATUS[String(c.status)] ?? 'PENDING',
+    amount: (c) => ({ amount: String(c.amount), currency: c.currency }),
   },
 };
 
 const tokenHash = Buffer.from(process.env.TOKEN_SHA256 ?? '', 'hex');
-function authorized(header: string | null): boolean {
+function authorized(header) {
   const token = header?.startsWith('Bearer ') ? header.slice(7) : '';
   const hash = createHash('sha256').update(token).digest();
   return hash.length === tokenHash.length && timingSafeEqual(hash, tokenHash);
 }
 
 const yoga = createYoga({
-  schema: createSchema<Context>({ typeDefs, resolvers }),
+  schema: createSchema({ typeDefs, resolvers }),
   graphiql: false,
   landingPage: false,
   context: ({ request }) => {
@@ -153,5 +144,5 @@ const server = createServer((req, res) => {
   void yoga(req, res);
 });
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-  console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  console.log(`http://127.0.0.1:${server.address().port}`);
 });
