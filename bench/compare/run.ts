@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { request } from 'undici';
+import { Pool, request } from 'undici';
 import { cpuSeconds, machineCpuSeconds, memoryKiB, REPO_ROOT } from '../gateway.js';
 import { sleep, summarize } from '../stats.js';
 import { type ServerProcess, startServer } from './processes.js';
@@ -170,17 +170,34 @@ async function unloadedLatency(servers: ServerProcess[]): Promise<number[]> {
   return samples.map((s) => summarize(s).p50);
 }
 
-/** Upstream calls for one "20 payments" request alone, and for 32 identical ones sent at once. */
+/**
+ * Upstream calls for one "20 payments" request alone, and for 32 identical ones sent at once on 32
+ * open keep-alive connections (a first round opens them), so they arrive together as a burst of
+ * clients' requests does rather than one TCP handshake after another.
+ */
 async function sharing(
   server: ServerProcess,
   upstream: string,
 ): Promise<{ alone: number; together: number }> {
+  const clients = new Pool(server.url, { connections: CONNECTIONS });
+  const burst = () =>
+    Promise.all(
+      Array.from({ length: CONNECTIONS }, () =>
+        clients
+          .request({ method: 'POST', path: '/graphql', headers, body: JSON.stringify({ query: MANY }) })
+          .then((r) => r.body.dump()),
+      ),
+    );
+  await burst();
+  await quiesce(upstream);
   await upstreamCalls(upstream, true);
   await post(server.url, MANY);
   const alone = await upstreamCalls(upstream);
   await upstreamCalls(upstream, true);
-  await Promise.all(Array.from({ length: CONNECTIONS }, () => post(server.url, MANY)));
-  return { alone, together: await upstreamCalls(upstream) };
+  await burst();
+  const together = await upstreamCalls(upstream);
+  await clients.close();
+  return { alone, together };
 }
 
 const started = performance.now();

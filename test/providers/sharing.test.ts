@@ -27,7 +27,8 @@ interface HoldingProxy {
   /** Calls that reached the proxy, by `METHOD /path` (without the query: it carries credentials). */
   seen: string[];
   held(): number;
-  hold(): void;
+  /** Holds every call from now on (or only those `only` accepts, by `METHOD /path`) until release(). */
+  hold(only?: (call: string) => boolean): void;
   release(): void;
   /** Answer every call with 503 instead of forwarding it. */
   failing: boolean;
@@ -36,12 +37,14 @@ interface HoldingProxy {
 
 async function startHoldingProxy(target: string): Promise<HoldingProxy> {
   let gate: Promise<void> | null = null;
+  let holds = (_call: string) => true;
   let open = () => {};
   let waiting = 0;
   const proxy: Omit<HoldingProxy, 'url' | 'close'> = {
     seen: [],
     held: () => waiting,
-    hold() {
+    hold(only = () => true) {
+      holds = only;
       gate = new Promise<void>((resolve) => {
         open = resolve;
       });
@@ -55,8 +58,9 @@ async function startHoldingProxy(target: string): Promise<HoldingProxy> {
   const forward = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    proxy.seen.push(`${req.method} ${(req.url ?? '').split('?')[0]}`);
-    if (gate) {
+    const call = `${req.method} ${(req.url ?? '').split('?')[0]}`;
+    proxy.seen.push(call);
+    if (gate && holds(call)) {
       waiting += 1;
       await gate;
       waiting -= 1;
@@ -179,6 +183,40 @@ describe('identical provider reads in flight are shared across requests', () => 
     expect(pages.every(Boolean)).toBe(true);
     expect(new Set(pages).size).toBe(2);
     expect((await sandboxStats(simulator.url)).routes['POST /api/sales_pages']).toBe(2);
+  });
+
+  it('a read that starts after a write, or for a webhook, never joins one from before', async () => {
+    const { gw, proxy } = await gatewayBehindProxy();
+    const read = 'GET /api/payments/540391';
+    const paymentReads = () => proxy.seen.filter((call) => call === read).length;
+    proxy.hold((call) => call === read);
+    const early = gw.gql(PaymentDocument, { id: '540391' });
+    await vi.waitFor(() => expect(proxy.held()).toBe(1), { timeout: 10_000, interval: 5 });
+
+    // A write completes meanwhile (only that read is held): the read in flight may predate it.
+    const created = await gw.gql(CreateSalesPageDocument, {
+      input: { name: 'A write in between', pricingPlans: [{ oneTime: { price: '10.00' } }] },
+    });
+    expect(created.data?.createSalesPage.salesPage?.providerId).toBeTruthy();
+    const late = gw.gql(PaymentDocument, { id: '540391' });
+    await vi.waitFor(() => expect(proxy.held()).toBe(2), { timeout: 10_000, interval: 5 });
+
+    // elopage's notification about that payment: its lookup is a read of its own as well.
+    const webhook = request(`${gw.url}/webhooks/elopage/${ELOPAGE_WEBHOOK_TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 540391 }),
+    });
+    await vi.waitFor(() => expect(proxy.held()).toBe(3), { timeout: 10_000, interval: 5 });
+    expect(paymentReads()).toBe(3);
+
+    proxy.release();
+    const [earlyResult, lateResult, webhookResponse] = await Promise.all([early, late, webhook]);
+    expect(earlyResult.data?.payment?.providerId).toBe('540391');
+    expect(lateResult.data?.payment?.providerId).toBe('540391');
+    expect(webhookResponse.statusCode).toBe(200);
+    await webhookResponse.body.dump();
+    expect(paymentReads()).toBe(3);
   });
 
   it('a failed shared read fails every waiter with the same typed error', async () => {
