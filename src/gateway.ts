@@ -135,7 +135,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     ? await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url))
     : [];
   // Created last before serving, so nothing that can still fail above leaves its Redis client open.
-  const rateLimiter = createRateLimiter({
+  const rateLimiter = await createRateLimiter({
     perMinute: config.security.rateLimitPerMinute,
     redisUrl: config.events.redisUrl,
     redisKeyPrefix: config.events.redisKeyPrefix,

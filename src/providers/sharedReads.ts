@@ -52,3 +52,21 @@ function readKey(request: ProviderRequest): string {
     request.headers ?? null,
   ]);
 }
+
+/**
+ * Maps a provider answer to its domain object once, however many requests share the answer: a
+ * shared read hands every joiner the same wire object, and domain objects are never mutated either.
+ * Keyed by the wire object alone: the other arguments (currency, status table) are the gateway's,
+ * and an answer belongs to one gateway.
+ */
+export function mappedOnce<W extends object, A extends unknown[], D>(
+  map: (wire: W, ...args: A) => D,
+): (wire: W, ...args: A) => D {
+  const mapped = new WeakMap<W, D>();
+  return (wire, ...args) => {
+    if (mapped.has(wire)) return mapped.get(wire) as D;
+    const value = map(wire, ...args);
+    mapped.set(wire, value);
+    return value;
+  };
+}
