@@ -68,6 +68,17 @@ function chargeBody(id: string): string {
   });
 }
 
+/** The provider reads the upstream serves, each answered with a body made once per ID. */
+const ROUTES: { pattern: RegExp; name: string; body: (id: string) => string }[] = [
+  { pattern: /^\/api\/payments\/(\d+)$/, name: 'GET /payments/:id', body: (id) => paymentBody(Number(id)) },
+  {
+    pattern: /^\/api\/sales_pages\/(\d+)$/,
+    name: 'GET /sales_pages/:id',
+    body: (id) => salesPageBody(Number(id)),
+  },
+  { pattern: /^\/charges\/([\w-]+)$/, name: 'GET /charges/:id', body: chargeBody },
+];
+
 export interface UpstreamStats {
   calls: number;
   byRoute: Record<string, number>;
@@ -118,34 +129,14 @@ export function startUpstream(port = 0): Promise<{ url: string; close(): Promise
       res.writeHead(200).end();
       return;
     }
-    let match = /^\/api\/payments\/(\d+)$/.exec(path);
-    if (match && req.method === 'GET') {
-      count('GET /payments/:id');
-      const id = Number(match[1]);
+    for (const { pattern, name, body: make } of ROUTES) {
+      const id = req.method === 'GET' ? pattern.exec(path)?.[1] : undefined;
+      if (id === undefined) continue;
+      count(name);
       return answer(
         res,
         200,
-        cached(`p${id}`, () => paymentBody(id)),
-      );
-    }
-    match = /^\/api\/sales_pages\/(\d+)$/.exec(path);
-    if (match && req.method === 'GET') {
-      count('GET /sales_pages/:id');
-      const id = Number(match[1]);
-      return answer(
-        res,
-        200,
-        cached(`s${id}`, () => salesPageBody(id)),
-      );
-    }
-    match = /^\/charges\/([\w-]+)$/.exec(path);
-    if (match && req.method === 'GET') {
-      count('GET /charges/:id');
-      const id = match[1] ?? '';
-      return answer(
-        res,
-        200,
-        cached(`c${id}`, () => chargeBody(id)),
+        cached(`${name} ${id}`, () => make(id)),
       );
     }
     count('other');
