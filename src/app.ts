@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import FindMyWay from 'find-my-way';
 import { createYoga, type GraphiQLOptions } from 'graphql-yoga';
 import { type AuthInitialContext, useAuthentication, viewerOf } from './auth/useAuthentication.js';
@@ -13,6 +12,7 @@ import { createMaskError, useMaskedErrorsWithRequestId } from './plugins/maskErr
 import { useBadRequests } from './plugins/useBadRequests.js';
 import { type BrowserSafetyOptions, corsOptionsFor, useBrowserSafety } from './plugins/useBrowserSafety.js';
 import { useIdempotencyReplay } from './plugins/useIdempotencyReplay.js';
+import { useNoSuggestions } from './plugins/useNoSuggestions.js';
 import { type QueryLimits, useQueryLimits } from './plugins/useQueryLimits.js';
 import { type RateLimiter, useRateLimit } from './plugins/useRateLimit.js';
 import { acceptRequestId, assignRequestId, useRequestId } from './plugins/useRequestId.js';
@@ -68,14 +68,15 @@ export function buildApp({
   const graphiqlOptions: GraphiQLOptions = { title: 'paygraph', defaultTabs: graphiqlTabs };
   // The page inlines all of GraphiQL (~9 MB); its options never change, so it is built once rather
   // than on every GET, which anyone could repeat to burn memory (found by test/security/fuzz.test.ts).
-  let graphiqlPage: string | undefined;
+  // Imported on the first GraphiQL request only: a production gateway never holds it in memory.
+  let graphiqlPage: Promise<string> | undefined;
   const yoga = createYoga({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: graphiql ? graphiqlOptions : false,
     renderGraphiQL: (options) => {
-      graphiqlPage ??= renderGraphiQL(options);
+      graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options));
       return graphiqlPage;
     },
     cors: corsOptionsFor(browser.corsOrigins),
@@ -101,6 +102,8 @@ export function buildApp({
       useRequestId(),
       useBadRequests(),
       useMaskedErrorsWithRequestId(services.logger),
+      // Without introspection, errors must not spell out the schema either ("Did you mean …").
+      ...(browser.introspection ? [] : [useNoSuggestions()]),
       // Then identity: a caller without a valid API token is refused before any GraphQL work (src/auth/).
       useAuthentication(authenticator, services.logger),
       // Then the client's budget: every operation that reaches execution counts, refused or not.

@@ -71,6 +71,8 @@ export interface SecurityConfig {
 export interface Config {
   port: number;
   host: string;
+  /** How long a client may take to send a whole request, headers and body (REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
   /** Where providers and browsers reach the gateway; null = http://localhost:<bound port>. */
   publicUrl: string | null;
   logLevel: string;
@@ -163,7 +165,11 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: positiveInt(3000, 1_000_000),
   IDEMPOTENCY_TTL_HOURS: positiveInt(24, 24 * 30),
   PROVIDER_TIMEOUT_MS: positiveInt(10_000, 120_000),
-  PROVIDER_MAX_CONCURRENCY: positiveInt(10, 256),
+  REQUEST_TIMEOUT_MS: positiveInt(30_000, 300_000),
+  // A connection budget, not a throttle: at 10 connections and a provider's 100 ms a page listing
+  // 20 payments already queued for seconds. 128 connections carry ~1,280 calls/s at 100 ms; size it
+  // down to a provider's rate limit × its latency (README, Provider concurrency).
+  PROVIDER_MAX_CONCURRENCY: positiveInt(128, 1024),
 
   ELEPAY_BASE_URL: httpUrl,
   ELEPAY_SECRET_KEY: optionalText,
@@ -173,7 +179,7 @@ const EnvSchema = z.object({
   ELEPAY_WEBHOOK_SECRET: optionalText,
   ELEPAY_WEBHOOK_SECRET_PREVIOUS: optionalText,
   ELEPAY_TIMEOUT_MS: positiveIntOrUnset(120_000),
-  ELEPAY_MAX_CONCURRENCY: positiveIntOrUnset(256),
+  ELEPAY_MAX_CONCURRENCY: positiveIntOrUnset(1024),
   // Fixed defaults so `npm run trigger` finds the embedded simulators of `npm start`; tests pass 0.
   ELEPAY_SANDBOX_PORT: port(4010),
 
@@ -191,7 +197,7 @@ const EnvSchema = z.object({
     'must be 24–128 characters of A–Z, a–z, 0–9, "-" or "_" (it guards the webhook URL)',
   ),
   ELOPAGE_TIMEOUT_MS: positiveIntOrUnset(120_000),
-  ELOPAGE_MAX_CONCURRENCY: positiveIntOrUnset(256),
+  ELOPAGE_MAX_CONCURRENCY: positiveIntOrUnset(1024),
   ELOPAGE_SANDBOX_PORT: port(4011),
 
   REDIS_URL: z
@@ -386,6 +392,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ?? allSandbox,

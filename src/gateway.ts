@@ -13,8 +13,8 @@ import { type Logger, protectSecretValues } from './logger.js';
 import { createRateLimiter } from './plugins/useRateLimit.js';
 import { ElepayClient } from './providers/elepay/client.js';
 import { ElopageClient } from './providers/elopage/client.js';
-import { createElepaySandbox, type ElepaySandbox } from './sandbox/elepay/index.js';
-import { createElopageSandbox, type ElopageSandbox } from './sandbox/elopage/index.js';
+import type { ElepaySandbox } from './sandbox/elepay/index.js';
+import type { ElopageSandbox } from './sandbox/elopage/index.js';
 import { serveGraphqlOverWebSocket } from './websocket.js';
 
 /** An embedded simulator and the credentials the gateway was given for it. */
@@ -47,7 +47,7 @@ function secret(prefix: string, bytes = 24): string {
  * starts the embedded simulator of every provider that has no credentials, then serves.
  */
 export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
-  const server = createServer((_req, res) => {
+  const server = createServer(serverTimeouts(config.requestTimeoutMs), (_req, res) => {
     res.writeHead(503, { 'content-type': 'application/json' });
     res.end('{"error":"starting"}');
   });
@@ -69,6 +69,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   let elepay: { baseUrl: string; secretKey: string };
   if (config.elepay.mode === 'sandbox') {
     const secretKey = secret('sk_test_');
+    // Imported only when needed: a gateway with real providers never loads the simulators.
+    const { createElepaySandbox } = await import('./sandbox/elepay/index.js');
     const sandbox = createElepaySandbox({
       secretKey,
       webhook: { url: `${publicUrl}/webhooks/elepay`, secret: elepayWebhookSecret ?? secret('whsec_') },
@@ -87,7 +89,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   if (config.elopage.mode === 'sandbox') {
     const apiKey = secret('key_', 16);
     const apiSecret = secret('secret_');
-    const sandbox = createElopageSandbox({ apiKey, apiSecret, logger });
+    const { createElopageSandbox } = await import('./sandbox/elopage/index.js');
+    // Sales pages name their webhook URL; of local targets, the simulator posts only to this gateway.
+    const allowedWebhookOrigins = [publicUrl, url];
+    const sandbox = createElopageSandbox({ apiKey, apiSecret, allowedWebhookOrigins, logger });
     const sandboxUrl = await sandbox.server.listen(config.elopage.sandboxPort);
     elopageSandbox = { url: sandboxUrl, sandbox, credentials: { apiKey, apiSecret } };
     elopage = { baseUrl: `${sandboxUrl}/api`, apiKey, apiSecret };
@@ -128,9 +133,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     logger,
   };
 
-  const graphiqlTabs = await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url));
+  const graphiqlTabs = config.graphiql
+    ? await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url))
+    : [];
   // Created last before serving, so nothing that can still fail above leaves its Redis client open.
-  const rateLimiter = createRateLimiter({
+  const rateLimiter = await createRateLimiter({
     perMinute: config.security.rateLimitPerMinute,
     redisUrl: config.events.redisUrl,
     redisKeyPrefix: config.events.redisKeyPrefix,
@@ -177,6 +184,20 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       await rateLimiter.close();
       await services.idempotency.close();
     },
+  };
+}
+
+/**
+ * A client must send its whole request (a webhook's body too) within REQUEST_TIMEOUT_MS, and its
+ * headers within 10 s of that, or it gets 408 and the connection closes: Node's defaults (300 s,
+ * checked every 30 s) let slow senders hold sockets open for minutes. Responses are not limited:
+ * SSE and graphql-ws streams run as long as they are read.
+ */
+function serverTimeouts(requestTimeoutMs: number) {
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(10_000, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs),
   };
 }
 

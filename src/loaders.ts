@@ -2,7 +2,15 @@ import DataLoader from 'dataloader';
 import type { Services } from './context.js';
 import type { Charge, ElepayRefund, ElopageTransaction, PricingPlan, SalesPage } from './domain/model.js';
 import { toCharge, toElepayRefund } from './providers/elepay/map.js';
-import { toElopageTransaction, toPricingPlan, toSalesPage } from './providers/elopage/map.js';
+import {
+  type ElopageMapping,
+  toElopageTransaction,
+  toPricingPlan,
+  toSalesPage,
+} from './providers/elopage/map.js';
+import type { ElopageSalesPageWire } from './providers/elopage/wire.js';
+import type { FreshRead } from './providers/http.js';
+import { mappedOnce } from './providers/sharedReads.js';
 
 /**
  * Per-request loaders for every by-ID lookup. Neither provider has a batch endpoint, so a batch
@@ -24,6 +32,13 @@ export interface Loaders {
   chargeRefunds: DataLoader<string, ElepayRefund[] | null>;
   elepayRefund: DataLoader<ElepayRefundKey, ElepayRefund | null, string>;
 }
+
+// Shared across requests: identical concurrent reads return one wire object (sharedReads.ts).
+const toTransactionOnce = mappedOnce(toElopageTransaction);
+const toSalesPageOnce = mappedOnce((wire: ElopageSalesPageWire, id: string, env: ElopageMapping) =>
+  toSalesPage(id, wire, env),
+);
+const toChargeOnce = mappedOnce(toCharge);
 
 /** One call per key, all at once; a key's failure is returned as its Error, as DataLoader expects. */
 function eachKey<K, V>(load: (key: K) => Promise<V>): DataLoader.BatchLoadFn<K, V> {
@@ -47,7 +62,11 @@ class LazyLoaders implements Loaders {
   private chargeRefundsLoader?: Loaders['chargeRefunds'];
   private elepayRefundLoader?: Loaders['elepayRefund'];
 
-  constructor(private readonly services: Services) {}
+  /** `read`: how every provider read is sent; an event's loaders read fresh (see createLoaders). */
+  constructor(
+    private readonly services: Services,
+    private readonly read: FreshRead,
+  ) {}
 
   private get elopageEnv() {
     return { currency: this.services.elopageCurrency, statuses: this.services.statuses };
@@ -56,7 +75,7 @@ class LazyLoaders implements Loaders {
   get pricingPlan(): Loaders['pricingPlan'] {
     this.pricingPlanLoader ??= new DataLoader(
       eachKey(async (id) => {
-        const wire = await this.services.elopage.getPricingPlan(id);
+        const wire = await this.services.elopage.getPricingPlan(id, this.read);
         return wire ? toPricingPlan({ ...wire, id: wire.id ?? id }, this.elopageEnv) : null;
       }),
     );
@@ -66,9 +85,9 @@ class LazyLoaders implements Loaders {
   get salesPage(): Loaders['salesPage'] {
     this.salesPageLoader ??= new DataLoader(
       eachKey(async (id) => {
-        const wire = await this.services.elopage.getSalesPage(id);
+        const wire = await this.services.elopage.getSalesPage(id, this.read);
         if (!wire) return null;
-        const page = toSalesPage(id, wire, this.elopageEnv);
+        const page = toSalesPageOnce(wire, id, this.elopageEnv);
         for (const plan of page.pricingPlans) this.pricingPlan.prime(plan.providerId, plan);
         return page;
       }),
@@ -79,8 +98,8 @@ class LazyLoaders implements Loaders {
   get elopageTransaction(): Loaders['elopageTransaction'] {
     this.elopageTransactionLoader ??= new DataLoader(
       eachKey(async (id) => {
-        const wire = await this.services.elopage.getTransaction(id);
-        return wire ? toElopageTransaction(wire, this.elopageEnv) : null;
+        const wire = await this.services.elopage.getTransaction(id, this.read);
+        return wire ? toTransactionOnce(wire, this.elopageEnv) : null;
       }),
     );
     return this.elopageTransactionLoader;
@@ -89,8 +108,8 @@ class LazyLoaders implements Loaders {
   get charge(): Loaders['charge'] {
     this.chargeLoader ??= new DataLoader(
       eachKey(async (id) => {
-        const wire = await this.services.elepay.getCharge(id);
-        return wire ? toCharge(wire, this.services.statuses) : null;
+        const wire = await this.services.elepay.getCharge(id, this.read);
+        return wire ? toChargeOnce(wire, this.services.statuses) : null;
       }),
     );
     return this.chargeLoader;
@@ -99,7 +118,7 @@ class LazyLoaders implements Loaders {
   get elepayRefund(): Loaders['elepayRefund'] {
     this.elepayRefundLoader ??= new DataLoader(
       eachKey(async ({ chargeId, refundId }: ElepayRefundKey) => {
-        const wire = await this.services.elepay.getRefund(chargeId, refundId);
+        const wire = await this.services.elepay.getRefund(chargeId, refundId, this.read);
         return wire ? toElepayRefund(wire, this.services.statuses) : null;
       }),
       { cacheKeyFn: refundKey },
@@ -110,7 +129,7 @@ class LazyLoaders implements Loaders {
   get chargeRefunds(): Loaders['chargeRefunds'] {
     this.chargeRefundsLoader ??= new DataLoader(
       eachKey(async (chargeId) => {
-        const wire = await this.services.elepay.listRefunds(chargeId);
+        const wire = await this.services.elepay.listRefunds(chargeId, this.read);
         if (!wire) return null;
         const refunds = wire.refunds.map((refund) => toElepayRefund(refund, this.services.statuses));
         for (const refund of refunds)
@@ -122,6 +141,11 @@ class LazyLoaders implements Loaders {
   }
 }
 
-export function createLoaders(services: Services): Loaders {
-  return new LazyLoaders(services);
+/**
+ * The loaders of a request, or with `{ fresh: true }` of an event: its reads never join a
+ * provider read that was already in flight (providers/sharedReads.ts), which may have been sent
+ * before the change the event reports; later reads may join them.
+ */
+export function createLoaders(services: Services, read: FreshRead = {}): Loaders {
+  return new LazyLoaders(services, read);
 }

@@ -35,7 +35,7 @@ class EventScope {
   readonly results = new Map<string, Promise<ExecutionResult>>();
 
   loadersFor(context: Context): Loaders {
-    this.loaders ??= createLoaders(context.services);
+    this.loaders ??= createLoaders(context.services, { fresh: true });
     return this.loaders;
   }
 }
