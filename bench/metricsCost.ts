@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Pool } from 'undici';
-import { cpuSeconds, type GatewayProcess, startGatewayProcess } from './gateway.js';
+import { cpuSeconds, type GatewayProcess, REPO_ROOT, startGatewayProcess } from './gateway.js';
 
 /**
  * `npm run bench:metrics`: the CPU cost of the Prometheus metrics per request. Two gateway child
@@ -14,8 +14,8 @@ import { cpuSeconds, type GatewayProcess, startGatewayProcess } from './gateway.
 const ROUNDS = 6;
 const REQUESTS_PER_ROUND = 2_000;
 const CONCURRENCY = 8;
-const START = '<!-- metrics-cost:start -->';
-const END = '<!-- metrics-cost:end -->';
+const START = '<!-- bench:metrics -->';
+const END = '<!-- /bench:metrics -->';
 
 const BODIES = [
   JSON.stringify({
@@ -51,7 +51,7 @@ async function round(gateway: GatewayProcess): Promise<{ cpu: number; requests: 
 }
 
 const on = await startGatewayProcess();
-const off = await startGatewayProcess({ preload: './bench/metricsOff.ts' });
+const off = await startGatewayProcess(REPO_ROOT, { preload: './bench/metricsOff.ts' });
 try {
   const load = loadavg()[0] ?? NaN;
   // Warm-up (JIT, connection pools), not measured.

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import FindMyWay from 'find-my-way';
 import { createYoga, type GraphiQLOptions } from 'graphql-yoga';
 import { type AuthInitialContext, useAuthentication, viewerOf } from './auth/useAuthentication.js';
 import type { Authenticator } from './auth/viewer.js';
 import { createContext, type Services } from './context.js';
 import { createWebhookReceivers, type WebhookReceiverOptions } from './events/receivers.js';
+import { useSharedSubscriptionExecution } from './events/sharedExecution.js';
 import { schema } from './graphql/schema.js';
 import { checkReadiness } from './health.js';
 import { type MetricsAccess, serveMetrics } from './metricsEndpoint.js';
@@ -73,14 +73,15 @@ export function buildApp({
   const graphiqlOptions: GraphiQLOptions = { title: 'paygraph', defaultTabs: graphiqlTabs };
   // The page inlines all of GraphiQL (~9 MB); its options never change, so it is built once rather
   // than on every GET, which anyone could repeat to burn memory (found by test/security/fuzz.test.ts).
-  let graphiqlPage: string | undefined;
+  // Imported on the first GraphiQL request only: a production gateway never holds it in memory.
+  let graphiqlPage: Promise<string> | undefined;
   const yoga = createYoga({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: graphiql ? graphiqlOptions : false,
     renderGraphiQL: (options) => {
-      graphiqlPage ??= renderGraphiQL(options);
+      graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options));
       return graphiqlPage;
     },
     cors: corsOptionsFor(browser.corsOrigins),
@@ -118,6 +119,8 @@ export function buildApp({
       useQueryLimits(queryLimits),
       // Marks replayed mutation payloads in `extensions.idempotency` (src/idempotency/).
       useIdempotencyReplay(),
+      // Subscriptions: one execution per subscriber group and event (src/events/sharedExecution.ts).
+      useSharedSubscriptionExecution(),
     ],
     logging: {
       debug: (...args) => services.logger.debug({ args: args.map(yogaLogArg) }, 'yoga'),

@@ -14,8 +14,8 @@ import { Metrics, operationNamesIn } from './metrics.js';
 import { createRateLimiter } from './plugins/useRateLimit.js';
 import { ElepayClient } from './providers/elepay/client.js';
 import { ElopageClient } from './providers/elopage/client.js';
-import { createElepaySandbox, type ElepaySandbox } from './sandbox/elepay/index.js';
-import { createElopageSandbox, type ElopageSandbox } from './sandbox/elopage/index.js';
+import type { ElepaySandbox } from './sandbox/elepay/index.js';
+import type { ElopageSandbox } from './sandbox/elopage/index.js';
 import { serveGraphqlOverWebSocket } from './websocket.js';
 
 /** An embedded simulator and the credentials the gateway was given for it. */
@@ -70,6 +70,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   let elepay: { baseUrl: string; secretKey: string };
   if (config.elepay.mode === 'sandbox') {
     const secretKey = secret('sk_test_');
+    // Imported only when needed: a gateway with real providers never loads the simulators.
+    const { createElepaySandbox } = await import('./sandbox/elepay/index.js');
     const sandbox = createElepaySandbox({
       secretKey,
       webhook: { url: `${publicUrl}/webhooks/elepay`, secret: elepayWebhookSecret ?? secret('whsec_') },
@@ -88,6 +90,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   if (config.elopage.mode === 'sandbox') {
     const apiKey = secret('key_', 16);
     const apiSecret = secret('secret_');
+    const { createElopageSandbox } = await import('./sandbox/elopage/index.js');
     // Sales pages name their webhook URL; of local targets, the simulator posts only to this gateway.
     const allowedWebhookOrigins = [publicUrl, url];
     const sandbox = createElopageSandbox({ apiKey, apiSecret, allowedWebhookOrigins, logger });
@@ -107,8 +110,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   protectSecretValues([...secrets, config.elepay.previousWebhookSecret, redisPassword, config.metricsToken]);
   if (config.metricsToken) secrets.push(config.metricsToken);
 
+  // The example operations: GraphiQL's tabs, and the only operation names metrics use as labels
+  // (read even with GraphiQL off, for the names; a few small files).
   const graphiqlTabs = await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url));
-  // Operation names become metric labels only when they are one of the example operations.
   const metrics = new Metrics({ knownOperations: operationNamesIn(graphiqlTabs) });
 
   const services: Services = {
@@ -140,7 +144,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   };
 
   // Created last before serving, so nothing that can still fail above leaves its Redis client open.
-  const rateLimiter = createRateLimiter({
+  const rateLimiter = await createRateLimiter({
     perMinute: config.security.rateLimitPerMinute,
     redisUrl: config.events.redisUrl,
     redisKeyPrefix: config.events.redisKeyPrefix,

@@ -5,6 +5,7 @@ import type { Provider } from '../domain/model.js';
 import type { Logger } from '../logger.js';
 import type { Metrics, ProviderCallObserver } from '../metrics.js';
 import { parseExactJson, stringifyExactJson } from './json.js';
+import { SharedReads } from './sharedReads.js';
 
 /**
  * The one HTTP client every provider call goes through: a keep-alive pool per provider whose size
@@ -25,7 +26,12 @@ export interface ProviderRequest {
   headers?: Record<string, string>;
   /** Serialized as exact JSON (may contain jsonNumber values). */
   body?: unknown;
+  /** A GET that must not join an identical read already in flight (sharedReads.ts). */
+  fresh?: boolean;
 }
+
+/** For lookups a webhook triggers: the object just changed, so a read already in flight is too old. */
+export type FreshRead = Pick<ProviderRequest, 'fresh'>;
 
 export interface ProviderHttpOptions {
   provider: Provider;
@@ -46,6 +52,7 @@ const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 export class ProviderHttp {
   private readonly pool: Pool;
+  private readonly shared = new SharedReads();
   private readonly basePath: string;
   private readonly observer: ProviderCallObserver | undefined;
   readonly origin: string;
@@ -70,7 +77,22 @@ export class ProviderHttp {
     }));
   }
 
-  async send(request: ProviderRequest): Promise<unknown> {
+  /**
+   * Identical concurrent GETs are sent once and share the answer (sharedReads.ts). SharedReads
+   * calls `exchange` at once when this request goes to the provider, so not calling it means joined.
+   */
+  send(request: ProviderRequest): Promise<unknown> {
+    let joined = true;
+    const answer = this.shared.send(request, () => {
+      joined = false;
+      return this.observed(request);
+    });
+    if (joined) this.observer?.shared(request.route);
+    return answer;
+  }
+
+  /** One provider call (retries included), reported to the metrics observer when there is one. */
+  private async observed(request: ProviderRequest): Promise<unknown> {
     if (!this.observer) return this.exchange(request);
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;

@@ -30,9 +30,19 @@ const METRICS_TOKEN = 'metrics_tests_token_0000000000000000001';
 type Payload = TransactionStatusChangedSubscription;
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
-/** Forwards to the simulator, or answers 503 (with JSON, as elepay's gateway does) while `broken`. */
-async function faultProxy(target: string): Promise<{ url: string; broken: boolean; server: Server }> {
-  const state = { url: '', broken: false, server: undefined as unknown as Server };
+/**
+ * Forwards to the simulator, or answers 503 (with JSON, as elepay's gateway does) while `broken`;
+ * while `held` is set, requests wait for it to resolve (a provider call kept in flight).
+ */
+interface FaultProxy {
+  url: string;
+  broken: boolean;
+  held: Promise<void> | null;
+  server: Server;
+}
+
+async function faultProxy(target: string): Promise<FaultProxy> {
+  const state: FaultProxy = { url: '', broken: false, held: null, server: undefined as unknown as Server };
   const read = async (req: IncomingMessage) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -41,6 +51,7 @@ async function faultProxy(target: string): Promise<{ url: string; broken: boolea
   state.server = createServer((req, res) => {
     void (async () => {
       const body = await read(req);
+      await state.held;
       if (state.broken) {
         res.writeHead(503, { 'content-type': 'application/json' });
         return res.end('{"code":"service_unavailable","message":"down for the test"}');
@@ -111,7 +122,9 @@ function sum(s: Scrape, name: string, labels: Record<string, string> = {}): numb
 }
 
 let elepaySim: Simulator;
-let proxy: Awaited<ReturnType<typeof faultProxy>>;
+let proxy: FaultProxy;
+/** paygraph_provider_calls_in_flight for elepay while a lookup was held at the proxy. */
+let inFlightWhileHeld = -1;
 let gw: TestGateway;
 let ws: Client;
 const subscribers: Subscriber<Payload>[] = [];
@@ -178,6 +191,24 @@ describe('/metrics after a walkthrough', () => {
     expect(custom.statusCode).toBe(200);
     await custom.body.dump();
 
+    // Two identical lookups at once: the second joins the first's provider call, held in flight
+    // until the scrape shows the join (and the call on the wire).
+    let release: () => void = () => undefined;
+    proxy.held = new Promise((resolve) => {
+      release = resolve;
+    });
+    const lookups = Promise.all([
+      gw.gql(ChargeDocument, { id: event.id }),
+      gw.gql(ChargeDocument, { id: event.id }),
+    ]);
+    const get = { provider: 'ELEPAY', route: 'GET /charges/:id' };
+    let seen = await scrape(gw.url);
+    while (value(seen, 'paygraph_provider_shared_reads_total', get) < 1) seen = await scrape(gw.url);
+    inFlightWhileHeld = value(seen, 'paygraph_provider_calls_in_flight', { provider: 'ELEPAY' });
+    proxy.held = null;
+    release();
+    for (const lookup of await lookups) expect(lookup.data?.charge?.id).toBe(event.id);
+
     // Idempotency: executed, replayed, reused.
     const keyed = {
       amount: '700',
@@ -211,8 +242,8 @@ describe('/metrics after a walkthrough', () => {
 
   it('counts GraphQL operations by type, bounded name, outcome and code, and times them', () => {
     const charge = { type: 'query', name: 'Charge' };
-    // 1 + 2: subscribeWs proves each subscription is live with a Charge lookup (support/subscriptions.ts).
-    expect(value(s, 'paygraph_graphql_operations_total', { ...charge, outcome: 'ok', code: 'none' })).toBe(3);
+    // 3 + 2: subscribeWs proves each subscription is live with a Charge lookup (support/subscriptions.ts).
+    expect(value(s, 'paygraph_graphql_operations_total', { ...charge, outcome: 'ok', code: 'none' })).toBe(5);
     expect(
       value(s, 'paygraph_graphql_operations_total', {
         ...charge,
@@ -233,7 +264,7 @@ describe('/metrics after a walkthrough', () => {
     expect(sum(s, 'paygraph_graphql_operations_total', { type: 'mutation', name: 'CreateCharge' })).toBe(4);
     expect(sum(s, 'paygraph_graphql_operations_total', { type: 'subscription', outcome: 'ok' })).toBe(3);
     expect(value(s, 'paygraph_graphql_operation_duration_seconds_count', { ...charge, outcome: 'ok' })).toBe(
-      3,
+      5,
     );
   });
 
@@ -252,11 +283,13 @@ describe('/metrics after a walkthrough', () => {
     expect(value(s, 'paygraph_provider_call_duration_seconds_count', get)).toBe(
       sum(s, 'paygraph_provider_calls_total', get),
     );
+    // The held lookup was on the wire, and its twin joined it instead of calling elepay.
+    expect(inFlightWhileHeld).toBe(1);
+    expect(value(s, 'paygraph_provider_shared_reads_total', get)).toBe(1);
     // Nothing is on the wire between operations.
     expect(value(s, 'paygraph_provider_calls_in_flight', { provider: 'ELEPAY' })).toBe(0);
     expect(value(s, 'paygraph_provider_calls_queued', { provider: 'ELOPAGE' })).toBe(0);
     expect(s.text).toContain('# TYPE paygraph_provider_circuit_state gauge');
-    expect(s.text).toContain('# TYPE paygraph_provider_shared_reads_total counter');
   });
 
   it('counts webhooks received, verified, refused, duplicate and their lag', () => {
