@@ -1,6 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Pool } from 'undici';
+import { writeSection } from './compare/report.js';
 import { cpuSeconds, type GatewayProcess, REPO_ROOT, startGatewayProcess } from './gateway.js';
 
 /**
@@ -103,15 +103,7 @@ try {
     `Per round: ${perRound.join(', ')}.`,
     END,
   ].join('\n');
-  const file = new URL('RESULTS.md', import.meta.url);
-  const current = readFileSync(file, 'utf8');
-  const start = current.indexOf(START);
-  const end = current.indexOf(END);
-  const updated =
-    start >= 0 && end > start
-      ? `${current.slice(0, start)}${section}${current.slice(end + END.length)}`
-      : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, updated);
+  writeSection(new URL('RESULTS.md', import.meta.url), section, { start: START, end: END });
   console.log(section);
 } finally {
   await Promise.all([on.stop(), off.stop()]);

@@ -138,14 +138,17 @@ export function renderSection(run: RunResult, before: RunResult | null): string 
   return lines.join('\n');
 }
 
-/** Replaces this bench's section of RESULTS.md (between its markers), or appends it; nothing else changes. */
-export function writeSection(file: URL, section: string): void {
+/**
+ * Replaces a bench's section of RESULTS.md (between its markers: this bench's unless others are
+ * given), or appends it; nothing else changes.
+ */
+export function writeSection(file: URL, section: string, markers = { start: START, end: END }): void {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# paygraph benchmark results\n';
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
+  const start = text.indexOf(markers.start);
+  const end = text.indexOf(markers.end);
   const next =
     start >= 0 && end > start
-      ? `${text.slice(0, start)}${section}${text.slice(end + END.length)}`
+      ? `${text.slice(0, start)}${section}${text.slice(end + markers.end.length)}`
       : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(file, next);
 }
