@@ -231,11 +231,14 @@ describe('/metrics after a walkthrough', () => {
     const refused = await gw.gql(RefundChargeDocument, { input: { chargeId: event.id, amount: '-5' } });
     expect(refused.data?.refundCharge.userErrors[0]?.code).toBe('INVALID');
 
-    // elepay fails: the lookup is retried, then reported as unavailable.
+    // elepay fails: the lookup is retried, then reported as unavailable; a webhook that cannot be
+    // read back is answered 503 (elepay retries it).
     proxy.broken = true;
     const failed = await gw.gql(ChargeDocument, { id: event.id });
+    const unreadable = await deliverElepayWebhook(gw.url, WEBHOOK_SECRET, event.body);
     proxy.broken = false;
     expect(failed.errors?.[0]?.extensions?.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(unreadable.status).toBe(503);
 
     s = await scrape(gw.url);
   });
@@ -270,8 +273,9 @@ describe('/metrics after a walkthrough', () => {
 
   it('counts provider calls by route template and outcome, with retries, duration and pool load', () => {
     const get = { provider: 'ELEPAY', route: 'GET /charges/:id' };
-    expect(value(s, 'paygraph_provider_calls_total', { ...get, outcome: 'UNAVAILABLE' })).toBe(1);
-    expect(value(s, 'paygraph_provider_retries_total', get)).toBe(2);
+    // The failed lookup and the failed webhook read, each tried three times.
+    expect(value(s, 'paygraph_provider_calls_total', { ...get, outcome: 'UNAVAILABLE' })).toBe(2);
+    expect(value(s, 'paygraph_provider_retries_total', get)).toBe(4);
     expect(value(s, 'paygraph_provider_calls_total', { ...get, outcome: 'ok' })).toBeGreaterThanOrEqual(2);
     expect(
       value(s, 'paygraph_provider_calls_total', {
@@ -294,13 +298,16 @@ describe('/metrics after a walkthrough', () => {
 
   it('counts webhooks received, verified, refused, duplicate and their lag', () => {
     const elepay = { provider: 'ELEPAY' };
-    expect(value(s, 'paygraph_webhooks_received_total', elepay)).toBe(3);
-    expect(value(s, 'paygraph_webhooks_verified_total', elepay)).toBe(2);
+    expect(value(s, 'paygraph_webhooks_received_total', elepay)).toBe(4);
+    expect(value(s, 'paygraph_webhooks_verified_total', elepay)).toBe(3);
     expect(value(s, 'paygraph_webhooks_refused_total', { ...elepay, reason: 'signature_mismatch' })).toBe(1);
     expect(value(s, 'paygraph_webhook_records_total', { ...elepay, verdict: 'publish' })).toBe(1);
     expect(value(s, 'paygraph_webhook_records_total', { ...elepay, verdict: 'unchanged' })).toBe(1);
     expect(value(s, 'paygraph_webhook_event_to_record_seconds_count', elepay)).toBe(2);
-    expect(sum(s, 'paygraph_webhooks_unavailable_total')).toBe(0);
+    expect(
+      value(s, 'paygraph_webhooks_unavailable_total', { ...elepay, reason: 'PROVIDER_UNAVAILABLE' }),
+    ).toBe(1);
+    expect(sum(s, 'paygraph_webhooks_unavailable_total')).toBe(1);
   });
 
   it('counts live connections, subscriptions, deliveries, lag and replays by transport', () => {
