@@ -90,7 +90,10 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
       const { provider, kind, status } = transaction;
       metrics.webhookRecords.inc({ provider, verdict: outcome.verdict });
       if (outcome.verdict === 'publish') metrics.statusChanges.inc({ provider, kind, status });
-      if (eventTime !== undefined) metrics.webhookLag.observe({ provider }, (Date.now() - eventTime) / 1000);
+      // A provider clock ahead of ours would read as negative lag: that is 0, not a bucket below it.
+      if (eventTime !== undefined) {
+        metrics.webhookLag.observe({ provider }, Math.max(0, Date.now() - eventTime) / 1000);
+      }
       logger.info(
         {
           webhook: source,
