@@ -1,6 +1,5 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Charge } from '../../src/domain/model.js';
 import type { TransactionStatusEvent } from '../../src/events/event.js';
 import { MemoryEventLog } from '../../src/events/memoryLog.js';
 import { SUBSCRIBER_TOO_SLOW, statusEvents } from '../../src/events/subscription.js';
@@ -10,6 +9,7 @@ import {
   type TransactionStatusChangedSubscription,
   type TransactionStatusChangedSubscriptionVariables,
 } from '../generated/graphql.js';
+import { paidCharge } from '../support/charges.js';
 import { createCharge, createSalesPage, refund, settle } from '../support/flows.js';
 import { startTestGateway, type TestGateway } from '../support/harness.js';
 import { connectWs, type Subscriber, subscribeSse, subscribeWs } from '../support/subscriptions.js';
@@ -289,24 +289,6 @@ describe('transactionStatusChanged arguments', () => {
  * subscriber) that would take minutes through webhooks. Real log and subscription code, no doubles.
  */
 describe('one subscriber behind by more than its buffer (10,000 events)', () => {
-  const paid = (n: number): Charge => ({
-    kind: 'Charge',
-    provider: 'ELEPAY',
-    providerId: `ch_seam_${n}`,
-    status: 'SUCCEEDED',
-    providerStatus: 'captured',
-    amount: { amount: '100', currency: 'JPY' },
-    createdAt: new Date(),
-    orderNo: `order-${n}`,
-    paymentMethod: 'creditcard',
-    description: null,
-    metadata: {},
-    refundedAmount: { amount: '0', currency: 'JPY' },
-    authorizedAmount: null,
-    paidAt: new Date(),
-    refundedAt: null,
-    liveMode: false,
-  });
   const newLog = () => new MemoryEventLog({ maxEvents: 100_000, maxAgeMs: 3_600_000 });
 
   it('a subscriber that stops reading is cut off with SUBSCRIBER_TOO_SLOW; the log and everyone else carry on', async () => {
@@ -318,7 +300,7 @@ describe('one subscriber behind by more than its buffer (10,000 events)', () => 
 
     // Past the buffer plus the Repeater's 1,024 queued pushes, which used to throw into record().
     const verdicts = new Set<string>();
-    for (let n = 0; n < 11_100; n++) verdicts.add((await log.record(paid(n))).verdict);
+    for (let n = 0; n < 11_100; n++) verdicts.add((await log.record(paidCharge(n))).verdict);
     expect(verdicts).toEqual(new Set(['publish']));
     expect(everyoneElse).toHaveLength(11_100);
 
@@ -344,7 +326,7 @@ describe('one subscriber behind by more than its buffer (10,000 events)', () => 
   it('`after` over a backlog of 15,000 events replays them all in order, with live ones during and after', async () => {
     const log = newLog();
     const cursors: string[] = [];
-    for (let n = 0; n < 15_000; n++) cursors.push((await log.record(paid(n))).event?.cursor ?? '');
+    for (let n = 0; n < 15_000; n++) cursors.push((await log.record(paidCharge(n))).event?.cursor ?? '');
     const resumed = statusEvents(log, {}, '0-0')[Symbol.asyncIterator]();
     const got: string[] = [];
     const read = async (count: number) => {
@@ -356,10 +338,10 @@ describe('one subscriber behind by more than its buffer (10,000 events)', () => 
     // (the replay used to fill the whole buffer, so the first live event found it full).
     await read(5_000);
     await new Promise((resolve) => setImmediate(resolve));
-    for (let n = 15_000; n < 15_010; n++) cursors.push((await log.record(paid(n))).event?.cursor ?? '');
+    for (let n = 15_000; n < 15_010; n++) cursors.push((await log.record(paidCharge(n))).event?.cursor ?? '');
     await read(10_010);
     expect(got).toEqual(cursors);
-    cursors.push((await log.record(paid(15_010))).event?.cursor ?? '');
+    cursors.push((await log.record(paidCharge(15_010))).event?.cursor ?? '');
     await read(1);
     expect(got).toEqual(cursors);
     await resumed.return?.();

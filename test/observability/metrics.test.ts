@@ -4,6 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from 'graphql-ws';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryEventLog } from '../../src/events/memoryLog.js';
+import { observeDeliveries } from '../../src/events/observed.js';
+import { SUBSCRIBER_TOO_SLOW, statusEvents } from '../../src/events/subscription.js';
+import { Metrics } from '../../src/metrics.js';
 import {
   ChargeDocument,
   CreateChargeDocument,
@@ -11,6 +15,7 @@ import {
   TransactionStatusChangedDocument,
   type TransactionStatusChangedSubscription,
 } from '../generated/graphql.js';
+import { paidCharge } from '../support/charges.js';
 import { deliverElepayWebhook, paidChargeEvent } from '../support/elepayWebhooks.js';
 import { startSimulator, startTestGateway, type TestGateway } from '../support/harness.js';
 import { connectWs, type Subscriber, subscribeSse, subscribeWs } from '../support/subscriptions.js';
@@ -405,5 +410,38 @@ describe('who may scrape', () => {
     } finally {
       await remote.close();
     }
+  });
+});
+
+/**
+ * A subscriber cut off for falling behind, on the memory log driven directly (10,000 events through
+ * webhooks would take minutes; test/events/subscriptions.test.ts does the same for the cut-off itself).
+ */
+describe('a subscriber that stops reading', () => {
+  it('counts as cut off, its deliveries are counted, and it no longer counts as open', async () => {
+    const metrics = new Metrics({ knownOperations: new Set() });
+    const log = new MemoryEventLog({ maxEvents: 100_000, maxAgeMs: 3_600_000 });
+    const counted = async (metric: { get(): Promise<{ values: { value: number }[] }> }) =>
+      (await metric.get()).values.reduce((total, { value: v }) => total + v, 0);
+    const stalled = observeDeliveries(statusEvents(log, {}, null), metrics, 'sse', false);
+    const firstRead = stalled.next();
+    expect(await counted(metrics.liveSubscriptions)).toBe(1);
+    for (let n = 0; n < 11_100; n++) await log.record(paidCharge(n));
+
+    let delivered = (await firstRead).done ? 0 : 1;
+    const error = await (async () => {
+      try {
+        while (!(await stalled.next()).done) delivered++;
+        return null;
+      } catch (e) {
+        return e as { extensions?: { code?: string } };
+      }
+    })();
+    expect(error?.extensions?.code).toBe(SUBSCRIBER_TOO_SLOW);
+    expect(delivered).toBeGreaterThanOrEqual(10_000);
+    expect(await counted(metrics.liveCutOff)).toBe(1);
+    expect(await counted(metrics.liveDeliveries)).toBe(delivered);
+    expect(await counted(metrics.liveSubscriptions)).toBe(0);
+    expect(await counted(metrics.liveConnections)).toBe(0);
   });
 });
