@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import FindMyWay from 'find-my-way';
-import { createYoga, type GraphiQLOptions } from 'graphql-yoga';
+import { createYoga } from 'graphql-yoga';
 import { type AuthInitialContext, useAuthentication, viewerOf } from './auth/useAuthentication.js';
 import type { Authenticator } from './auth/viewer.js';
 import { createContext, type Services } from './context.js';
 import { createWebhookReceivers, type WebhookReceiverOptions } from './events/receivers.js';
+import { createGraphiql, wantsGraphiql } from './graphiql.js';
 import { schema } from './graphql/schema.js';
 import { checkReadiness } from './health.js';
 import { createMaskError, useMaskedErrorsWithRequestId } from './plugins/maskError.js';
@@ -15,6 +15,7 @@ import { useIdempotencyReplay } from './plugins/useIdempotencyReplay.js';
 import { type QueryLimits, useQueryLimits } from './plugins/useQueryLimits.js';
 import { type RateLimiter, useRateLimit } from './plugins/useRateLimit.js';
 import { acceptRequestId, assignRequestId, useRequestId } from './plugins/useRequestId.js';
+import { useUnusedFragments } from './plugins/useUnusedFragments.js';
 
 export interface AppOptions {
   services: Services;
@@ -64,19 +65,17 @@ export function buildApp({
   rateLimiter,
   browser,
 }: AppOptions) {
-  const graphiqlOptions: GraphiQLOptions = { title: 'paygraph', defaultTabs: graphiqlTabs };
-  // The page inlines all of GraphiQL (~9 MB); its options never change, so it is built once rather
-  // than on every GET, which anyone could repeat to burn memory (found by test/security/fuzz.test.ts).
-  let graphiqlPage: string | undefined;
+  // Yoga's own GraphiQL would inline all of it (9 MB) in one page on every load: src/graphiql.ts
+  // serves it as compressed, cacheable files instead. Subscriptions are JSON POSTs (SSE) like every
+  // other operation, so they pass the CSRF guard as they are, with or without a token.
+  const graphiqlApp = graphiql
+    ? createGraphiql({ title: 'paygraph', defaultTabs: graphiqlTabs, method: 'POST' })
+    : null;
   const yoga = createYoga({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: graphiql ? graphiqlOptions : false,
-    renderGraphiQL: (options) => {
-      graphiqlPage ??= renderGraphiQL(options);
-      return graphiqlPage;
-    },
+    graphiql: false,
     cors: corsOptionsFor(browser.corsOrigins),
     maxRequestBodySize: MAX_GRAPHQL_BODY_BYTES,
     // No field takes a file: multipart parsing would only be attack surface.
@@ -100,6 +99,8 @@ export function buildApp({
       useRequestId(),
       useBadRequests(),
       useMaskedErrorsWithRequestId(services.logger),
+      // GraphiQL sends the operation you run with every fragment of its tab; unused ones are fine.
+      useUnusedFragments(),
       // Then identity: a caller without a valid API token is refused before any GraphQL work (src/auth/).
       useAuthentication(authenticator, services.logger),
       // Then the client's budget: every operation that reaches execution counts, refused or not.
@@ -117,12 +118,15 @@ export function buildApp({
     },
   });
 
-  const router = FindMyWay({
-    defaultRoute: (_req, res) => sendJson(res, 404, { error: 'not found' }),
-  });
+  const notFound = (res: ServerResponse) => sendJson(res, 404, { error: 'not found' });
+  const router = FindMyWay({ defaultRoute: (_req, res) => notFound(res) });
   router.all('/graphql', (req, res) => {
-    void yoga(req, res);
+    if (graphiqlApp && wantsGraphiql(req)) graphiqlApp.page(req, res);
+    else void yoga(req, res);
   });
+  if (graphiqlApp) {
+    router.get('/graphiql/*', (req, res) => graphiqlApp.asset(req, res, () => notFound(res)));
+  }
   const receivers = createWebhookReceivers(webhooks);
   router.post('/webhooks/elepay', (req, res) => {
     void receivers.elepay(req, res);

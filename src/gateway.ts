@@ -155,7 +155,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   });
   server.removeAllListeners('request');
   server.on('request', listener);
-  const closeWebSockets = serveGraphqlOverWebSocket(server, yoga, authenticator, logger);
+  const closeWebSockets = serveGraphqlOverWebSocket(
+    server,
+    yoga,
+    authenticator,
+    logger,
+    config.security.corsOrigins,
+  );
 
   return {
     url,

@@ -26,6 +26,26 @@ function authorizationOf(params: Record<string, unknown> | undefined): string | 
 }
 
 /**
+ * Whether a WebSocket upgrade may proceed. Browsers send no preflight for WebSockets, so without
+ * this any site a user visits could open a socket to the gateway and run operations as that user
+ * (in open access, as anyone): a browser's `Origin` must be this gateway's own (same host) or on
+ * the CORS allow-list. Non-browser clients send no `Origin` and are not affected.
+ */
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  corsOrigins: readonly string[],
+) {
+  if (!origin) return true;
+  if (corsOrigins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * graphql-ws on the same path as HTTP. Every operation goes through Yoga's envelop pipeline
  * (`getEnveloped`): the same parse, validation, context, error masking and plugins as over HTTP.
  * A socket authenticates once, in `connection_init` (`connectionParams.authorization:
@@ -38,8 +58,14 @@ export function serveGraphqlOverWebSocket(
   yoga: YogaServerInstance<any, any>,
   authenticator: Authenticator,
   logger?: Logger,
+  corsOrigins: readonly string[] = [],
 ): () => Promise<void> {
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wss = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    verifyClient: ({ origin, req }: { origin?: string; req: { headers: { host?: string } } }) =>
+      originAllowed(origin, req.headers.host, corsOrigins),
+  });
   const disposable = useServer<Record<string, unknown> | undefined, { viewer: Viewer }>(
     {
       onConnect: (ctx) => {
