@@ -58,6 +58,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+  // The embedded simulators run in this process: they reach the gateway where it listens (loopback
+  // when it listens on every interface). PUBLIC_URL is for browsers and real providers.
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  const sandboxWebhookBase = config.sandboxWebhookUrl ?? (wildcard ? `http://127.0.0.1:${port}` : url);
   // The embedded sandbox signs with a generated secret; a remote elepay without a configured
   // secret has its webhook route disabled (nothing could be verified).
   const elepayWebhookSecret =
@@ -71,7 +75,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     const secretKey = secret('sk_test_');
     const sandbox = createElepaySandbox({
       secretKey,
-      webhook: { url: `${publicUrl}/webhooks/elepay`, secret: elepayWebhookSecret ?? secret('whsec_') },
+      webhook: {
+        url: `${sandboxWebhookBase}/webhooks/elepay`,
+        secret: elepayWebhookSecret ?? secret('whsec_'),
+      },
       logger,
     });
     const sandboxUrl = await sandbox.server.listen(config.elepay.sandboxPort);
@@ -119,7 +126,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     }),
     sandbox: { elepay: elepaySandbox !== null, elopage: elopageSandbox !== null },
     elopageCurrency: config.elopage.currency,
-    elopageWebhookUrl: `${publicUrl}/webhooks/elopage/${elopageWebhookToken}`,
+    // The URL createSalesPage registers: the simulator delivers to it, real elopage needs PUBLIC_URL.
+    elopageWebhookUrl: `${elopageSandbox ? sandboxWebhookBase : publicUrl}/webhooks/elopage/${elopageWebhookToken}`,
     statuses: new StatusNormalizer((table, raw) =>
       logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
     ),

@@ -68,7 +68,7 @@ beforeAll(async () => {
     INTROSPECTION: 'true',
     CORS_ORIGINS: 'https://app.example.com',
     // The simulators deliver no webhooks here: every webhook is one this file sends.
-    PUBLIC_URL: 'http://127.0.0.1:1',
+    SANDBOX_WEBHOOK_URL: 'http://127.0.0.1:1',
   });
 });
 
