@@ -212,7 +212,21 @@ describe('GraphiQL in Chromium', () => {
   }, 120_000);
 
   it('runs every operation of every tab through the UI with the variables it opens with', async () => {
-    const page = await openGraphiql(gw.url);
+    // A first visit (fresh profile) transfers at most 2 MB: the page, its five compressed files
+    // (script, stylesheet, Monaco's three workers) and the schema.
+    const context = await openBrowser();
+    const loaded: { url: string; bytes: number }[] = [];
+    context.on('requestfinished', (request) => {
+      void request.sizes().then((sizes) => {
+        loaded.push({ url: request.url(), bytes: sizes.responseBodySize + sizes.responseHeadersSize });
+      });
+    });
+    const page = await openGraphiql(gw.url, context);
+    await expect
+      .poll(() => loaded.filter(({ url }) => url.includes('/graphiql/')).length, { timeout: UI_TIMEOUT })
+      .toBe(5);
+    const transferred = loaded.reduce((sum, { bytes }) => sum + bytes, 0);
+    expect(transferred).toBeLessThanOrEqual(2 * 1024 * 1024);
     expect((await page.locator('.graphiql-tab-button').allTextContents()).map((t) => t.trim())).toEqual(
       tabs.map((tab) => tab.title),
     );
