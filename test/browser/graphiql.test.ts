@@ -95,7 +95,20 @@ async function selectTab(page: Page, index: number): Promise<void> {
  */
 async function run(page: Page, operation: string, operationsInTab: number): Promise<void> {
   if (operationsInTab === 1) {
-    await page.locator('.graphiql-execute-button').click();
+    // Pressed again only when the first press sent nothing, so nothing ever runs twice.
+    await expect
+      .poll(
+        async () => {
+          const sent = page.waitForRequest((request) => request.method() === 'POST', { timeout: 3000 });
+          await page.locator('.graphiql-execute-button').click();
+          return sent.then(
+            () => true,
+            () => false,
+          );
+        },
+        { timeout: UI_TIMEOUT },
+      )
+      .toBe(true);
     return;
   }
   const item = page.getByRole('menuitem', { name: operation, exact: true });
