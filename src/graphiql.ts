@@ -2,20 +2,14 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
-import {
-  css,
-  editorWorkerService,
-  graphqlWorker,
-  js,
-  jsonWorker,
-} from '@graphql-yoga/render-graphiql/graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 /**
  * GraphiQL, served from the installed @graphql-yoga/render-graphiql package as separate,
  * content-addressed files instead of its one 9 MB HTML page: the page itself is a few kilobytes,
  * and the script, stylesheet and Monaco's workers are compressed once, on first request, and then
- * cached by the browser for a year (their URL changes when the package does).
+ * cached by the browser for a year (their URL changes when the package does). The package is
+ * imported on first use only: a gateway without GraphiQL never holds its 9 MB in memory.
  */
 
 /** Where the assets live; absolute, so the page works at `/graphql` and `/graphql/` alike. */
@@ -67,22 +61,36 @@ function asset(content: string, type: string): Asset {
   return { body, type, etag, encoded: new Map() };
 }
 
-/** The files of the page, by the URL they are served at (the name carries the content hash). */
-const assets = new Map<string, Asset>();
-function register(name: string, extension: string, content: string, type: string): string {
-  const file = asset(content, type);
-  const url = `${ASSET_PATH}${name}.${file.etag.slice(1, 11)}.${extension}`;
-  assets.set(url, file);
-  return url;
+interface Assets {
+  /** The files of the page, by the URL they are served at (the name carries the content hash). */
+  byUrl: Map<string, Asset>;
+  urls: { css: string; js: string; editorWorkerService: string; json: string; graphql: string };
 }
-const JS = 'text/javascript; charset=utf-8';
-const urls = {
-  css: register('graphiql', 'css', css, 'text/css; charset=utf-8'),
-  js: register('graphiql', 'js', js, JS),
-  editorWorkerService: register('editor.worker', 'js', editorWorkerService, JS),
-  json: register('json.worker', 'js', jsonWorker, JS),
-  graphql: register('graphql.worker', 'js', graphqlWorker, JS),
-};
+
+let loading: Promise<Assets> | undefined;
+function loadAssets(): Promise<Assets> {
+  loading ??= import('@graphql-yoga/render-graphiql/graphiql').then((files) => {
+    const byUrl = new Map<string, Asset>();
+    const register = (name: string, extension: string, content: string, type: string) => {
+      const file = asset(content, type);
+      const url = `${ASSET_PATH}${name}.${file.etag.slice(1, 11)}.${extension}`;
+      byUrl.set(url, file);
+      return url;
+    };
+    const js = 'text/javascript; charset=utf-8';
+    return {
+      byUrl,
+      urls: {
+        css: register('graphiql', 'css', files.css, 'text/css; charset=utf-8'),
+        js: register('graphiql', 'js', files.js, js),
+        editorWorkerService: register('editor.worker', 'js', files.editorWorkerService, js),
+        json: register('json.worker', 'js', files.jsonWorker, js),
+        graphql: register('graphql.worker', 'js', files.graphqlWorker, js),
+      },
+    };
+  });
+  return loading;
+}
 
 /** A small icon of our own: the package's default is a 150 KB data URL. */
 const FAVICON =
@@ -93,7 +101,7 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
-function renderPage(options: GraphiQLOptions): string {
+function renderPage(options: GraphiQLOptions, urls: Assets['urls']): string {
   const workers = { editorWorkerService: urls.editorWorkerService, json: urls.json, graphql: urls.graphql };
   const title = (options.title ?? 'GraphiQL').replace(/[<&"]/g, '');
   return `<!doctype html>
@@ -165,7 +173,8 @@ async function send(
 
 /** Compresses the assets for browsers (Brotli) ahead of the first visit; resolves when done. */
 export async function warmGraphiqlAssets(): Promise<void> {
-  await Promise.all([...assets.values()].map((file) => encoded(file, 'br')));
+  const { byUrl } = await loadAssets();
+  await Promise.all([...byUrl.values()].map((file) => encoded(file, 'br')));
 }
 
 /** A browser asking for a page (GET, accepting HTML) rather than a GraphQL result. */
@@ -181,19 +190,24 @@ export interface GraphiqlHandlers {
 }
 
 export function createGraphiql(options: GraphiQLOptions): GraphiqlHandlers {
-  const page = asset(renderPage(options), 'text/html; charset=utf-8');
+  let page: Promise<Asset> | undefined;
   const fail = (res: ServerResponse) => () => {
     if (!res.headersSent) res.writeHead(500);
     res.end();
   };
   return {
     page(req, res) {
-      send(req, res, page, 'no-cache').catch(fail(res));
+      page ??= loadAssets().then(({ urls }) => asset(renderPage(options, urls), 'text/html; charset=utf-8'));
+      page.then((file) => send(req, res, file, 'no-cache')).catch(fail(res));
     },
     asset(req, res, notFound) {
-      const file = assets.get((req.url ?? '').split('?')[0] ?? '');
-      if (!file) return notFound();
-      send(req, res, file, 'public, max-age=31536000, immutable').catch(fail(res));
+      loadAssets()
+        .then(({ byUrl }) => {
+          const file = byUrl.get((req.url ?? '').split('?')[0] ?? '');
+          if (!file) return notFound();
+          return send(req, res, file, 'public, max-age=31536000, immutable');
+        })
+        .catch(fail(res));
     },
   };
 }

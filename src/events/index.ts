@@ -2,12 +2,13 @@ import type { EventsConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { EventLog } from './log.js';
 import { MemoryEventLog } from './memoryLog.js';
-import { RedisEventLog } from './redisLog.js';
 
 /** The configured event log: Redis Streams when REDIS_URL is set, memory otherwise. */
 export async function createEventLog(config: EventsConfig, logger: Logger): Promise<EventLog> {
   const retention = { maxEvents: config.retentionEvents, maxAgeMs: config.retentionHours * 3_600_000 };
   if (!config.redisUrl) return new MemoryEventLog(retention);
+  // Imported only with Redis configured: a single instance never loads ioredis.
+  const { RedisEventLog } = await import('./redisLog.js');
   const log = new RedisEventLog({
     url: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,

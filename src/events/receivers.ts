@@ -24,6 +24,12 @@ export interface WebhookReceiverOptions {
 /** Webhook bodies are small JSON objects; anything larger is refused unread. */
 const MAX_BODY_BYTES = 256 * 1024;
 
+/**
+ * A webhook says the object just changed: its lookup must not join a read of the same object that
+ * was already in flight (providers/sharedReads.ts), whose answer may predate the change.
+ */
+const FRESH = { fresh: true };
+
 class BodyTooLarge extends Error {}
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -130,7 +136,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
       if (!type || !id) return reply(res, 400, { error: 'not an elepay event' });
       const { elepay: client, statuses } = services;
       if (type.startsWith('charge.')) {
-        const charge = await client.getCharge(id);
+        const charge = await client.getCharge(id, FRESH);
         return recordAll(res, `elepay ${type}`, charge ? [toCharge(charge, statuses)] : []);
       }
       if (type.startsWith('refund.')) {
@@ -138,8 +144,8 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         if (!chargeId) return reply(res, 400, { error: 'refund event without chargeId' });
         // A refund also moves its charge (PARTIALLY_REFUNDED, REFUNDED): record both as elepay has them.
         const [refund, charge] = await Promise.all([
-          client.getRefund(chargeId, id),
-          client.getCharge(chargeId),
+          client.getRefund(chargeId, id, FRESH),
+          client.getCharge(chargeId, FRESH),
         ]);
         return recordAll(res, `elepay ${type}`, [
           ...(refund ? [toElepayRefund(refund, statuses)] : []),
@@ -158,7 +164,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
       const rawId = body?.id;
       const id = typeof rawId === 'number' ? String(rawId) : typeof rawId === 'string' ? rawId : '';
       if (!isElopageId(id)) return reply(res, 400, { error: 'not an elopage payment notification' });
-      const wire = await services.elopage.getTransaction(id);
+      const wire = await services.elopage.getTransaction(id, FRESH);
       const mapping = { currency: services.elopageCurrency, statuses: services.statuses };
       await recordAll(res, 'elopage', wire ? [toElopageTransaction(wire, mapping)] : []);
     });

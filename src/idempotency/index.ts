@@ -1,11 +1,9 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { MemoryIdempotencyStore } from './memoryStore.js';
-import { RedisIdempotencyStore } from './redisStore.js';
 import type { IdempotencyStore } from './store.js';
 
 export { MemoryIdempotencyStore } from './memoryStore.js';
-export { RedisIdempotencyStore } from './redisStore.js';
 export type { IdempotencyStore } from './store.js';
 
 /**
@@ -15,6 +13,7 @@ export type { IdempotencyStore } from './store.js';
 export async function createIdempotencyStore(config: Config, logger: Logger): Promise<IdempotencyStore> {
   const ttlMs = config.security.idempotencyTtlHours * 3_600_000;
   if (!config.events.redisUrl) return new MemoryIdempotencyStore({ ttlMs });
+  const { RedisIdempotencyStore } = await import('./redisStore.js');
   const store = new RedisIdempotencyStore({
     url: config.events.redisUrl,
     keyPrefix: config.events.redisKeyPrefix,

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { Redis } from 'ioredis';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -55,12 +54,12 @@ async function consumeFrom(
  * RateLimiterMemory otherwise. While Redis is unreachable each instance falls back to counting on
  * its own (the insurance limiter) instead of waiting on Redis or failing the request.
  */
-export function createRateLimiter({
+export async function createRateLimiter({
   perMinute,
   redisUrl,
   redisKeyPrefix,
   logger,
-}: RateLimiterOptions): RateLimiter {
+}: RateLimiterOptions): Promise<RateLimiter> {
   const memory = new RateLimiterMemory({
     points: perMinute,
     duration: WINDOW_SECONDS,
@@ -73,6 +72,8 @@ export function createRateLimiter({
       close: async () => undefined,
     };
   }
+  // Imported only with Redis configured: a single instance never loads ioredis.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(redisUrl, {
     // Never queue a request behind a reconnect: the insurance limiter answers at once instead.
     enableOfflineQueue: false,

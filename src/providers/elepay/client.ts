@@ -1,6 +1,6 @@
 import { ProviderError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
-import { asRecord, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
+import { asRecord, type FreshRead, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
 import type {
   ElepayCaptureRequestWire,
   ElepayChargeRequestWire,
@@ -67,8 +67,11 @@ export class ElepayClient {
     }) as Promise<ElepayChargeWire>;
   }
 
-  getCharge(id: string): Promise<ElepayChargeWire | null> {
-    return this.orNull(this.call({ method: 'GET', path: `/charges/${enc(id)}`, route: 'GET /charges/:id' }));
+  /** `fresh`: do not join an identical read in flight (a webhook said it just changed). */
+  getCharge(id: string, { fresh }: FreshRead = {}): Promise<ElepayChargeWire | null> {
+    return this.orNull(
+      this.call({ method: 'GET', path: `/charges/${enc(id)}`, route: 'GET /charges/:id', fresh }),
+    );
   }
 
   captureCharge(id: string, body: ElepayCaptureRequestWire): Promise<ElepayChargeWire> {
@@ -95,12 +98,13 @@ export class ElepayClient {
     );
   }
 
-  listRefunds(chargeId: string): Promise<ElepayRefundsResponseWire | null> {
+  listRefunds(chargeId: string, { fresh }: FreshRead = {}): Promise<ElepayRefundsResponseWire | null> {
     return this.orNull(
       this.call({
         method: 'GET',
         path: `/charges/${enc(chargeId)}/refunds`,
         route: 'GET /charges/:id/refunds',
+        fresh,
       }),
     );
   }
@@ -114,12 +118,13 @@ export class ElepayClient {
     }) as Promise<ElepayRefundWire>;
   }
 
-  getRefund(chargeId: string, refundId: string): Promise<ElepayRefundWire | null> {
+  getRefund(chargeId: string, refundId: string, { fresh }: FreshRead = {}): Promise<ElepayRefundWire | null> {
     return this.orNull(
       this.call({
         method: 'GET',
         path: `/charges/${enc(chargeId)}/refunds/${enc(refundId)}`,
         route: 'GET /charges/:id/refunds/:refundId',
+        fresh,
       }),
     );
   }

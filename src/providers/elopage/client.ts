@@ -1,6 +1,6 @@
 import { ProviderError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
-import { asRecord, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
+import { asRecord, type FreshRead, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
 import type {
   ElopageCreatePricingPlanRequestWire,
   ElopageDeleteResponseWire,
@@ -67,8 +67,8 @@ export class ElopageClient {
     ) as Promise<ElopageSalesPageSavedWire>;
   }
 
-  getSalesPage(id: string): Promise<ElopageSalesPageWire | null> {
-    return this.read(`/sales_pages/${id}`, 'GET /sales_pages/:id', id);
+  getSalesPage(id: string, fresh: FreshRead = {}): Promise<ElopageSalesPageWire | null> {
+    return this.read(`/sales_pages/${id}`, 'GET /sales_pages/:id', id, fresh);
   }
 
   updateSalesPage(id: string, body: ElopageSalesPageRequestWire): Promise<ElopageSalesPageSavedWire> {
@@ -80,8 +80,8 @@ export class ElopageClient {
     ) as Promise<ElopageSalesPageSavedWire>;
   }
 
-  getPricingPlan(id: string): Promise<ElopagePricingPlanWire | null> {
-    return this.read(`/pricing_plans/${id}`, 'GET /pricing_plans/:id', id);
+  getPricingPlan(id: string, fresh: FreshRead = {}): Promise<ElopagePricingPlanWire | null> {
+    return this.read(`/pricing_plans/${id}`, 'GET /pricing_plans/:id', id, fresh);
   }
 
   createPricingPlan(body: ElopageCreatePricingPlanRequestWire): Promise<ElopagePricingPlanWire> {
@@ -103,8 +103,11 @@ export class ElopageClient {
   }
 
   /** GET /payments/:id serves payments and refund transactions alike. */
-  async getTransaction(id: string): Promise<ElopagePaymentWire | ElopageRefundWire | null> {
-    const body = await this.read<unknown>(`/payments/${id}`, 'GET /payments/:id', id);
+  async getTransaction(
+    id: string,
+    read: FreshRead = {},
+  ): Promise<ElopagePaymentWire | ElopageRefundWire | null> {
+    const body = await this.read<unknown>(`/payments/${id}`, 'GET /payments/:id', id, read);
     return body === null ? null : unwrapTransaction(body);
   }
 
@@ -142,10 +145,15 @@ export class ElopageClient {
     return { key: this.options.apiKey, secret: this.options.apiSecret };
   }
 
-  private async read<T>(path: string, route: string, id: string): Promise<T | null> {
+  private async read<T>(
+    path: string,
+    route: string,
+    id: string,
+    { fresh }: FreshRead = {},
+  ): Promise<T | null> {
     if (!isElopageId(id)) return null;
     try {
-      return (await this.http.send({ method: 'GET', path, route, query: this.credentials() })) as T;
+      return (await this.http.send({ method: 'GET', path, route, query: this.credentials(), fresh })) as T;
     } catch (error) {
       if (error instanceof ProviderError && error.failure === 'NOT_FOUND') return null;
       throw error;
