@@ -8,7 +8,11 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { warmGraphiqlAssets } from '../../src/graphiql.js';
 import { loadGraphiqlTabs } from '../../src/graphiqlTabs.js';
-import { ChargesDocument, SandboxSettleTransactionDocument } from '../generated/graphql.js';
+import {
+  ChargesDocument,
+  CreateChargeDocument,
+  SandboxSettleTransactionDocument,
+} from '../generated/graphql.js';
 import { startTestGateway, type TestGateway, testClient } from '../support/harness.js';
 
 /**
@@ -115,7 +119,9 @@ async function run(page: Page, operation: string, operationsInTab: number): Prom
   await expect
     .poll(
       async () => {
-        if (!(await item.isVisible())) await page.locator('.graphiql-execute-button').click();
+        // Never press while it reads "Stop": that would end a subscription this press started.
+        const idle = page.locator('.graphiql-execute-button[aria-label^="Execute"]');
+        if (!(await item.isVisible()) && (await idle.isVisible())) await idle.click();
         return item.waitFor({ timeout: 2000 }).then(
           () => true,
           () => false,
@@ -268,7 +274,19 @@ describe('GraphiQL in Chromium', () => {
         let answer: Result;
         if (kind === 'subscription') {
           await run(page, name, tab.operations.length);
-          answer = await nextEvent(page);
+          await page.locator('.graphiql-execute-button[aria-label^="Stop"]').waitFor();
+          // A live event for it: a new charge, settled (a subscription without `after` sees only new ones).
+          const created = await gw.gql(CreateChargeDocument, {
+            input: { amount: '500', currency: 'JPY', paymentMethod: 'creditcard' },
+          });
+          const id = created.data?.createCharge.charge?.id ?? '';
+          await gw.gql(SandboxSettleTransactionDocument, {
+            input: { transactionId: id, outcome: 'SUCCEED' },
+          });
+          answer = await nextEvent(page).catch(async (error: unknown) => {
+            await page.screenshot({ path: `${SCREENSHOTS}failed-${name}.png` });
+            throw error;
+          });
         } else {
           answer = await runForResult(page, name, tab.operations.length);
         }
