@@ -13,6 +13,7 @@ import { type Logger, protectSecretValues } from './logger.js';
 import { createRateLimiter } from './plugins/useRateLimit.js';
 import { ElepayClient } from './providers/elepay/client.js';
 import { ElopageClient } from './providers/elopage/client.js';
+import { RedisConnections } from './redis.js';
 import { createElepaySandbox, type ElepaySandbox } from './sandbox/elepay/index.js';
 import { createElopageSandbox, type ElopageSandbox } from './sandbox/elopage/index.js';
 import { serveGraphqlOverWebSocket } from './websocket.js';
@@ -103,6 +104,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const redisPassword = config.events.redisUrl ? new URL(config.events.redisUrl).password : null;
   protectSecretValues([...secrets, config.elepay.previousWebhookSecret, redisPassword]);
 
+  // Every Redis connection (event log, idempotency, rate limits) comes from here: deadlines, health.
+  const redis = config.events.redisUrl ? new RedisConnections(config.events.redisUrl, logger) : null;
   const services: Services = {
     elepay: new ElepayClient({
       ...elepay,
@@ -123,8 +126,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     statuses: new StatusNormalizer((table, raw) =>
       logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
     ),
-    events: await createEventLog(config.events, logger),
-    idempotency: await createIdempotencyStore(config, logger),
+    events: await createEventLog(config.events, logger, redis),
+    idempotency: await createIdempotencyStore(config, redis),
+    redis,
     logger,
   };
 
@@ -132,7 +136,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   // Created last before serving, so nothing that can still fail above leaves its Redis client open.
   const rateLimiter = createRateLimiter({
     perMinute: config.security.rateLimitPerMinute,
-    redisUrl: config.events.redisUrl,
+    redis,
     redisKeyPrefix: config.events.redisKeyPrefix,
     logger,
   });
@@ -176,6 +180,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       await services.events.close();
       await rateLimiter.close();
       await services.idempotency.close();
+      redis?.close();
     },
   };
 }

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { Redis } from 'ioredis';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -10,6 +9,7 @@ import {
 } from 'rate-limiter-flexible';
 import type { Viewer } from '../context.js';
 import type { Logger } from '../logger.js';
+import type { RedisConnections } from '../redis.js';
 
 /** Operations per client per minute, counted where every transport meets (see useRateLimit). */
 export interface RateLimiter {
@@ -23,7 +23,7 @@ export interface RateLimiter {
 export interface RateLimiterOptions {
   perMinute: number;
   /** Shared counters across instances; null = in this process only. */
-  redisUrl: string | null;
+  redis: RedisConnections | null;
   redisKeyPrefix: string;
   logger: Logger;
 }
@@ -57,7 +57,7 @@ async function consumeFrom(
  */
 export function createRateLimiter({
   perMinute,
-  redisUrl,
+  redis: connections,
   redisKeyPrefix,
   logger,
 }: RateLimiterOptions): RateLimiter {
@@ -66,30 +66,15 @@ export function createRateLimiter({
     duration: WINDOW_SECONDS,
     keyPrefix: 'ratelimit',
   });
-  if (!redisUrl) {
+  if (!connections) {
     return {
       perMinute,
       consume: (bucket) => consumeFrom(memory, bucket, logger),
       close: async () => undefined,
     };
   }
-  const redis = new Redis(redisUrl, {
-    // Never queue a request behind a reconnect: the insurance limiter answers at once instead.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt: number) => Math.min(100 * attempt, 2_000),
-  });
-  let lastReport = 0;
-  redis.on('error', (error: Error) => {
-    // ioredis reports every failed reconnect; one line per 10 s is enough for operators.
-    if (Date.now() - lastReport > 10_000) {
-      lastReport = Date.now();
-      logger.warn(
-        { err: { message: error.message } },
-        'rate limiter: redis unavailable; limiting per instance',
-      );
-    }
-  });
+  // Never waits behind a reconnect or a stalled Redis (src/redis.ts): the insurance limiter answers.
+  const redis = connections.open('rateLimit');
   const limiter = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: `${redisKeyPrefix}ratelimit`,

@@ -16,6 +16,7 @@ import {
 } from '../../src/idempotency/run.js';
 import type { IdempotencyStore } from '../../src/idempotency/store.js';
 import { createLogger } from '../../src/logger.js';
+import { RedisConnections } from '../../src/redis.js';
 import {
   ChargesDocument,
   CreateChargeDocument,
@@ -151,7 +152,11 @@ const backends: StoreBackend[] = [
     async open(timings) {
       const keyPrefix = uniquePrefix();
       redisPrefixes.push(keyPrefix);
-      const store = new RedisIdempotencyStore({ url: REDIS_URL, keyPrefix, logger: silent, ...timings });
+      const store = new RedisIdempotencyStore({
+        redis: new RedisConnections(REDIS_URL, silent),
+        keyPrefix,
+        ...timings,
+      });
       await store.start();
       return store;
     },
@@ -306,10 +311,9 @@ describe('running a mutation once per key', () => {
 
   it('executes nothing when the store cannot be reached', async () => {
     const store = new RedisIdempotencyStore({
-      url: 'redis://127.0.0.1:1',
+      redis: new RedisConnections('redis://127.0.0.1:1', logger),
       keyPrefix: 'x:',
       ttlMs: 1_000,
-      logger,
     });
     await store.start(100);
     let runs = 0;
