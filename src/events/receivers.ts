@@ -12,7 +12,9 @@ import { asRecord, stringField } from '../providers/http.js';
 /**
  * The providers' webhooks, turned into events. A webhook is only a hint: after checking where it
  * comes from, the gateway fetches the object from the provider and records what the API says. It
- * answers 2xx only once the events are recorded, so a provider retries anything that was not.
+ * answers 2xx only once the status the webhook implies is recorded, so a provider retries anything
+ * that was not: an object the provider cannot show yet (404 just after the write, an empty or
+ * unreadable answer, an outage) or an event log that cannot record is a 503.
  */
 export interface WebhookReceiverOptions {
   services: Services;
@@ -23,20 +25,43 @@ export interface WebhookReceiverOptions {
 
 /** Webhook bodies are small JSON objects; anything larger is refused unread. */
 const MAX_BODY_BYTES = 256 * 1024;
+/** A provider sends its small body at once; a sender trickling it holds a socket for nothing. */
+const BODY_DEADLINE_MS = 10_000;
 
 class BodyTooLarge extends Error {}
+class BodyTooSlow extends Error {}
+
+/** The provider has no readable object behind the webhook yet: it should retry later. */
+class NotReadableYet extends Error {}
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk);
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    req.destroy(new BodyTooSlow());
+  }, BODY_DEADLINE_MS);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    throw late ? new BodyTooSlow() : error;
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks);
+}
+
+/** The object a webhook names, which must exist: a lookup that finds nothing is retried later. */
+function found<T>(object: T | null, what: string): T {
+  if (object === null) throw new NotReadableYet(what);
+  return object;
 }
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
@@ -96,13 +121,20 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
       await work();
     } catch (error) {
       if (error instanceof BodyTooLarge) return reply(res, 413, { error: 'body too large' });
-      // The provider could not be asked, or the event could not be recorded: let the provider retry.
-      const reason = error instanceof ProviderError ? error.code : 'EVENT_LOG_UNAVAILABLE';
+      if (error instanceof BodyTooSlow) return reply(res, 408, { error: 'body too slow' });
+      // The provider could not show the object, or the event could not be recorded: let it retry.
+      const reason =
+        error instanceof ProviderError
+          ? error.code
+          : error instanceof NotReadableYet
+            ? 'PROVIDER_OBJECT_NOT_FOUND'
+            : 'EVENT_LOG_UNAVAILABLE';
       logger.warn(
         {
           webhook: source,
           reason,
-          err: error instanceof ProviderError ? undefined : { message: (error as Error).message },
+          ...(reason === 'EVENT_LOG_UNAVAILABLE' ? { err: { message: (error as Error).message } } : {}),
+          ...(error instanceof NotReadableYet ? { object: error.message } : {}),
         },
         'webhook not recorded; the provider will retry',
       );
@@ -130,8 +162,8 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
       if (!type || !id) return reply(res, 400, { error: 'not an elepay event' });
       const { elepay: client, statuses } = services;
       if (type.startsWith('charge.')) {
-        const charge = await client.getCharge(id);
-        return recordAll(res, `elepay ${type}`, charge ? [toCharge(charge, statuses)] : []);
+        const charge = found(await client.getCharge(id), 'charge');
+        return recordAll(res, `elepay ${type}`, [toCharge(charge, statuses)]);
       }
       if (type.startsWith('refund.')) {
         const chargeId = stringField(object, 'chargeId');
@@ -142,8 +174,8 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
           client.getCharge(chargeId),
         ]);
         return recordAll(res, `elepay ${type}`, [
-          ...(refund ? [toElepayRefund(refund, statuses)] : []),
-          ...(charge ? [toCharge(charge, statuses)] : []),
+          toElepayRefund(found(refund, 'refund'), statuses),
+          toCharge(found(charge, 'charge'), statuses),
         ]);
       }
       reply(res, 200, { received: true, published: 0 });
@@ -158,9 +190,9 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
       const rawId = body?.id;
       const id = typeof rawId === 'number' ? String(rawId) : typeof rawId === 'string' ? rawId : '';
       if (!isElopageId(id)) return reply(res, 400, { error: 'not an elopage payment notification' });
-      const wire = await services.elopage.getTransaction(id);
+      const wire = found(await services.elopage.getTransaction(id), 'payment');
       const mapping = { currency: services.elopageCurrency, statuses: services.statuses };
-      await recordAll(res, 'elopage', wire ? [toElopageTransaction(wire, mapping)] : []);
+      await recordAll(res, 'elopage', [toElopageTransaction(wire, mapping)]);
     });
   }
 

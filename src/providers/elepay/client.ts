@@ -19,6 +19,7 @@ export interface ElepayClientOptions {
   authScheme: 'basic' | 'bearer';
   timeoutMs: number;
   maxConcurrency: number;
+  breakerCooldownMs: number;
   logger: Logger;
 }
 
@@ -43,6 +44,7 @@ export class ElepayClient {
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
       maxConcurrency: options.maxConcurrency,
+      breakerCooldownMs: options.breakerCooldownMs,
       logger: options.logger,
       describeFailure: describeElepayFailure,
     });

@@ -19,6 +19,7 @@ export interface ElopageClientOptions {
   apiSecret: string;
   timeoutMs: number;
   maxConcurrency: number;
+  breakerCooldownMs: number;
   logger: Logger;
 }
 
@@ -53,6 +54,7 @@ export class ElopageClient {
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
       maxConcurrency: options.maxConcurrency,
+      breakerCooldownMs: options.breakerCooldownMs,
       logger: options.logger,
       describeFailure: describeElopageFailure,
     });
