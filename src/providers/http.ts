@@ -266,7 +266,7 @@ export class ProviderHttp {
       this.options.provider,
       'OUTCOME_UNKNOWN',
       this.sentence(
-        `${what}, so whether the request took effect is unknown. Retry with the same idempotencyKey (it will not be done twice), or read the object to see whether it happened, before trying again without one`,
+        `${what}, so whether the request took effect is unknown: it may have. Retry with the same idempotencyKey (it is not done twice), or without a key read the object first to see whether it happened`,
       ),
       status,
     );
