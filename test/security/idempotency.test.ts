@@ -649,7 +649,7 @@ describe('a lost response: a retry with the same key finds what the lost attempt
     const key = `lost-${randomUUID()}`;
     proxy.dropNext(/^POST \/charges$/);
     const lost = await gw.gql(CreateChargeDocument, { input: { ...CHARGE, idempotencyKey: key } });
-    expect(lost.errors[0]?.extensions?.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(lost.errors[0]?.extensions?.code).toBe('PROVIDER_OUTCOME_UNKNOWN');
 
     // The outcome was unknown, so nothing was stored: the retry executes, elepay refuses the
     // key's orderNo as taken, and the gateway returns the charge the lost attempt created.
@@ -674,7 +674,7 @@ describe('a lost response: a retry with the same key finds what the lost attempt
     const key = `lost-${randomUUID()}`;
     proxy.dropNext(/^POST \/charges$/);
     const lost = await gw.gql(CreateChargeDocument, { input: { ...CHARGE, idempotencyKey: key } });
-    expect(lost.errors[0]?.extensions?.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(lost.errors[0]?.extensions?.code).toBe('PROVIDER_OUTCOME_UNKNOWN');
     const other = await gw.gql(CreateChargeDocument, {
       input: { ...CHARGE, amount: '7000', idempotencyKey: key },
     });
@@ -703,7 +703,7 @@ describe('a lost response: a retry with the same key finds what the lost attempt
     };
     proxy.dropNext(/^POST \/charges\/[^/]+\/refunds$/);
     const lost = await gw.gql(RefundChargeDocument, { input });
-    expect(lost.errors[0]?.extensions?.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(lost.errors[0]?.extensions?.code).toBe('PROVIDER_OUTCOME_UNKNOWN');
 
     await resetSandboxStats(sim.url);
     const retry = await gw.gql(RefundChargeDocument, { input });
