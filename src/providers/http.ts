@@ -262,14 +262,7 @@ export class ProviderHttp {
   }
 
   private outcomeUnknown(what: string, status?: number): ProviderError {
-    return new ProviderError(
-      this.options.provider,
-      'OUTCOME_UNKNOWN',
-      this.sentence(
-        `${what}, so whether the request took effect is unknown: it may have. Retry with the same idempotencyKey (it is not done twice), or without a key read the object first to see whether it happened`,
-      ),
-      status,
-    );
+    return outcomeUnknown(this.options.provider, what, status);
   }
 
   /** No call before `ms` from now (a provider's Retry-After): the circuit is held open until then. */
@@ -315,6 +308,16 @@ export class ProviderHttp {
   private sentence(text: string): string {
     return `${this.options.provider === 'ELEPAY' ? 'elepay' : 'elopage'} ${text}`;
   }
+}
+
+/** A write that may have taken effect although its answer says nothing usable; `what` says why. */
+export function outcomeUnknown(provider: Provider, what = 'answered without the object', status?: number) {
+  return new ProviderError(
+    provider,
+    'OUTCOME_UNKNOWN',
+    `${provider === 'ELEPAY' ? 'elepay' : 'elopage'} ${what}, so whether the request took effect is unknown: it may have. Retry with the same idempotencyKey (it is not done twice), or without a key read the object first to see whether it happened`,
+    status,
+  );
 }
 
 function withRetryAfter(error: ProviderError, ms: number): ProviderError {

@@ -175,6 +175,14 @@ describe('one provider down or slow, the other still answers', () => {
     });
   });
 
+  it('elepay refusing connections: a write provably never sent is PROVIDER_UNAVAILABLE, "could not be reached"', async () => {
+    const gw = await gateway(elepayAt(downUrl));
+    const created = await gw.gql(CreateChargeDocument, { input: CHARGE_INPUT });
+    expect(created.data).toBeNull();
+    expectErrors(created, [{ path: ['createCharge'], code: 'PROVIDER_UNAVAILABLE' }]);
+    expect(created.errors[0]?.message).toBe('elepay could not be reached');
+  });
+
   it('elopage down: payment is PROVIDER_UNAVAILABLE, the charge in the same query resolves', async () => {
     const gw = await gateway(elopageAt(downUrl));
     const response = await gw.gql(ChargeAndPaymentDocument, { chargeId: 'ch_1', paymentId: '540391' });

@@ -1,6 +1,6 @@
 import { ProviderError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
-import { asRecord, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
+import { asRecord, outcomeUnknown, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
 import type {
   ElepayCaptureRequestWire,
   ElepayChargeRequestWire,
@@ -50,23 +50,19 @@ export class ElepayClient {
     });
   }
 
-  listCharges(query: ElepayListChargesQuery): Promise<ElepayChargesResponseWire> {
+  async listCharges(query: ElepayListChargesQuery): Promise<ElepayChargesResponseWire> {
     const { limit, offset, ...rest } = query;
-    return this.call({
+    const body = await this.call({
       method: 'GET',
       path: '/charges',
       route: 'GET /charges',
       query: { ...rest, limit: limit?.toString(), offset: offset?.toString() },
-    }) as Promise<ElepayChargesResponseWire>;
+    });
+    return listOf(body, 'charges') as ElepayChargesResponseWire;
   }
 
   createCharge(body: ElepayChargeRequestWire): Promise<ElepayChargeWire> {
-    return this.call({
-      method: 'POST',
-      path: '/charges',
-      route: 'POST /charges',
-      body,
-    }) as Promise<ElepayChargeWire>;
+    return this.write({ method: 'POST', path: '/charges', route: 'POST /charges', body });
   }
 
   getCharge(id: string): Promise<ElepayChargeWire | null> {
@@ -74,21 +70,21 @@ export class ElepayClient {
   }
 
   captureCharge(id: string, body: ElepayCaptureRequestWire): Promise<ElepayChargeWire> {
-    return this.call({
+    return this.write({
       method: 'POST',
       path: `/charges/${enc(id)}/capture`,
       route: 'POST /charges/:id/capture',
       body,
-    }) as Promise<ElepayChargeWire>;
+    });
   }
 
   /** Cancels (voids) a pending or authorized charge. */
   revokeCharge(id: string): Promise<ElepayChargeWire> {
-    return this.call({
+    return this.write({
       method: 'POST',
       path: `/charges/${enc(id)}/revoke`,
       route: 'POST /charges/:id/revoke',
-    }) as Promise<ElepayChargeWire>;
+    });
   }
 
   getChargeStatus(id: string): Promise<ElepayChargeStatusWire | null> {
@@ -97,23 +93,24 @@ export class ElepayClient {
     );
   }
 
-  listRefunds(chargeId: string): Promise<ElepayRefundsResponseWire | null> {
-    return this.orNull(
+  async listRefunds(chargeId: string): Promise<ElepayRefundsResponseWire | null> {
+    const body = await this.orNull(
       this.call({
         method: 'GET',
         path: `/charges/${enc(chargeId)}/refunds`,
         route: 'GET /charges/:id/refunds',
       }),
     );
+    return body === null ? null : (listOf(body, 'refunds') as ElepayRefundsResponseWire);
   }
 
   createRefund(chargeId: string, body: ElepayRefundRequestWire): Promise<ElepayRefundWire> {
-    return this.call({
+    return this.write({
       method: 'POST',
       path: `/charges/${enc(chargeId)}/refunds`,
       route: 'POST /charges/:id/refunds',
       body,
-    }) as Promise<ElepayRefundWire>;
+    });
   }
 
   getRefund(chargeId: string, refundId: string): Promise<ElepayRefundWire | null> {
@@ -161,6 +158,16 @@ export class ElepayClient {
     });
   }
 
+  /**
+   * A charge or refund write: an answer that names no object is no proof of what happened (the
+   * write reached elepay), so it is an unknown outcome rather than a failure.
+   */
+  private async write<T>(request: ProviderRequest): Promise<T> {
+    const body = await this.call(request);
+    if (stringField(asRecord(body), 'id') === undefined) throw outcomeUnknown('ELEPAY');
+    return body as T;
+  }
+
   private async orNull<T>(pending: Promise<unknown>): Promise<T | null> {
     try {
       return (await pending) as T;
@@ -169,6 +176,14 @@ export class ElepayClient {
       throw error;
     }
   }
+}
+
+/** A list answer whose list is missing is no answer (it would read as "none"). */
+function listOf(body: unknown, field: string): unknown {
+  if (!Array.isArray(asRecord(body)[field])) {
+    throw new ProviderError('ELEPAY', 'UNAVAILABLE', `elepay answered a list without ${field}`);
+  }
+  return body;
 }
 
 function enc(id: string): string {

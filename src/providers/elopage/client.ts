@@ -1,6 +1,6 @@
 import { ProviderError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
-import { asRecord, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
+import { asRecord, outcomeUnknown, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
 import type {
   ElopageCreatePricingPlanRequestWire,
   ElopageDeleteResponseWire,
@@ -113,7 +113,12 @@ export class ElopageClient {
   /** Always a full refund: elopage takes no amount (providers/elopage.md quirk 8). */
   async refundPayment(id: string): Promise<ElopageRefundWire> {
     const body = await this.write('POST', `/payments/${id}/refund`, 'POST /payments/:id/refund', {});
-    return unwrapTransaction(body) as ElopageRefundWire;
+    try {
+      return unwrapTransaction(body) as ElopageRefundWire;
+    } catch {
+      // The refund request was accepted but its answer names no refund: it may exist.
+      throw outcomeUnknown('ELOPAGE');
+    }
   }
 
   // Test helpers of the embedded simulator (src/sandbox/elopage): not part of elopage's API. They
