@@ -19,6 +19,7 @@ import { type FaultMode, type FaultProxy, startFaultProxy } from '../support/fau
 import { startTestGateway, type TestGateway } from '../support/harness.js';
 import { type PrivateRedis, privateRedis, skipWithoutRedisServer } from '../support/redis.js';
 import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
+import { until } from '../support/wait.js';
 
 /**
  * The chaos suite: a real gateway in front of both simulators, each behind a fault-injecting proxy
@@ -40,23 +41,6 @@ const WEBHOOK_RETRIES_MS = Array.from({ length: 100 }, () => 200);
 const TIMEOUT_MS = 1_500;
 
 type Feed = TransactionStatusFeedSubscription;
-
-/** Polls `attempt` until `done` accepts its result (the deadline only bounds a hang). */
-async function until<T>(
-  attempt: () => Promise<T>,
-  done: (value: T) => boolean,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function codes<T>(response: GraphQLResponse<T>): { path: unknown; code: unknown }[] {
   return response.errors.map((error) => ({ path: error.path, code: error.extensions?.code }));
@@ -173,6 +157,21 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
     return charge;
   };
 
+  /**
+   * Causes a status change whose webhook the gateway must refuse: the provider sends it, gets a
+   * non-2xx and retries at least once, and nothing is published meanwhile.
+   */
+  const expectRefusedAndRetried = async (change: () => Promise<unknown>, id: string) => {
+    const forwardedBefore = relay.forwarded;
+    await change();
+    await until(
+      async () => relay.forwarded,
+      (count) => count >= forwardedBefore + 2,
+      'a webhook retry',
+    );
+    expect(eventsFor(id)).toEqual([]);
+  };
+
   const eventsFor = (id: string) =>
     feed.received.filter((event) => event.transactionStatusChanged.transaction.id === id);
 
@@ -242,15 +241,7 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
         const charge = created.data?.createCharge.charge;
         if (!charge) throw new Error(created.text);
         elepay.arm({ mode, method: 'GET', path: new RegExp(`^/charges/${charge.providerId}$`) });
-        const forwardedBefore = relay.forwarded;
-        await settleAtElepay(charge.providerId);
-        // The provider was told 503 and retried at least once: nothing was acknowledged or published.
-        await until(
-          async () => relay.forwarded,
-          (count) => count >= forwardedBefore + 2,
-          'a webhook retry',
-        );
-        expect(eventsFor(charge.id)).toEqual([]);
+        await expectRefusedAndRetried(() => settleAtElepay(charge.providerId), charge.id);
         elepay.clear();
         await until(
           async () => eventsFor(charge.id),
@@ -414,14 +405,7 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
           'idempotency',
           'rateLimit',
         ]);
-        const forwardedBefore = relay.forwarded;
-        await settleAtElepay(charge.providerId);
-        await until(
-          async () => relay.forwarded,
-          (count) => count >= forwardedBefore + 2,
-          'a webhook retry',
-        );
-        expect(eventsFor(charge.id)).toEqual([]);
+        await expectRefusedAndRetried(() => settleAtElepay(charge.providerId), charge.id);
         await until(
           async () => countLogs('redis is not answering'),
           (n) => n > 0,
