@@ -11,6 +11,7 @@ import {
   CreateChargeDocument,
   CreateSalesPageDocument,
   RefundChargeDocument,
+  RefundPaymentDocument,
   TransactionStatusFeedDocument,
   type TransactionStatusFeedSubscription,
 } from '../generated/graphql.js';
@@ -131,6 +132,21 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
     });
     expect(response.statusCode).toBe(200);
     await response.body.dump();
+  };
+
+  /** A buyer pays on the sales page at the simulator (as sandboxCompleteCheckout would). */
+  const payAtElopage = async (salesPageId: string) => {
+    const checkout = await request(`${elopageSimUrl}/_sandbox/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        sales_page_id: salesPageId,
+        outcome: 'succeed',
+        card_number: '5017670000005900',
+      }),
+    });
+    expect(checkout.statusCode).toBeLessThan(300);
+    return (await checkout.body.json()) as { id: number | string };
   };
 
   const createCharge = async (amount: string, idempotencyKey?: string) =>
@@ -260,17 +276,7 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
       if (!salesPageId) throw new Error(page.text);
       elopage.arm({ mode: 'null200', method: 'GET', path: /^\/api\/payments\/\d+$/ });
       const forwardedBefore = relay.forwarded;
-      const checkout = await request(`${elopageSimUrl}/_sandbox/checkout`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          sales_page_id: salesPageId,
-          outcome: 'succeed',
-          card_number: '5017670000005900',
-        }),
-      });
-      expect(checkout.statusCode).toBeLessThan(300);
-      const payment = (await checkout.body.json()) as { id: number | string };
+      const payment = await payAtElopage(salesPageId);
       const globalId = Buffer.from(`Payment:elopage:${payment.id}`).toString('base64url');
       await until(
         async () => relay.forwarded,
@@ -322,6 +328,18 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
       expect(codes(refund)).toEqual([{ path: ['refundCharge'], code: 'PROVIDER_OUTCOME_UNKNOWN' }]);
       expect(refund.errors[0]?.message).not.toMatch(/could not be reached/);
       expect(await refundsOf(charge.providerId)).toHaveLength(1);
+    });
+
+    it('elopage refundPayment, answer dropped: PROVIDER_OUTCOME_UNKNOWN, and the refund exists once', async () => {
+      const payment = await payAtElopage('1087');
+      const input = { paymentId: String(payment.id) };
+      elopage.arm({ mode: 'dropAfterWrite', method: 'POST', path: /^\/api\/payments\/\d+\/refund$/ });
+      const lost = await gw.gql(RefundPaymentDocument, { input });
+      elopage.clear();
+      expect(codes(lost)).toEqual([{ path: ['refundPayment'], code: 'PROVIDER_OUTCOME_UNKNOWN' }]);
+      // It happened: elopage refunds a payment once, in full, and refuses a second refund.
+      const again = await gw.gql(RefundPaymentDocument, { input });
+      expect(again.data?.refundPayment.userErrors.map((error) => error.code)).toEqual(['INVALID_STATE']);
     });
 
     it('refundCharge with a key, answer late: PROVIDER_OUTCOME_UNKNOWN; the keyed retry makes one refund', async () => {
