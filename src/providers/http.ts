@@ -173,7 +173,8 @@ export class ProviderHttp {
       if (error instanceof ProviderError) throw error;
       if (isBrokenCircuitError(error)) throw this.circuitOpenError();
       // The retry policy gave up because the deadline passed between attempts (a GET: no effect).
-      throw this.timeoutError();
+      if (deadline.aborted) throw this.timeoutError();
+      throw error;
     }
   }
 
