@@ -38,8 +38,6 @@ export interface OpenOptions {
    * that plus COMMAND_TIMEOUT_MS, and it may queue commands while reconnecting.
    */
   blockingMs?: number;
-  /** ioredis `maxRetriesPerRequest`; default 1 (one resend after a reconnect, then fail). */
-  maxRetriesPerRequest?: number | null;
 }
 
 export class RedisConnections {
@@ -66,7 +64,10 @@ export class RedisConnections {
       connectTimeout: CONNECT_TIMEOUT_MS,
       keepAlive: 10_000,
       enableOfflineQueue: blocking,
-      maxRetriesPerRequest: blocking ? null : (options.maxRetriesPerRequest ?? 1),
+      // A command its caller has given up on (deadline passed) must not be sent again after a
+      // reconnect, where it would take effect unseen; a blocking read may simply be read again.
+      autoResendUnfulfilledCommands: blocking,
+      maxRetriesPerRequest: blocking ? null : 1,
       retryStrategy: (attempt: number) => Math.min(100 * attempt, 2_000),
     });
     // ioredis reports every failed reconnect; the monitor logs the outage once instead.
