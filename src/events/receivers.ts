@@ -37,25 +37,27 @@ class NotReadableYet extends Error {}
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let late = false;
-  const timer = setTimeout(() => {
-    late = true;
-    req.destroy(new BodyTooSlow());
-  }, BODY_DEADLINE_MS);
-  try {
+  const reading = (async () => {
+    const chunks: Buffer[] = [];
+    let size = 0;
     for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
       chunks.push(chunk);
     }
-  } catch (error) {
-    throw late ? new BodyTooSlow() : error;
+    return Buffer.concat(chunks);
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyTooSlow()), BODY_DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([reading, late]);
   } finally {
     clearTimeout(timer);
+    // Abandoned on a timeout: the 408 closes the connection, which ends this read with an error.
+    reading.catch(() => undefined);
   }
-  return Buffer.concat(chunks);
 }
 
 /** The object a webhook names, which must exist: a lookup that finds nothing is retried later. */

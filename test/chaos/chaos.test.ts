@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { Client } from 'graphql-ws';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -459,6 +460,20 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
       const charge = await capturedCharge('4600');
       expect(eventsFor(charge.id).map((e) => e.transactionStatusChanged.status)).toEqual(['SUCCEEDED']);
     });
+  });
+
+  it('a webhook body that never finishes is cut off with 408, not held open', async () => {
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on('close', () => resolve(text));
+    });
+    socket.write('POST /webhooks/elepay HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n');
+    socket.write('Content-Length: 1000\r\n\r\n{"type":');
+    expect(await answer).toMatch(/^HTTP\/1\.1 408/);
   });
 
   it('nothing was lost or published twice, and no secret leaked', async () => {
