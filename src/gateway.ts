@@ -13,7 +13,6 @@ import { type Logger, protectSecretValues } from './logger.js';
 import { createRateLimiter } from './plugins/useRateLimit.js';
 import { ElepayClient } from './providers/elepay/client.js';
 import { ElopageClient } from './providers/elopage/client.js';
-import { RedisConnections } from './redis.js';
 import { createElepaySandbox, type ElepaySandbox } from './sandbox/elepay/index.js';
 import { createElopageSandbox, type ElopageSandbox } from './sandbox/elopage/index.js';
 import { serveGraphqlOverWebSocket } from './websocket.js';
@@ -105,7 +104,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   protectSecretValues([...secrets, config.elepay.previousWebhookSecret, redisPassword]);
 
   // Every Redis connection (event log, idempotency, rate limits) comes from here: deadlines, health.
-  const redis = config.events.redisUrl ? new RedisConnections(config.events.redisUrl, logger) : null;
+  // Imported only with Redis configured: a single instance never loads ioredis.
+  const redis = config.events.redisUrl
+    ? new (await import('./redis.js')).RedisConnections(config.events.redisUrl, logger)
+    : null;
   const services: Services = {
     elepay: new ElepayClient({
       ...elepay,
