@@ -291,7 +291,11 @@ export class ProviderHttp {
     return new ProviderError(
       this.options.provider,
       'UNAVAILABLE',
-      this.sentence(`is failing; not calling it for ${seconds} s (nothing was sent)`),
+      this.sentence(
+        this.hold
+          ? `asked for a pause (Retry-After); not calling it for ${seconds} s (nothing was sent)`
+          : `is failing; not calling it for ${seconds} s (nothing was sent)`,
+      ),
       undefined,
       undefined,
       seconds,

@@ -372,6 +372,7 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
       const second = await gw.gql(ChargeAndPaymentDocument, { chargeId: 'ch_1', paymentId: '540391' });
       expect(codes(second)).toEqual([{ path: ['charge'], code: 'PROVIDER_UNAVAILABLE' }]);
       expect(second.errors[0]?.extensions?.retryAfter).toBeGreaterThanOrEqual(1);
+      expect(second.errors[0]?.message).toMatch(/asked for a pause \(Retry-After\)/);
       expect(second.data?.payment?.providerId).toBe('540391');
       expect(elepay.hits).toBe(1);
       elepay.clear();
