@@ -12,6 +12,7 @@ import { createMaskError, useMaskedErrorsWithRequestId } from './plugins/maskErr
 import { useBadRequests } from './plugins/useBadRequests.js';
 import { type BrowserSafetyOptions, corsOptionsFor, useBrowserSafety } from './plugins/useBrowserSafety.js';
 import { useIdempotencyReplay } from './plugins/useIdempotencyReplay.js';
+import { useNoSuggestions } from './plugins/useNoSuggestions.js';
 import { type QueryLimits, useQueryLimits } from './plugins/useQueryLimits.js';
 import { type RateLimiter, useRateLimit } from './plugins/useRateLimit.js';
 import { acceptRequestId, assignRequestId, useRequestId } from './plugins/useRequestId.js';
@@ -100,6 +101,8 @@ export function buildApp({
       useRequestId(),
       useBadRequests(),
       useMaskedErrorsWithRequestId(services.logger),
+      // Without introspection, errors must not spell out the schema either ("Did you mean …").
+      ...(browser.introspection ? [] : [useNoSuggestions()]),
       // Then identity: a caller without a valid API token is refused before any GraphQL work (src/auth/).
       useAuthentication(authenticator, services.logger),
       // Then the client's budget: every operation that reaches execution counts, refused or not.

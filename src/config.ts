@@ -75,6 +75,8 @@ export interface SecurityConfig {
 export interface Config {
   port: number;
   host: string;
+  /** How long a client may take to send a whole request, headers and body (REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
   /** Where providers and browsers reach the gateway; null = http://localhost:<bound port>. */
   publicUrl: string | null;
   logLevel: string;
@@ -167,6 +169,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: positiveInt(3000, 1_000_000),
   IDEMPOTENCY_TTL_HOURS: positiveInt(24, 24 * 30),
   PROVIDER_TIMEOUT_MS: positiveInt(10_000, 120_000),
+  REQUEST_TIMEOUT_MS: positiveInt(30_000, 300_000),
   PROVIDER_MAX_CONCURRENCY: positiveInt(10, 256),
   PROVIDER_BREAKER_COOLDOWN_MS: positiveInt(10_000, 600_000),
 
@@ -391,6 +394,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ?? allSandbox,

@@ -47,7 +47,7 @@ function secret(prefix: string, bytes = 24): string {
  * starts the embedded simulator of every provider that has no credentials, then serves.
  */
 export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
-  const server = createServer((_req, res) => {
+  const server = createServer(serverTimeouts(config.requestTimeoutMs), (_req, res) => {
     res.writeHead(503, { 'content-type': 'application/json' });
     res.end('{"error":"starting"}');
   });
@@ -87,7 +87,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   if (config.elopage.mode === 'sandbox') {
     const apiKey = secret('key_', 16);
     const apiSecret = secret('secret_');
-    const sandbox = createElopageSandbox({ apiKey, apiSecret, logger });
+    // Sales pages name their webhook URL; of local targets, the simulator posts only to this gateway.
+    const allowedWebhookOrigins = [publicUrl, url];
+    const sandbox = createElopageSandbox({ apiKey, apiSecret, allowedWebhookOrigins, logger });
     const sandboxUrl = await sandbox.server.listen(config.elopage.sandboxPort);
     elopageSandbox = { url: sandboxUrl, sandbox, credentials: { apiKey, apiSecret } };
     elopage = { baseUrl: `${sandboxUrl}/api`, apiKey, apiSecret };
@@ -186,6 +188,20 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       await services.idempotency.close();
       redis?.close();
     },
+  };
+}
+
+/**
+ * A client must send its whole request (a webhook's body too) within REQUEST_TIMEOUT_MS, and its
+ * headers within 10 s of that, or it gets 408 and the connection closes: Node's defaults (300 s,
+ * checked every 30 s) let slow senders hold sockets open for minutes. Responses are not limited:
+ * SSE and graphql-ws streams run as long as they are read.
+ */
+function serverTimeouts(requestTimeoutMs: number) {
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(10_000, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs),
   };
 }
 

@@ -63,7 +63,11 @@ export function protectSecretValues(values: Iterable<string | null | undefined>)
   }
 }
 
-function scrub(line: string): string {
+/**
+ * Cuts every registered secret value out of a text: log lines, and also GraphQL responses and stored
+ * idempotency payloads (src/plugins/maskError.ts, src/idempotency/payload.ts), as a last line.
+ */
+export function scrubSecrets(line: string): string {
   let text = line;
   for (const value of protectedValues) {
     if (text.includes(value)) text = text.split(value).join(CENSOR);
@@ -77,7 +81,7 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       level: options.level ?? 'info',
       base: { service: 'paygraph' },
       redact: { paths: REDACT_PATHS, censor: CENSOR },
-      hooks: { streamWrite: scrub },
+      hooks: { streamWrite: scrubSecrets },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination,

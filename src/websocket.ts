@@ -42,9 +42,16 @@ export function serveGraphqlOverWebSocket(
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const disposable = useServer<Record<string, unknown> | undefined, { viewer: Viewer }>(
     {
-      onConnect: (ctx) => {
-        const result = authenticator.authenticate(authorizationOf(ctx.connectionParams));
+      onConnect: async (ctx) => {
+        const result = await authenticator.authenticateFrom(
+          ctx.extra.request.socket.remoteAddress,
+          authorizationOf(ctx.connectionParams),
+        );
         // false: graphql-ws closes the socket with 4403 Forbidden. Nothing about the token is logged.
+        if ('retryInMs' in result) {
+          logger?.warn('WebSocket connection refused: too many failed authentications from its address');
+          return false;
+        }
         if ('failure' in result) {
           logger?.[result.failure === 'invalid' ? 'warn' : 'info'](
             { reason: result.failure },

@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Viewer } from '../context.js';
 import { CodedError } from '../domain/errors.js';
@@ -16,10 +18,12 @@ const authenticatedRequests = new WeakMap<Request, Viewer>();
 
 export function useAuthentication(auth: Authenticator, logger?: Logger): Plugin {
   return {
-    onParams({ request, setResult }) {
+    async onParams({ request, setResult, context }) {
       if (auth.open) return;
-      const result = auth.authenticate(request.headers.get('authorization'));
+      const address = (context as { req?: IncomingMessage }).req?.socket?.remoteAddress;
+      const result = await auth.authenticateFrom(address, request.headers.get('authorization'));
       if ('viewer' in result) authenticatedRequests.set(request, result.viewer);
+      else if ('retryInMs' in result) setResult({ errors: [tooManyFailuresError(result.retryInMs)] });
       else {
         // A wrong token is worth an operator's attention (a revoked client, a guess); a missing
         // one is usually a misconfigured caller. Neither line carries anything the caller sent.
@@ -31,6 +35,17 @@ export function useAuthentication(auth: Authenticator, logger?: Logger): Plugin 
       }
     },
   };
+}
+
+function tooManyFailuresError(waitMs: number): GraphQLError {
+  const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+  return new GraphQLError(`too many failed authentications from this address; retry in ${retryAfter} s`, {
+    extensions: {
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: retryAfter,
+      http: { status: 429, headers: { 'retry-after': String(retryAfter) } },
+    },
+  });
 }
 
 /** What the Yoga context factory receives: a Request over HTTP, the socket's viewer over graphql-ws. */

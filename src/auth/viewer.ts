@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { ApiClient, Scope, SecurityConfig } from '../config.js';
 import type { Viewer } from '../context.js';
 
@@ -13,6 +14,9 @@ export type AuthenticationFailure = 'missing' | 'invalid';
 
 export type AuthenticationResult = { viewer: Viewer } | { failure: AuthenticationFailure };
 
+/** An address that sent too many wrong tokens: refused unheard for this long. */
+export type Throttled = { retryInMs: number };
+
 /**
  * Turns an `Authorization` value (HTTP header, SSE request, or graphql-ws `connectionParams`)
  * into the API client it belongs to. The configuration holds only SHA-256 digests of the tokens,
@@ -23,6 +27,14 @@ export interface Authenticator {
   readonly open: boolean;
   readonly clientCount: number;
   authenticate(authorization: string | null | undefined): AuthenticationResult;
+  /**
+   * The same for a caller at a network address (HTTP and graphql-ws alike): wrong tokens count
+   * against the address, and one over the limit is refused before its token is even looked at.
+   */
+  authenticateFrom(
+    address: string | undefined,
+    authorization: string | null | undefined,
+  ): Promise<AuthenticationResult | Throttled>;
 }
 
 interface StoredClient {
@@ -46,9 +58,21 @@ export function createAuthenticator(security: Pick<SecurityConfig, 'clients' | '
   // Open only when the configuration says so; with clients configured nothing is ever open, and
   // without clients but with a remote provider loadConfig refuses to start (fail closed here too).
   const open = security.openAccess && clients.length === 0;
-  return {
+  const failures = new FailedAuthentications();
+  const authenticator: Authenticator = {
     open,
     clientCount: clients.length,
+    async authenticateFrom(address, authorization) {
+      if (open) return { viewer: OPEN_VIEWER };
+      const where = address ?? 'unknown';
+      // Before the token: an address that guessed too often learns nothing more, not even from a
+      // right guess, until its window has passed.
+      const retryInMs = await failures.waitFor(where);
+      if (retryInMs > 0) return { retryInMs };
+      const result = authenticator.authenticate(authorization);
+      if ('failure' in result && result.failure === 'invalid') await failures.count(where);
+      return result;
+    },
     authenticate(authorization) {
       if (open) return { viewer: OPEN_VIEWER };
       if (!authorization?.trim()) return { failure: 'missing' };
@@ -64,6 +88,35 @@ export function createAuthenticator(security: Pick<SecurityConfig, 'clients' | '
       return found ? { viewer: { client: found.name, scopes: found.scopes } } : { failure: 'invalid' };
     },
   };
+  return authenticator;
+}
+
+/** Wrong tokens an address may send per minute before it is refused for the rest of the minute. */
+export const FAILED_AUTHENTICATIONS_PER_MINUTE = 10;
+
+/**
+ * Wrong tokens per client address, in this process (a guesser spread over instances gets each
+ * instance's budget; tokens are 256-bit, so the point is to make guessing loud and slow, not to
+ * make it impossible).
+ */
+class FailedAuthentications {
+  private readonly limiter = new RateLimiterMemory({
+    points: FAILED_AUTHENTICATIONS_PER_MINUTE,
+    duration: 60,
+    keyPrefix: 'failed-auth',
+  });
+
+  /** Milliseconds until the address may try again; 0 when it may now. */
+  async waitFor(address: string): Promise<number> {
+    const state = await this.limiter.get(address);
+    return state && state.consumedPoints >= FAILED_AUTHENTICATIONS_PER_MINUTE
+      ? Math.max(state.msBeforeNext, 1)
+      : 0;
+  }
+
+  async count(address: string): Promise<void> {
+    await this.limiter.penalty(address);
+  }
 }
 
 /**

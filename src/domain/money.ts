@@ -81,6 +81,21 @@ export function fromMinorUnits(units: string, currency: string): Money {
 }
 
 /**
+ * The largest amount any one charge, refund, capture or price may have: 11 digits of minor units
+ * (JPY 99,999,999,999; EUR 999,999,999.99; KWD 99,999,999.999). Far above any real payment, and it
+ * keeps a mistyped or hostile 30-digit amount from reaching a provider, whose answer ("amount too
+ * large") would otherwise read like something else.
+ */
+const MAX_MINOR_UNIT_DIGITS = 11;
+
+export function maxAmount(currency: string): Dec {
+  return new Dec(10)
+    .pow(MAX_MINOR_UNIT_DIGITS)
+    .sub(1)
+    .div(new Dec(10).pow(minorUnitDigits(currency)));
+}
+
+/**
  * Money → integer minor units, or null when the amount has more digits than the currency has
  * (a caller turns that into a userError instead of rounding someone's money).
  */

@@ -1,9 +1,10 @@
 import type { z } from 'zod';
-import type { Context } from '../context.js';
+import type { Context, Services } from '../context.js';
 import { ProviderError, type UserError, type UserErrorCode } from '../domain/errors.js';
 import { derivedIdOf, fingerprintOf, InputTooDeepError, scopeOf } from '../idempotency/fingerprint.js';
 import { parsePayload, primeLoaders, serializePayload } from '../idempotency/payload.js';
 import { runIdempotently } from '../idempotency/run.js';
+import { publicProviderError } from '../plugins/maskError.js';
 import { noteIdempotency } from '../plugins/useIdempotencyReplay.js';
 
 /**
@@ -40,13 +41,13 @@ export type KeyedMutation =
 /** What a keyed mutation's body may use: provider-side duplicate guards derive from it. */
 export interface Idempotency {
   key: string;
-  /** Stable per API client, mutation and key (40 hex characters): e.g. createCharge's orderNo. */
+  /** Stable per API client and key (40 hex characters): e.g. createCharge's orderNo, refund tags. */
   derivedId: string;
 }
 
 /** The description of every input's `idempotencyKey` field (what runMutation below does with it). */
 export const IDEMPOTENCY_KEY_DESCRIPTION =
-  'Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client and mutation; the same key with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header.';
+  'Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client across all mutations: the same key on another mutation or with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header.';
 
 /** 1–255 printable ASCII characters: fits a header, a Redis key and a log line as it is. */
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
@@ -55,11 +56,11 @@ const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
  * Runs a mutation body and turns expected failures into its payload's `userErrors`.
  *
  * The keyed form adds idempotency: with `input.idempotencyKey` (or else the `Idempotency-Key` header)
- * the body runs at most once per API client, mutation and key — concurrent repeats wait for it and
- * every repeat within IDEMPOTENCY_TTL_HOURS gets the same payload (flagged in
- * `extensions.idempotency`), on every instance sharing the store. Payloads are final, userErrors
- * included; a GraphQL error (provider down or timing out: outcome unknown) is not stored, so a retry
- * executes again. The same key with another input gets IDEMPOTENCY_KEY_REUSED and runs nothing.
+ * the body runs at most once per API client and key — concurrent repeats wait for it and every
+ * repeat within IDEMPOTENCY_TTL_HOURS gets the same payload (flagged in `extensions.idempotency`), on
+ * every instance sharing the store. Only definite answers are stored (isDefinite below): a GraphQL
+ * error (provider down, timing out, outcome unknown) never is, so a retry executes again. The same
+ * key on another mutation or with another input gets IDEMPOTENCY_KEY_REUSED and runs nothing.
  * Without a key the body simply runs.
  */
 export function runMutation<T extends object>(run: () => Promise<T>): Promise<Payload<T>>;
@@ -97,14 +98,16 @@ export async function runMutation<T extends object>(
     if (error instanceof InputTooDeepError) return userErrorPayload<T>(['input'], 'INVALID', error.message);
     throw error;
   }
-  const scope = scopeOf(ctx.viewer.client, mutation, key);
+  const scope = scopeOf(ctx.viewer.client, key);
   const idempotency: Idempotency = { key, derivedId: derivedIdOf(scope) };
+  const masks = [{ secret: ownWebhookToken(ctx.services), shownAs: WEBHOOK_TOKEN_SHOWN_AS }];
   const outcome = await runIdempotently<Payload<T>>({
     store: ctx.services.idempotency,
     scope,
     fingerprint,
     execute: () => settle(() => run(idempotency)),
-    serialize: serializePayload,
+    isFinal: isDefinite,
+    serialize: (payload) => serializePayload(payload, masks),
     parse: (text) => parsePayload<Payload<T>>(text),
     logger: ctx.logger,
   });
@@ -112,13 +115,34 @@ export async function runMutation<T extends object>(
     return userErrorPayload<T>(
       field,
       'IDEMPOTENCY_KEY_REUSED',
-      'this idempotency key was already used with a different input; use a new key for a new request',
+      'this idempotency key was already used for another mutation or a different input; use a new key for a new request',
     );
   }
   if (outcome.kind === 'replayed') primeLoaders(ctx.loaders, outcome.payload);
   noteIdempotency(ctx, { mutation, key, replayed: outcome.kind === 'replayed' });
   return outcome.payload;
 }
+
+/**
+ * Codes that describe the provider's state at the moment, with nothing done: not the key's answer.
+ * A keyed retry after a lost answer must not find INVALID_STATE ("already captured") stored for
+ * 24 h, nor NOT_FOUND from a read that lagged behind a write; the next retry evaluates again.
+ */
+const STATE_ONLY_CODES: ReadonlySet<UserErrorCode> = new Set(['INVALID_STATE', 'NOT_FOUND']);
+
+/** Whether a payload is a definite outcome to store for the key (see STATE_ONLY_CODES). */
+function isDefinite(payload: { userErrors: UserError[] }): boolean {
+  return !payload.userErrors.some((error) => STATE_ONLY_CODES.has(error.code));
+}
+
+/** The elopage webhook path token (the last segment of the gateway's own elopage webhook URL). */
+export function ownWebhookToken(services: Pick<Services, 'elopageWebhookUrl'>): string {
+  const url = services.elopageWebhookUrl;
+  return url.slice(url.lastIndexOf('/') + 1);
+}
+
+/** How SalesPage.webhookUrl shows the token, and how a stored payload keeps it. */
+export const WEBHOOK_TOKEN_SHOWN_AS = '***';
 
 function userErrorPayload<T extends object>(
   field: string[] | null,
@@ -142,16 +166,19 @@ async function settle<T extends object>(run: () => Promise<T>): Promise<Payload<
 
 const STATE_CODES = new Set(['M006000', 'M006002', 'M006006', 'M006007', 'InvalidState']);
 
-/** A provider's refusal as a user error; null for failures that are not the caller's to fix. */
+/**
+ * A provider's refusal as a user error; null for failures that are not the caller's to fix. The
+ * message is what publicProviderError lets through: no provider text beyond codes and names.
+ */
 function refusalOf(error: ProviderError): UserError | null {
-  if (error.failure === 'NOT_FOUND') return { field: null, code: 'NOT_FOUND', message: error.message };
+  const { message } = publicProviderError(error);
+  if (error.failure === 'NOT_FOUND') return { field: null, code: 'NOT_FOUND', message };
   if (error.failure !== 'REJECTED') return null;
   if (error.status === 409 || (error.providerCode && STATE_CODES.has(error.providerCode))) {
-    return { field: null, code: 'INVALID_STATE', message: error.message };
+    return { field: null, code: 'INVALID_STATE', message };
   }
-  if (error.providerCode === 'U008001')
-    return { field: null, code: 'AMOUNT_EXCEEDS_REMAINING', message: error.message };
-  return { field: null, code: 'PROVIDER_REJECTED', message: error.message };
+  if (error.providerCode === 'U008001') return { field: null, code: 'AMOUNT_EXCEEDS_REMAINING', message };
+  return { field: null, code: 'PROVIDER_REJECTED', message };
 }
 
 /**

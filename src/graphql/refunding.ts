@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Context } from '../context.js';
+import { ProviderError } from '../domain/errors.js';
 import type { Charge, ElepayRefund, ElopageRefund, Payment } from '../domain/model.js';
 import { Dec, isUnsignedDecimal, money, toMinorUnits } from '../domain/money.js';
 import { toElepayRefund } from '../providers/elepay/map.js';
@@ -7,7 +8,7 @@ import { toElopageRefund } from '../providers/elopage/map.js';
 import { jsonNumber } from '../providers/json.js';
 import { fail, type Idempotency, validate } from './mutations.js';
 import { loadCharge, loadPayment } from './nodes.js';
-import { amount as amountRule } from './validation.js';
+import { amount as amountRule, optionalLine } from './validation.js';
 
 /**
  * Refund rules shared by refundCharge, refundPayment and refundTransaction. Neither provider makes a
@@ -32,7 +33,7 @@ export function checkAmountAndReason(input: { amount?: string | null; reason?: s
           message: 'must be greater than zero',
         })
         .nullish(),
-      reason: z.string().max(255, { message: 'must be at most 255 characters' }).nullish(),
+      reason: optionalLine(255),
     }),
     input,
   );
@@ -127,7 +128,8 @@ export async function refundElopagePayment(
   ctx: Context,
   paymentId: string,
   field: string[],
-): Promise<{ refund: ElopageRefund; payment: Payment | null }> {
+  idempotency: Idempotency | null = null,
+): Promise<{ refund: ElopageRefund | null; payment: Payment | null }> {
   const payment = await loadPayment(ctx, paymentId);
   if (!payment) fail(field, 'NOT_FOUND', 'no payment with this ID');
   if (payment.status !== 'SUCCEEDED') {
@@ -137,7 +139,16 @@ export async function refundElopagePayment(
       `only successful payments can be refunded; this one is ${payment.providerStatus}`,
     );
   }
-  const wire = await ctx.services.elopage.refundPayment(payment.providerId);
+  let wire: Awaited<ReturnType<typeof ctx.services.elopage.refundPayment>>;
+  try {
+    wire = await ctx.services.elopage.refundPayment(payment.providerId);
+  } catch (error) {
+    // The payment still reads successful after a refund (elopage has no refunded state), so a keyed
+    // retry whose first attempt refunded and lost the answer reaches elopage, which refuses a second
+    // refund. elopage refunds a payment once and in full: that refund is the answer to the key.
+    if (!idempotency || !isStateRefusal(error)) throw error;
+    return { refund: await refundOfPayment(ctx, payment.providerId), payment };
+  }
   const refund = toElopageRefund(wire, {
     currency: ctx.services.elopageCurrency,
     statuses: ctx.services.statuses,
@@ -145,4 +156,30 @@ export async function refundElopagePayment(
   ctx.loaders.elopageTransaction.clear(payment.providerId);
   const reloaded = await ctx.loaders.elopageTransaction.load(payment.providerId);
   return { refund, payment: reloaded?.kind === 'Payment' ? reloaded : null };
+}
+
+function isStateRefusal(error: unknown): boolean {
+  return (
+    error instanceof ProviderError && error.failure === 'REJECTED' && error.providerCode === 'InvalidState'
+  );
+}
+
+/**
+ * The refund of an elopage payment. elopage's API names no refund of a payment, but its webhook
+ * reported the refund transaction (refunded_transfer_id = the payment), which the event log kept for
+ * its retention; the refund is read fresh from elopage. Null when the log has none (a sales page
+ * without the gateway's webhook URL, or an event past retention): the payment is refunded all the same.
+ */
+async function refundOfPayment(ctx: Context, paymentId: string): Promise<ElopageRefund | null> {
+  // Only within one idempotency TTL, the window a key's retries belong to: the log may hold far more.
+  const events = await ctx.services.events.since(`${Date.now() - ctx.services.idempotency.ttlMs}-0`);
+  const reported = events.findLast(
+    ({ transaction }) =>
+      transaction.kind === 'Refund' &&
+      transaction.provider === 'ELOPAGE' &&
+      transaction.refundedPaymentId === paymentId,
+  );
+  if (!reported) return null;
+  const refund = await ctx.loaders.elopageTransaction.load(reported.transaction.providerId);
+  return refund?.kind === 'Refund' && refund.provider === 'ELOPAGE' ? refund : null;
 }

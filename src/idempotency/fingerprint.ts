@@ -48,14 +48,19 @@ export function fingerprintOf(mutation: string, input: object): string {
     .digest('hex');
 }
 
-/** Where a key's record lives: per API client (null = open access) and mutation. */
-export function scopeOf(client: string | null, mutation: string, key: string): string {
-  return `idem:${client ?? 'open'}:${mutation}:${key}`;
+/**
+ * Where a key's record lives: per API client (null = open access), not per mutation. The mutation is
+ * part of the fingerprint instead, so a key reused on another mutation is a reuse (as at Stripe),
+ * never a second money movement.
+ */
+export function scopeOf(client: string | null, key: string): string {
+  return `idem:${client ?? 'open'}:${key}`;
 }
 
 /**
  * A stable identifier derived from a scope, for provider-side duplicate guards (createCharge's
- * orderNo, refund tags). Hex of sha256, so it is safe in any provider field and reveals nothing of
+ * orderNo, refund tags). As the scope names no mutation, refundCharge and refundTransaction with one
+ * key carry the same refund tag: a retry through the other mutation finds the first refund. Hex of sha256, so it is safe in any provider field and reveals nothing of
  * the key; 40 hex characters (160 bits) leave room for a prefix within elepay's 50-character orderNo.
  */
 export function derivedIdOf(scope: string): string {

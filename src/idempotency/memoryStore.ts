@@ -23,7 +23,7 @@ interface Entry {
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
   readonly leaseMs: number;
-  private readonly ttlMs: number;
+  readonly ttlMs: number;
   private readonly entries = new Map<string, Entry>();
   private readonly sweeper: NodeJS.Timeout;
 

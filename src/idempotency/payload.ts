@@ -1,6 +1,7 @@
 import type { NodeObject } from '../domain/model.js';
 import { reviveTransactionDates } from '../events/event.js';
 import type { Loaders } from '../loaders.js';
+import { scrubSecrets } from '../logger.js';
 
 /**
  * Mutation payloads as stored for replays. A payload is `{ <object fields>, userErrors }` whose
@@ -8,8 +9,21 @@ import type { Loaders } from '../loaders.js';
  * only transactions carry; those are revived by the same field list as the event log uses, never by
  * a name rule that would also catch a merchant's metadata.
  */
-export function serializePayload(payload: object): string {
-  return JSON.stringify(payload);
+export function serializePayload(payload: object, masks: readonly PayloadMask[] = []): string {
+  let text = JSON.stringify(payload);
+  for (const { secret, shownAs } of masks) if (secret) text = text.replaceAll(secret, shownAs);
+  return scrubSecrets(text);
+}
+
+/**
+ * A secret a payload may carry, stored as what clients are shown instead: the elopage webhook token
+ * in a sales page's webhookUrl is stored as `***`, exactly as SalesPage.webhookUrl shows it, so a
+ * replay reads the same and Redis never holds the token. Every other configured secret is cut out
+ * too (none is expected in a payload).
+ */
+export interface PayloadMask {
+  secret: string;
+  shownAs: string;
 }
 
 export function parsePayload<P>(text: string): P {

@@ -54,7 +54,7 @@ export interface RedisIdempotencyStoreOptions extends StoreTimings {
 
 export class RedisIdempotencyStore implements IdempotencyStore {
   readonly leaseMs: number;
-  private readonly ttlMs: number;
+  readonly ttlMs: number;
   private readonly redis: IdempotencyRedis;
 
   constructor(private readonly options: RedisIdempotencyStoreOptions) {

@@ -13,10 +13,16 @@ export interface IdempotentCall<P> {
   scope: string;
   fingerprint: string;
   /**
-   * Executes the mutation. A returned payload is final (stored and replayed); a thrown error means
-   * the outcome is unknown (provider down, timeout), so the claim is released and a retry executes.
+   * Executes the mutation. A thrown error means the outcome is unknown (provider down, timeout, an
+   * answer lost after the write), so it is never stored: the claim is released and a retry executes.
    */
   execute(): Promise<P>;
+  /**
+   * Whether a returned payload is a definite answer to store and replay (default: every payload).
+   * One that only describes the provider's current state, with nothing done, is released like an
+   * error, so it never becomes the key's answer for the whole TTL.
+   */
+  isFinal?(payload: P): boolean;
   serialize(payload: P): string;
   parse(text: string): P;
   logger: Logger;
@@ -123,11 +129,12 @@ async function executeClaimed<P>(call: IdempotentCall<P>, claim: Claim): Promise
     try {
       payload = await call.execute();
     } catch (error) {
-      await call.store.release(claim).catch((releaseError: Error) =>
-        // The lease expires on its own; until then repeats wait (bounded) instead of executing.
-        call.logger.warn({ err: { message: releaseError.message } }, 'idempotency claim release failed'),
-      );
+      await releaseQuietly(call, claim);
       throw error;
+    }
+    if (call.isFinal && !call.isFinal(payload)) {
+      await releaseQuietly(call, claim);
+      return payload;
     }
     // The effect has happened: the caller gets its payload even if storing it fails (the claim then
     // lapses after its lease, and a later repeat executes again — logged, as it weakens the promise).
@@ -140,4 +147,11 @@ async function executeClaimed<P>(call: IdempotentCall<P>, claim: Claim): Promise
   } finally {
     clearInterval(heartbeat);
   }
+}
+
+async function releaseQuietly<P>(call: IdempotentCall<P>, claim: Claim): Promise<void> {
+  await call.store.release(claim).catch((releaseError: Error) =>
+    // The lease expires on its own; until then repeats wait (bounded) instead of executing.
+    call.logger.warn({ err: { message: releaseError.message } }, 'idempotency claim release failed'),
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * Where idempotency records live. One record per scope (`idem:<client>:<mutation>:<key>`): first a
+ * Where idempotency records live. One record per scope (`idem:<client>:<key>`): first a
  * `pending` claim held by the instance that executes the mutation, then the `done` payload that
  * every repeat within the TTL receives. Both backends keep the same contract, so several gateway
  * instances on one Redis behave like one instance on memory.
@@ -31,6 +31,8 @@ export type ClaimOutcome = { claimed: true; claim: Claim } | { claimed: false; r
 export interface IdempotencyStore {
   /** How long a claim lives without renewal: a crashed instance's claim expires after it. */
   readonly leaseMs: number;
+  /** How long a completed payload is kept (IDEMPOTENCY_TTL_HOURS): the window a key's retries belong to. */
+  readonly ttlMs: number;
   /** Atomically claims an empty scope, or returns the record already there. */
   claim(scope: string, fingerprint: string): Promise<ClaimOutcome>;
   read(scope: string): Promise<IdempotencyRecord | null>;

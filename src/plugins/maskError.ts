@@ -1,7 +1,8 @@
+import { PothosValidationError } from '@pothos/core';
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type MaskError, type Plugin } from 'graphql-yoga';
-import { CodedError } from '../domain/errors.js';
-import type { Logger } from '../logger.js';
+import { CodedError, ProviderError } from '../domain/errors.js';
+import { type Logger, scrubSecrets } from '../logger.js';
 
 /**
  * Error masking for the gateway. A coded error (a provider failure, a known condition) keeps its
@@ -12,9 +13,71 @@ import type { Logger } from '../logger.js';
  */
 export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
 
+/**
+ * What of a provider's error may reach a client. The provider clients keep the provider's code and
+ * parameter or field names (never its message text); at this boundary even those must look like
+ * what they claim to be — a code, a name — and hold no configured secret, or they are dropped: a
+ * provider (or someone in between) could echo a request's credentials or markup into them.
+ */
+const PROVIDER_CODE = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
+/**
+ * Our sentences with the names in them: letters, digits, spaces and prose punctuation. No markup,
+ * quotes, backslashes, braces or control characters, so no name can smuggle in more than a name.
+ */
+const PROVIDER_MESSAGE = /^[\p{L}\p{N} .,:;!?'’()[\]_\-–—/+=%&@#*]{1,500}$/u;
+
+const FALLBACK_SENTENCES: Record<string, string> = {
+  AUTH_FAILED: 'refused the credentials',
+  UNAVAILABLE: 'is unavailable',
+  TIMEOUT: 'did not answer in time',
+  REJECTED: 'rejected the request',
+  NOT_FOUND: 'has no such object',
+};
+
+const holdsNoSecret = (text: string) => scrubSecrets(text) === text;
+
+/** A provider error's message and code as a client may see them. */
+export function publicProviderError(error: ProviderError): { message: string; providerCode?: string } {
+  const message =
+    PROVIDER_MESSAGE.test(error.message) && holdsNoSecret(error.message)
+      ? error.message
+      : `${error.provider.toLowerCase()} ${FALLBACK_SENTENCES[error.failure] ?? 'failed'}`;
+  const code = error.providerCode;
+  return code && PROVIDER_CODE.test(code) && holdsNoSecret(code)
+    ? { message, providerCode: code }
+    : { message };
+}
+
+/**
+ * The last line: every configured secret is cut out of a response wherever it appears (data, errors,
+ * extensions), as it is from log lines. Nothing should carry one here; this makes sure of it.
+ */
+export function scrubResult(result: ExecutionResult): ExecutionResult {
+  const text = JSON.stringify(result);
+  const scrubbed = scrubSecrets(text);
+  return scrubbed === text ? result : (JSON.parse(scrubbed) as ExecutionResult);
+}
+
 function mask(error: unknown, message: string, logger: Logger, requestId: string | undefined): GraphQLError {
   const graphqlError = error instanceof GraphQLError ? error : undefined;
   const original = graphqlError ? graphqlError.originalError : error;
+  if (original instanceof ProviderError) {
+    const { message: safeMessage, providerCode } = publicProviderError(original);
+    const { providerCode: _raw, ...extensions } = original.extensions;
+    return new GraphQLError(safeMessage, {
+      nodes: graphqlError?.nodes,
+      path: graphqlError?.path,
+      extensions: { code: original.code, ...extensions, ...(providerCode ? { providerCode } : {}) },
+    });
+  }
+  if (original instanceof PothosValidationError) {
+    // A malformed connection argument (`first: -5`, `after: "garbage"`): the caller's to fix. Only
+    // the argument rules are worded here; other such messages may quote the input, so they are not.
+    return new GraphQLError(
+      /^Argument "\w+" /.test(original.message) ? original.message : 'a cursor or ID argument is malformed',
+      { nodes: graphqlError?.nodes, path: graphqlError?.path, extensions: { code: 'BAD_USER_INPUT' } },
+    );
+  }
   if (original instanceof CodedError) {
     return new GraphQLError(original.message, {
       nodes: graphqlError?.nodes,
@@ -38,7 +101,17 @@ function mask(error: unknown, message: string, logger: Logger, requestId: string
  * context factory or a plugin that throws), where Yoga passes no context, hence no request ID.
  */
 export function createMaskError(logger: Logger): MaskError {
-  return (error, message) => mask(error, message, logger, undefined);
+  return (error, message) => {
+    const masked = mask(error, message, logger, undefined);
+    const safeMessage = scrubSecrets(masked.message);
+    return safeMessage === masked.message
+      ? masked
+      : new GraphQLError(safeMessage, {
+          nodes: masked.nodes,
+          path: masked.path,
+          extensions: masked.extensions,
+        });
+  };
 }
 
 /** What the masking plugin reads from the GraphQL context (src/context.ts provides both). */
@@ -61,7 +134,9 @@ export function useMaskedErrorsWithRequestId(fallbackLogger: Logger): Plugin {
   const resultHandler =
     (maskOne: (error: unknown) => GraphQLError) =>
     ({ result, setResult }: { result: ExecutionResult; setResult: (result: ExecutionResult) => void }) => {
-      if (result.errors?.length) setResult({ ...result, errors: result.errors.map(maskOne) });
+      const masked = result.errors?.length ? { ...result, errors: result.errors.map(maskOne) } : result;
+      const scrubbed = scrubResult(masked);
+      if (scrubbed !== result) setResult(scrubbed);
     };
   return {
     onExecute({ args }) {

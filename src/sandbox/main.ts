@@ -21,6 +21,8 @@ const elepay = createElepaySandbox({
 const elopage = createElopageSandbox({
   apiKey: env.ELOPAGE_SANDBOX_API_KEY ?? 'paygraph_sandbox_key',
   apiSecret: env.ELOPAGE_SANDBOX_API_SECRET ?? 'paygraph_sandbox_secret',
+  // Of local webhook targets, only the gateway (npm start's by default) is posted to.
+  allowedWebhookOrigins: [env.PUBLIC_URL || 'http://localhost:4000', 'http://127.0.0.1:4000'],
   logger: logger.child({ sandbox: 'elopage' }),
 });
 

@@ -1,4 +1,7 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { request } from 'undici';
+import { hostAddress, isInternalAddress } from '../domain/addresses.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -20,6 +23,11 @@ export interface WebhookDelivery {
 export interface WebhookSenderOptions {
   retryDelaysMs?: number[];
   timeoutMs?: number;
+  /**
+   * Origins (`http://127.0.0.1:4000`) that may be internal addresses: the gateway itself. Every
+   * other target resolving to a loopback, private or link-local address is refused.
+   */
+  allowedOrigins?: Iterable<string>;
   logger: Logger;
 }
 
@@ -29,10 +37,17 @@ export class WebhookSender {
   private closed = false;
   private readonly retryDelaysMs: number[];
   private readonly timeoutMs: number;
+  private readonly allowedOrigins: Set<string>;
 
   constructor(private readonly options: WebhookSenderOptions) {
     this.retryDelaysMs = options.retryDelaysMs ?? PROVIDER_RETRY_DELAYS_MS;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.allowedOrigins = new Set([...(options.allowedOrigins ?? [])].map(originOf));
+  }
+
+  /** Lets webhooks reach a gateway started after the simulator (a standalone simulator's gateway). */
+  allowOrigin(origin: string): void {
+    this.allowedOrigins.add(originOf(origin));
   }
 
   send(delivery: WebhookDelivery): void {
@@ -63,6 +78,10 @@ export class WebhookSender {
         this.options.logger.info(log, 'webhook delivered');
         return;
       }
+      if (outcome.startsWith('refused')) {
+        this.options.logger.warn(log, 'webhook not sent: the target is not allowed');
+        return;
+      }
       const delay = this.retryDelaysMs[attemptIndex];
       if (delay === undefined) {
         this.options.logger.warn(log, 'webhook delivery failed; no retries left');
@@ -82,6 +101,8 @@ export class WebhookSender {
 
   private async post(delivery: WebhookDelivery): Promise<string> {
     try {
+      const refusal = await webhookTargetRefusal(delivery.url, this.allowedOrigins);
+      if (refusal) return refusal;
       const response = await request(delivery.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...delivery.headers() },
@@ -99,6 +120,37 @@ export class WebhookSender {
         : (error as Error).name;
     }
   }
+}
+
+/** Why a target is refused (never retried), or null. */
+async function webhookTargetRefusal(
+  url: string,
+  allowedOrigins: ReadonlySet<string>,
+): Promise<string | null> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'refused: not a URL';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'refused: not http(s)';
+  if (allowedOrigins.has(parsed.origin)) return null;
+  const host = hostAddress(parsed.hostname);
+  // Every address the name resolves to is checked; one internal address is enough to refuse. A
+  // name that changes its answer between this lookup and the connection could still slip by; the
+  // simulator is a development tool, and the gateway already refuses internal addresses and names
+  // like `localhost` in `webhookUrl`.
+  const addresses = isIP(host)
+    ? [host]
+    : await lookup(host, { all: true }).then(
+        (found) => found.map((entry) => entry.address),
+        () => [],
+      );
+  return addresses.some(isInternalAddress) ? 'refused: internal address' : null;
+}
+
+function originOf(url: string): string {
+  return new URL(url).origin;
 }
 
 /** Webhook URLs can carry a path token (elopage): log only origin and the first path segments. */

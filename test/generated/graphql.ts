@@ -28,7 +28,7 @@ export type BillingInterval =
 export type CancelChargeInput = {
   /** Global ID or elepay charge ID. */
   chargeId: string | number;
-  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client and mutation; the same key with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
+  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client across all mutations: the same key on another mutation or with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
   idempotencyKey?: string | null | undefined;
 };
 
@@ -38,7 +38,7 @@ export type CaptureChargeInput = {
   amount?: string | null | undefined;
   /** Global ID or elepay charge ID. */
   chargeId: string | number;
-  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client and mutation; the same key with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
+  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client across all mutations: the same key on another mutation or with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
   idempotencyKey?: string | null | undefined;
 };
 
@@ -66,9 +66,9 @@ export type CreateChargeInput = {
   currency?: string | null | undefined;
   /** Free text. */
   description?: string | null | undefined;
-  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client and mutation; the same key with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. Without an orderNo, the key also fixes the generated orderNo, so even a retry whose first response was lost cannot create a second charge: it returns the first. */
+  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client across all mutations: the same key on another mutation or with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. Without an orderNo, the key also fixes the generated orderNo, so even a retry whose first response was lost cannot create a second charge: it returns the first. */
   idempotencyKey?: string | null | undefined;
-  /** Up to 20 string values of at most 255 bytes; keys must not start with "route" or "__". */
+  /** Up to 20 string values of at most 255 bytes; keys of 1–40 characters must not start with "route" or "__". */
   metadata?: Record<string, unknown> | null | undefined;
   /** Your order number (unique, at most 50 characters); generated when left out. */
   orderNo?: string | null | undefined;
@@ -78,7 +78,7 @@ export type CreateChargeInput = {
 
 /** A plan and the sales page it belongs to. */
 export type CreatePricingPlanInput = {
-  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client and mutation; the same key with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
+  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client across all mutations: the same key on another mutation or with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
   idempotencyKey?: string | null | undefined;
   /** The plan. */
   plan: PricingPlanInput;
@@ -96,7 +96,7 @@ export type CreateSalesPageInput = {
   errorUrl?: string | null | undefined;
   /** Checkout form prefills. */
   forward?: ForwardInput | null | undefined;
-  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client and mutation; the same key with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
+  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client across all mutations: the same key on another mutation or with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
   idempotencyKey?: string | null | undefined;
   /** What the buyer pays for; shown at checkout. */
   name: string;
@@ -118,7 +118,7 @@ export type CreateSalesPageInput = {
 export type DeletePricingPlanInput = {
   /** Global ID or elopage ID of the plan. */
   id: string | number;
-  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client and mutation; the same key with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
+  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client across all mutations: the same key on another mutation or with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
   idempotencyKey?: string | null | undefined;
 };
 
@@ -194,7 +194,7 @@ export type RefundChargeInput = {
   amount?: string | null | undefined;
   /** Global ID or elepay charge ID. */
   chargeId: string | number;
-  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client and mutation; the same key with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
+  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client across all mutations: the same key on another mutation or with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
   idempotencyKey?: string | null | undefined;
   /** Why, at most 255 characters. */
   reason?: string | null | undefined;
@@ -202,7 +202,7 @@ export type RefundChargeInput = {
 
 /** The payment to refund. */
 export type RefundPaymentInput = {
-  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client and mutation; the same key with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
+  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client across all mutations: the same key on another mutation or with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
   idempotencyKey?: string | null | undefined;
   /** Global ID or elopage ID of a successful payment. */
   paymentId: string | number;
@@ -212,7 +212,7 @@ export type RefundPaymentInput = {
 export type RefundTransactionInput = {
   /** For a charge: the amount, or leave it out to refund all that remains. elopage payments refund in full only. */
   amount?: string | null | undefined;
-  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client and mutation; the same key with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
+  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client across all mutations: the same key on another mutation or with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
   idempotencyKey?: string | null | undefined;
   /** Why (kept by elepay, at most 255 characters). */
   reason?: string | null | undefined;
@@ -360,7 +360,7 @@ export type UpdateSalesPageInput = {
   forward?: ForwardInput | null | undefined;
   /** Global ID or elopage ID of the sales page. */
   id: string | number;
-  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client and mutation; the same key with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
+  /** Makes retries safe: the first request with this key executes; repeats, concurrent or within IDEMPOTENCY_TTL_HOURS (default 24 h), get the first payload again instead of a second execution, flagged by `extensions.idempotency.replayed`. Scoped per API client across all mutations: the same key on another mutation or with a different input gets IDEMPOTENCY_KEY_REUSED and does nothing. 1–255 printable ASCII characters; takes precedence over the `Idempotency-Key` header. */
   idempotencyKey?: string | null | undefined;
   /** What the buyer pays for; shown at checkout. */
   name?: string | null | undefined;

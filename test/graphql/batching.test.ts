@@ -22,9 +22,9 @@ import {
  * touches, each distinct provider object costs one GET, and those GETs run side by side.
  */
 const WEBHOOK_TOKEN = 'elopage-webhook-token-for-batching-01';
-// A webhook URL without a scheme (as in elopage's own examples) gets no webhooks from the simulator,
-// so no webhook makes the gateway fetch a payment behind the counts' back.
-const NO_WEBHOOKS = 'elopage.com';
+// A reserved name that never resolves (RFC 2606): no webhook reaches the gateway, so it makes no
+// calls of its own accord behind the counts' back.
+const NO_WEBHOOKS = 'https://hooks.invalid/elopage';
 const PAYMENT_GET = 'GET /api/payments/:id';
 const PAGE_GET = 'GET /api/sales_pages/:id';
 

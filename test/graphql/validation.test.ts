@@ -19,8 +19,9 @@ import { sandboxStats, startSimulator, startTestGateway, type TestGateway } from
  * counts prove it never reached a provider (or reached it only to read what the check needs).
  */
 const WEBHOOK_TOKEN = 'elopage-webhook-token-for-validation-1';
-// No scheme: the simulator sends no webhooks, so the gateway makes no calls of its own accord.
-const NO_WEBHOOKS = 'elopage.com';
+// A reserved name that never resolves (RFC 2606): no webhook reaches the gateway, so it makes no
+// calls of its own accord behind the counts' back.
+const NO_WEBHOOKS = 'https://hooks.invalid/elopage';
 const plan = (price: string): PricingPlanInput => ({ oneTime: { price } });
 
 let gw: TestGateway;

@@ -95,6 +95,8 @@ beforeAll(async () => {
     apiKey: KEY,
     apiSecret: SECRET,
     webhookRetryDelaysMs: [50, 50],
+    // The receiver plays the gateway: the one local target the simulator posts to.
+    allowedWebhookOrigins: [hookBase],
     logger: createLogger({ level: 'silent' }),
   });
   base = await sandbox.server.listen(0, '127.0.0.1');

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -277,13 +278,13 @@ describe('scopes', () => {
   });
 });
 
-describe('subscriptions', () => {
-  /** Resolves with the close code once the socket closes. */
-  const closeCodeOf = (client: Client) =>
-    new Promise<number>((resolve) => {
-      client.on('closed', (event) => resolve((event as { code: number }).code));
-    });
+/** Resolves with the close code once the socket closes. */
+const closeCodeOf = (client: Client) =>
+  new Promise<number>((resolve) => {
+    client.on('closed', (event) => resolve((event as { code: number }).code));
+  });
 
+describe('subscriptions', () => {
   it.each([
     ['without connectionParams', undefined],
     ['with a token no client has', { authorization: `Bearer ${WRONG_TOKEN}` }],
@@ -451,5 +452,67 @@ describe('configuration', () => {
     }
     // Refusals are logged for the operator, with the reason only.
     expect(gw.logs.some((line) => line.includes('refused: no valid API token'))).toBe(true);
+  });
+});
+
+type AskBody = { errors?: { extensions?: Record<string, unknown> }[] };
+
+describe('failed authentications per address (issue 8.11)', () => {
+  it('after 10 wrong tokens an address gets 429 RATE_LIMITED, even with a right token; others do not', async () => {
+    const client = testClient('guarded', ['read']);
+    const gw = await startTestGateway({ PAYGRAPH_CLIENTS: JSON.stringify([client.client]) });
+    // node:http, not undici: undici does not bind the local address, and the point is two addresses.
+    const ask = (token: string, localAddress = '127.0.0.1') =>
+      new Promise<{ status: number; retryAfter: string | undefined; body: AskBody }>((resolve, reject) => {
+        const req = httpRequest(
+          `${gw.url}/graphql`,
+          {
+            method: 'POST',
+            localAddress,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                retryAfter: res.headers['retry-after'] as string | undefined,
+                body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as AskBody,
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ query: '{ charge(id: "ch_1") { status } }' }));
+      });
+    try {
+      for (let i = 0; i < 10; i++) {
+        const guess = await ask(`pgt_guess_${i}_${'x'.repeat(30)}`);
+        expect(guess.status).toBe(401);
+        expect(guess.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      }
+      const blocked = await ask(`pgt_guess_10_${'x'.repeat(30)}`);
+      expect(blocked.status).toBe(429);
+      expect(blocked.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(Number(blocked.retryAfter)).toBeGreaterThan(0);
+      // A right guess from that address learns nothing either, until the minute has passed, over
+      // HTTP or graphql-ws …
+      expect((await ask(client.token)).status).toBe(429);
+      const ws = connectWs(
+        gw.url,
+        { authorization: `Bearer ${client.token}` },
+        { onNonLazyError: () => undefined },
+      );
+      expect(await closeCodeOf(ws)).toBe(4403);
+      await ws.dispose();
+      // … while a client at another address is unaffected.
+      const elsewhere = await ask(client.token, '127.0.0.2');
+      expect(elsewhere.status).toBe(200);
+      expect(elsewhere.body.errors).toBeUndefined();
+      gw.expectNoLeaks([client.token]);
+    } finally {
+      await gw.close();
+    }
   });
 });

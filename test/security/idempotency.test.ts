@@ -18,6 +18,9 @@ import type { IdempotencyStore } from '../../src/idempotency/store.js';
 import { createLogger } from '../../src/logger.js';
 import { RedisConnections } from '../../src/redis.js';
 import {
+  CancelChargeDocument,
+  CaptureChargeDocument,
+  ChargeDocument,
   ChargesDocument,
   CreateChargeDocument,
   type CreateChargeInput,
@@ -38,7 +41,14 @@ import {
   type TestGateway,
   testClient,
 } from '../support/harness.js';
-import { countKeys, deleteKeys, REDIS_URL, skipWithoutRedis, uniquePrefix } from '../support/redis.js';
+import {
+  countKeys,
+  deleteKeys,
+  REDIS_URL,
+  redisValues,
+  skipWithoutRedis,
+  uniquePrefix,
+} from '../support/redis.js';
 
 /**
  * Idempotency keys (issue: "Idempotency for every mutation that creates or moves something"): the
@@ -63,7 +73,7 @@ function idempotencyOf(response: GraphQLResponse<unknown>): IdempotencyExtension
 
 /** The orderNo createCharge derives from a key (pinned here independently of the implementation). */
 function keyedOrderNo(client: string | null, key: string): string {
-  const scope = `idem:${client ?? 'open'}:createCharge:${key}`;
+  const scope = `idem:${client ?? 'open'}:${key}`;
   return `pg-${createHash('sha256').update(scope).digest('hex').slice(0, 40)}`;
 }
 
@@ -282,6 +292,26 @@ describe('running a mutation once per key', () => {
       status: 'fulfilled',
       value: { kind: 'executed', payload: 'second time lucky' },
     });
+    expect(runs).toBe(2);
+    await store.close();
+  });
+
+  it('stores only definite payloads: one that is not final is returned, and the next call executes', async () => {
+    const store = new MemoryIdempotencyStore({ ttlMs: 60_000 });
+    let runs = 0;
+    const call = () =>
+      runIdempotently<{ state: string }>({
+        ...common,
+        store,
+        scope: 'state-only',
+        fingerprint: 'fp',
+        execute: async () => ({ state: ++runs === 1 ? 'not yet' : 'done' }),
+        isFinal: (payload) => payload.state === 'done',
+      });
+    expect(await call()).toEqual({ kind: 'executed', payload: { state: 'not yet' } });
+    expect(await store.read('state-only')).toBeNull();
+    expect(await call()).toEqual({ kind: 'executed', payload: { state: 'done' } });
+    expect(await call()).toEqual({ kind: 'replayed', payload: { state: 'done' } });
     expect(runs).toBe(2);
     await store.close();
   });
@@ -530,6 +560,62 @@ describe('one instance on the memory store', () => {
     });
   });
 
+  describe('one key across mutations', () => {
+    let chargeId = '';
+    beforeAll(async () => {
+      const created = await createCharge({ ...CHARGE, amount: '5000' });
+      chargeId = created.data?.createCharge.charge?.id ?? '';
+      await gw.gql(SandboxSettleTransactionDocument, {
+        input: { transactionId: chargeId, outcome: 'SUCCEED' },
+      });
+    });
+
+    it('refundCharge then refundTransaction with one key: IDEMPOTENCY_KEY_REUSED, one refund', async () => {
+      const idempotencyKey = `cross-${randomUUID()}`;
+      const first = await gw.gql(RefundChargeDocument, {
+        input: { chargeId, amount: '100', idempotencyKey },
+      });
+      expect(first.data?.refundCharge.userErrors).toEqual([]);
+      await gw.resetStats();
+      const second = await gw.gql(RefundTransactionDocument, {
+        input: { transactionId: chargeId, amount: '100', idempotencyKey },
+      });
+      expect(second.errors).toEqual([]);
+      expect(second.data?.refundTransaction.refund).toBeNull();
+      expect(second.data?.refundTransaction.userErrors).toMatchObject([
+        { code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'] },
+      ]);
+      expect((await gw.stats('elepay')).total).toBe(0);
+      const refunds = await gw.gql(ChargeDocument, { id: chargeId });
+      expect(refunds.data?.charge?.refunds.edges).toHaveLength(1);
+    });
+
+    it('a key used by createCharge is refused on captureCharge and cancelCharge, with no provider call', async () => {
+      const idempotencyKey = `cross-${randomUUID()}`;
+      const created = await createCharge({ ...CHARGE, capture: false, idempotencyKey });
+      const id = created.data?.createCharge.charge?.id ?? '';
+      expect(id).not.toBe('');
+      await gw.resetStats();
+      const capture = await gw.gql(CaptureChargeDocument, { input: { chargeId: id, idempotencyKey } });
+      const cancel = await gw.gql(CancelChargeDocument, { input: { chargeId: id, idempotencyKey } });
+      for (const payload of [capture.data?.captureCharge, cancel.data?.cancelCharge]) {
+        expect(payload?.userErrors).toMatchObject([{ code: 'IDEMPOTENCY_KEY_REUSED' }]);
+      }
+      expect((await gw.stats('elepay')).total).toBe(0);
+    });
+
+    it("INVALID_STATE is not stored as the key's answer: a retry looks at the charge again", async () => {
+      const idempotencyKey = `state-${randomUUID()}`;
+      const refused = await gw.gql(CaptureChargeDocument, { input: { chargeId, idempotencyKey } });
+      expect(refused.data?.captureCharge.userErrors).toMatchObject([{ code: 'INVALID_STATE' }]);
+      await gw.resetStats();
+      const again = await gw.gql(CaptureChargeDocument, { input: { chargeId, idempotencyKey } });
+      expect(again.data?.captureCharge.userErrors).toMatchObject([{ code: 'INVALID_STATE' }]);
+      expect(idempotencyOf(again)?.replayed).toBe(false);
+      expect((await gw.stats('elepay')).routes['GET /charges/:id']).toBe(1);
+    });
+  });
+
   describe('elopage mutations', () => {
     it('createSalesPage, createPricingPlan and refundPayment run once per key', async () => {
       await gw.resetStats();
@@ -624,6 +710,17 @@ async function startLossyProxy(target: string) {
   };
 }
 
+/** Plays the payer at a standalone elepay simulator: the charge completes (AUTHORIZED with capture: false). */
+async function settleAtSimulator(simUrl: string, providerId: string | undefined): Promise<void> {
+  const settled = await request(`${simUrl}/_sandbox/charges/${providerId}/settle`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ outcome: 'succeed' }),
+  });
+  expect(settled.statusCode).toBe(200);
+  await settled.body.dump();
+}
+
 describe('a lost response: a retry with the same key finds what the lost attempt created', () => {
   let sim: Awaited<ReturnType<typeof startSimulator>>;
   let proxy: Awaited<ReturnType<typeof startLossyProxy>>;
@@ -688,13 +785,7 @@ describe('a lost response: a retry with the same key finds what the lost attempt
   it('refundCharge: the lost refund is returned, never a second one', async () => {
     const created = await gw.gql(CreateChargeDocument, { input: { ...CHARGE, amount: '3000' } });
     const charge = created.data?.createCharge.charge;
-    const settled = await request(`${sim.url}/_sandbox/charges/${charge?.providerId}/settle`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outcome: 'succeed' }),
-    });
-    expect(settled.statusCode).toBe(200);
-    await settled.body.dump();
+    await settleAtSimulator(sim.url, charge?.providerId);
 
     const input = {
       chargeId: charge?.id ?? '',
@@ -714,6 +805,120 @@ describe('a lost response: a retry with the same key finds what the lost attempt
     // elepay holds exactly one refund: ¥1000 of ¥3000 refunded or pending, ¥2000 left.
     const rest = await gw.gql(RefundChargeDocument, { input: { chargeId: input.chargeId, amount: '2001' } });
     expect(rest.data?.refundCharge.userErrors).toMatchObject([{ code: 'AMOUNT_EXCEEDS_REMAINING' }]);
+  });
+
+  /** A charge the payer has completed with `capture: false`: AUTHORIZED, waiting for captureCharge. */
+  async function authorizedCharge(amount: string) {
+    const created = await gw.gql(CreateChargeDocument, { input: { ...CHARGE, amount, capture: false } });
+    const charge = created.data?.createCharge.charge;
+    await settleAtSimulator(sim.url, charge?.providerId);
+    return charge?.id ?? '';
+  }
+
+  it('captureCharge: the retry returns the lost capture, never INVALID_STATE, and stores it', async () => {
+    const chargeId = await authorizedCharge('2500');
+    const input = { chargeId, amount: '2000', idempotencyKey: `lost-capture-${randomUUID()}` };
+    proxy.dropNext(/^POST \/charges\/[^/]+\/capture$/);
+    const lost = await gw.gql(CaptureChargeDocument, { input });
+    expect(lost.errors[0]?.extensions?.code).toMatch(/^PROVIDER_/);
+
+    await resetSandboxStats(sim.url);
+    const retry = await gw.gql(CaptureChargeDocument, { input });
+    expect(retry.errors).toEqual([]);
+    expect(retry.data?.captureCharge.userErrors).toEqual([]);
+    expect(retry.data?.captureCharge.charge).toMatchObject({
+      status: 'SUCCEEDED',
+      amount: { amount: '2000' },
+    });
+    expect((await sandboxStats(sim.url)).routes['POST /charges/:id/capture']).toBeUndefined();
+
+    // That success is the key's answer now: replayed with no provider call.
+    await resetSandboxStats(sim.url);
+    const replay = await gw.gql(CaptureChargeDocument, { input });
+    expect(replay.data?.captureCharge).toEqual(retry.data?.captureCharge);
+    expect(idempotencyOf(replay)?.replayed).toBe(true);
+    expect((await sandboxStats(sim.url)).total).toBe(0);
+
+    // A capture of another amount with a fresh key is still refused: the charge was captured for 2000.
+    const other = await gw.gql(CaptureChargeDocument, {
+      input: { chargeId, amount: '2500', idempotencyKey: `other-${randomUUID()}` },
+    });
+    expect(other.data?.captureCharge.userErrors).toMatchObject([{ code: 'INVALID_STATE' }]);
+  });
+
+  it('cancelCharge: the retry returns the lost cancellation', async () => {
+    const chargeId = await authorizedCharge('1200');
+    const input = { chargeId, idempotencyKey: `lost-cancel-${randomUUID()}` };
+    proxy.dropNext(/^POST \/charges\/[^/]+\/revoke$/);
+    const lost = await gw.gql(CancelChargeDocument, { input });
+    expect(lost.errors[0]?.extensions?.code).toMatch(/^PROVIDER_/);
+    await resetSandboxStats(sim.url);
+    const retry = await gw.gql(CancelChargeDocument, { input });
+    expect(retry.data?.cancelCharge.userErrors).toEqual([]);
+    expect(retry.data?.cancelCharge.charge?.status).toBe('CANCELED');
+    expect((await sandboxStats(sim.url)).routes['POST /charges/:id/revoke']).toBeUndefined();
+  });
+});
+
+describe('a lost elopage refund: a retry with the same key returns that refund', () => {
+  let sim: Awaited<ReturnType<typeof startSimulator>>;
+  let proxy: Awaited<ReturnType<typeof startLossyProxy>>;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    sim = await startSimulator('elopage');
+    proxy = await startLossyProxy(sim.url);
+    gw = await startTestGateway({
+      ...sim.credentials,
+      ELOPAGE_BASE_URL: `${proxy.url}/api`,
+      ELOPAGE_WEBHOOK_TOKEN: `tok_${randomUUID().replaceAll('-', '')}`,
+      ...NO_RATE_LIMIT,
+    });
+    // The simulator posts the refund's webhook to this gateway (its default webhookUrl).
+    sim.webhooks.allowOrigin(gw.gateway.publicUrl);
+  });
+  afterAll(async () => {
+    gw?.expectNoLeaks();
+    await gw?.close();
+    await proxy?.close();
+    await sim?.server.close();
+  });
+
+  it('refundPayment: the answer is lost; the retry finds the refund, elopage holds one', async () => {
+    const page = await gw.gql(CreateSalesPageDocument, {
+      input: { name: 'Lost refund course', pricingPlans: [{ oneTime: { price: '30.00' } }] },
+    });
+    const pageId = page.data?.createSalesPage.salesPage?.providerId ?? '';
+    const checkout = await request(`${sim.url}/_sandbox/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sales_page_id: pageId, card_number: '5017670000005900', outcome: 'succeed' }),
+    });
+    const paymentId = String(((await checkout.body.json()) as { id: unknown }).id);
+    await sim.webhooks.idle();
+
+    const input = { paymentId, idempotencyKey: `lost-elopage-${randomUUID()}` };
+    proxy.dropNext(/^POST \/api\/payments\/[^/]+\/refund$/);
+    const lost = await gw.gql(RefundPaymentDocument, { input });
+    expect(lost.errors[0]?.extensions?.code).toMatch(/^PROVIDER_/);
+    // elopage reported the refund by webhook, as it does for every refund.
+    await sim.webhooks.idle();
+
+    const retry = await gw.gql(RefundPaymentDocument, { input });
+    expect(retry.errors).toEqual([]);
+    expect(retry.data?.refundPayment.userErrors).toEqual([]);
+    const refund = retry.data?.refundPayment.refund;
+    expect(refund).toMatchObject({ status: 'SUCCEEDED', amount: { amount: '30.00' } });
+    expect(retry.data?.refundPayment.payment?.providerId).toBe(paymentId);
+    // elopage holds exactly one refund of the payment: reading it by ID names the payment.
+    const read = await request(
+      `${sim.baseUrl}/payments/${refund?.providerId}?key=${sim.credentials.ELOPAGE_API_KEY}&secret=${sim.credentials.ELOPAGE_API_SECRET}`,
+    );
+    expect(((await read.body.json()) as { refunded_transfer_id: unknown }).refunded_transfer_id).toBe(
+      Number(paymentId),
+    );
+    const replay = await gw.gql(RefundPaymentDocument, { input });
+    expect(replay.data?.refundPayment).toEqual(retry.data?.refundPayment);
+    expect(idempotencyOf(replay)?.replayed).toBe(true);
   });
 });
 
@@ -844,13 +1049,7 @@ describe.skipIf(SKIP_REDIS)('two instances sharing Redis and one elepay (needs R
   it('refundCharge: 50 calls spread over both instances make one refund, 50 identical payloads', async () => {
     const created = await c.gql(CreateChargeDocument, { input: { ...CHARGE, amount: '4000' } }, headers);
     const charge = created.data?.createCharge.charge;
-    const settled = await request(`${sim.url}/_sandbox/charges/${charge?.providerId}/settle`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outcome: 'succeed' }),
-    });
-    expect(settled.statusCode).toBe(200);
-    await settled.body.dump();
+    await settleAtSimulator(sim.url, charge?.providerId);
 
     await resetSandboxStats(sim.url);
     const input = {
@@ -875,5 +1074,44 @@ describe.skipIf(SKIP_REDIS)('two instances sharing Redis and one elepay (needs R
     const reused = await c.gql(RefundChargeDocument, { input: { ...input, amount: '600' } }, headers);
     expect(reused.data?.refundCharge.userErrors).toMatchObject([{ code: 'IDEMPOTENCY_KEY_REUSED' }]);
     expect((await sandboxStats(sim.url)).total).toBe(0);
+  });
+
+  it('one key across mutations and instances: refundTransaction after refundCharge is refused', async () => {
+    const created = await c.gql(CreateChargeDocument, { input: { ...CHARGE, amount: '900' } }, headers);
+    const charge = created.data?.createCharge.charge;
+    await settleAtSimulator(sim.url, charge?.providerId);
+    const idempotencyKey = `multi-cross-${randomUUID()}`;
+    const first = await c.gql(
+      RefundChargeDocument,
+      { input: { chargeId: charge?.id ?? '', idempotencyKey } },
+      headers,
+    );
+    expect(first.data?.refundCharge.userErrors).toEqual([]);
+    await resetSandboxStats(sim.url);
+    const second = await d.gql(
+      RefundTransactionDocument,
+      { input: { transactionId: charge?.id ?? '', idempotencyKey } },
+      headers,
+    );
+    expect(second.data?.refundTransaction.userErrors).toMatchObject([{ code: 'IDEMPOTENCY_KEY_REUSED' }]);
+    expect((await sandboxStats(sim.url)).total).toBe(0);
+  });
+
+  it('stores no secret in Redis: a sales page payload keeps the webhook token masked, replays alike', async () => {
+    const input = {
+      name: 'Token-free course',
+      pricingPlans: [{ oneTime: { price: '10.00' } }],
+      idempotencyKey: `page-${randomUUID()}`,
+    };
+    const created = await c.gql(CreateSalesPageDocument, { input }, headers);
+    expect(created.data?.createSalesPage.salesPage?.webhookUrl).toMatch(/\/webhooks\/elopage\/\*\*\*$/);
+    const replay = await c.gql(CreateSalesPageDocument, { input }, headers);
+    expect(replay.data?.createSalesPage).toEqual(created.data?.createSalesPage);
+    expect(idempotencyOf(replay)?.replayed).toBe(true);
+    const stored = await redisValues(`${prefix}idem:`);
+    expect(stored.some((text) => text.includes('Token-free course'))).toBe(true);
+    for (const secret of [...c.gateway.secrets, ...d.gateway.secrets, shop.token]) {
+      for (const text of stored) expect(text).not.toContain(secret);
+    }
   });
 });

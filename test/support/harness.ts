@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { createElepaySandbox } from '../../src/sandbox/elepay/index.js';
 import { createElopageSandbox } from '../../src/sandbox/elopage/index.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
+import type { WebhookSender } from '../../src/sandbox/webhooks.js';
 import { execute, type GraphQLResponse } from './client.js';
 
 /**
@@ -156,22 +157,30 @@ export async function resetSandboxStats(baseUrl: string): Promise<void> {
 export async function startSimulator(
   provider: 'elepay' | 'elopage',
   options: { latencyMs?: number } = {},
-): Promise<{ url: string; baseUrl: string; credentials: Record<string, string>; server: SandboxServer }> {
+): Promise<{
+  url: string;
+  baseUrl: string;
+  credentials: Record<string, string>;
+  server: SandboxServer;
+  /** Its webhooks: `allowOrigin(gateway.url)` lets them reach a gateway started after it. */
+  webhooks: WebhookSender;
+}> {
   const logger = createLogger({ level: 'silent' });
   if (provider === 'elepay') {
     const secretKey = 'sk_test_standalone_simulator_key_0001';
-    const { server } = createElepaySandbox({ secretKey, logger, ...options });
+    const { server, webhooks } = createElepaySandbox({ secretKey, logger, ...options });
     const url = await server.listen();
-    return { url, baseUrl: url, credentials: { ELEPAY_SECRET_KEY: secretKey }, server };
+    return { url, baseUrl: url, credentials: { ELEPAY_SECRET_KEY: secretKey }, server, webhooks };
   }
   const apiKey = 'standalone_elopage_key_0001';
   const apiSecret = 'standalone_elopage_secret_0001';
-  const { server } = createElopageSandbox({ apiKey, apiSecret, logger, ...options });
+  const { server, webhooks } = createElopageSandbox({ apiKey, apiSecret, logger, ...options });
   const url = await server.listen();
   return {
     url,
     baseUrl: `${url}/api`,
     credentials: { ELOPAGE_API_KEY: apiKey, ELOPAGE_API_SECRET: apiSecret },
     server,
+    webhooks,
   };
 }

@@ -93,6 +93,27 @@ export async function countKeys(prefix: string, url = REDIS_URL): Promise<number
   }
 }
 
+/** The string values of every key under `prefix` (to prove what a suite's records hold). */
+export async function redisValues(prefix: string, url = REDIS_URL): Promise<string[]> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  try {
+    const values: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      for (const key of keys) {
+        const value = await client.get(key).catch(() => null);
+        if (value !== null) values.push(value);
+      }
+    } while (cursor !== '0');
+    return values;
+  } finally {
+    client.disconnect();
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {

@@ -23,7 +23,7 @@ import {
   UserErrorRef,
 } from '../refs.js';
 import { checkAmountAndReason, refundElepayCharge } from '../refunding.js';
-import { amount, currencyCode } from '../validation.js';
+import { amount, currencyCode, hasControlCharacter, text } from '../validation.js';
 
 ChargeRef.implement({
   description:
@@ -252,7 +252,8 @@ const CreateChargeInput = builder.inputType('CreateChargeInput', {
     description: t.string({ description: 'Free text.' }),
     metadata: t.field({
       type: 'JSONObject',
-      description: 'Up to 20 string values of at most 255 bytes; keys must not start with "route" or "__".',
+      description:
+        'Up to 20 string values of at most 255 bytes; keys of 1–40 characters must not start with "route" or "__".',
     }),
     capture: t.boolean({
       description: 'False to authorize only and capture later with captureCharge. Default true.',
@@ -265,9 +266,24 @@ const CreateChargeInput = builder.inputType('CreateChargeInput', {
 
 const ORDER_NO_MAX = 50;
 
+/** Like Stripe's: a key names a field, it does not carry data. */
+const METADATA_KEY_MAX = 40;
+
 const metadataSchema = z
   .record(z.string(), z.unknown())
   .refine((record) => Object.keys(record).length <= 20, { message: 'must have at most 20 keys' })
+  .refine(
+    (record) =>
+      Object.keys(record).every(
+        (key) => key.length >= 1 && key.length <= METADATA_KEY_MAX && !hasControlCharacter(key),
+      ),
+    { message: `keys must be 1–${METADATA_KEY_MAX} characters without control characters` },
+  )
+  .refine(
+    (record) =>
+      Object.values(record).every((value) => typeof value !== 'string' || !hasControlCharacter(value)),
+    { message: 'values must not contain control characters or bidirectional overrides' },
+  )
   .refine((record) => Object.values(record).every((value) => typeof value === 'string'), {
     message: 'values must be strings',
   })
@@ -293,7 +309,7 @@ function createChargeSchema(currency: string) {
       .string()
       .regex(/^[\x21-\x7e]{1,50}$/, { message: `must be 1–${ORDER_NO_MAX} visible ASCII characters` })
       .nullish(),
-    description: z.string().max(1000, { message: 'must be at most 1000 characters' }).nullish(),
+    description: text(1000).nullish(),
     metadata: metadataSchema,
   });
 }
@@ -306,13 +322,19 @@ function generateOrderNo(): string {
 /** elepay's answers to a reused orderNo (providers/elepay.md §9: its only duplicate guard). */
 const DUPLICATE_ORDER_NO = new Set(['M002004', 'M002007', 'duplicate_order_no']);
 
-function isDuplicateOrderNo(error: unknown): boolean {
+const AMOUNT_TOO_LARGE = new Set(['U008001']);
+
+function isProviderCode(error: unknown, codes: ReadonlySet<string>): boolean {
   return (
     error instanceof ProviderError &&
     error.failure === 'REJECTED' &&
     error.providerCode !== undefined &&
-    DUPLICATE_ORDER_NO.has(error.providerCode)
+    codes.has(error.providerCode)
   );
+}
+
+function isDuplicateOrderNo(error: unknown): boolean {
+  return isProviderCode(error, DUPLICATE_ORDER_NO);
 }
 
 /**
@@ -347,6 +369,19 @@ async function chargeOfEarlierAttempt(
 
 const CHARGE_ID = 'Global ID or elepay charge ID.';
 
+/**
+ * Whether the charge reads as this capture having happened: captured (or refunded since) for the
+ * amount asked, or the whole authorization when no amount was given. A capture is a state change,
+ * not a new object: there is nothing else to find after a lost answer, and the state asked for holds.
+ */
+function isCaptureOf(charge: Charge, amount: string | null | undefined): boolean {
+  const captured =
+    charge.status === 'SUCCEEDED' || charge.status === 'PARTIALLY_REFUNDED' || charge.status === 'REFUNDED';
+  // A charge captured on payment was never authorized: no captureCharge can have captured it.
+  if (!captured || !charge.authorizedAmount) return false;
+  return new Dec(amount ?? charge.authorizedAmount.amount).eq(charge.amount.amount);
+}
+
 builder.mutationFields((t) => ({
   createCharge: t.field({
     type: ChargePayload,
@@ -374,6 +409,14 @@ builder.mutationFields((t) => ({
             ...(valid.metadata ? { metadata: valid.metadata as Record<string, string> } : {}),
           });
         } catch (error) {
+          // elepay's "amount too large" (U008001) means its own limit here, not a remaining amount.
+          if (isProviderCode(error, AMOUNT_TOO_LARGE)) {
+            fail(
+              ['input', 'amount'],
+              'INVALID',
+              'elepay does not accept this amount for this payment method',
+            );
+          }
           if (!keyedOrderNo || !isDuplicateOrderNo(error)) throw error;
           const expected = { amount: valid.amount, currency, paymentMethod: valid.paymentMethod };
           return { charge: await chargeOfEarlierAttempt(ctx, keyedOrderNo, expected, error) };
@@ -404,10 +447,12 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(ctx, 'captureCharge', input, async () => {
+      runMutation(ctx, 'captureCharge', input, async (idempotency) => {
         checkAmountAndReason({ amount: input.amount });
         const charge = await loadCharge(ctx, input.chargeId);
         if (!charge) fail(['input', 'chargeId'], 'NOT_FOUND', 'no charge with this ID');
+        // A keyed retry whose first attempt captured (and lost the answer) gets that capture.
+        if (idempotency && isCaptureOf(charge, input.amount)) return { charge };
         if (charge.status !== 'AUTHORIZED') {
           fail(
             ['input', 'chargeId'],
@@ -454,9 +499,11 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(ctx, 'cancelCharge', input, async () => {
+      runMutation(ctx, 'cancelCharge', input, async (idempotency) => {
         const charge = await loadCharge(ctx, input.chargeId);
         if (!charge) fail(['input', 'chargeId'], 'NOT_FOUND', 'no charge with this ID');
+        // A keyed retry whose first attempt canceled (and lost the answer) gets that cancellation.
+        if (idempotency && charge.status === 'CANCELED') return { charge };
         if (charge.status !== 'PENDING' && charge.status !== 'AUTHORIZED') {
           fail(
             ['input', 'chargeId'],

@@ -127,8 +127,8 @@ builder.mutationField('refundPayment', (t) =>
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(ctx, 'refundPayment', input, () =>
-        refundElopagePayment(ctx, input.paymentId, ['input', 'paymentId']),
+      runMutation(ctx, 'refundPayment', input, (idempotency) =>
+        refundElopagePayment(ctx, input.paymentId, ['input', 'paymentId'], idempotency),
       ),
   }),
 );

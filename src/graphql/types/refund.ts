@@ -137,7 +137,7 @@ builder.mutationField('refundTransaction', (t) =>
         const field = ['input', 'transactionId'];
         if (ref?.kind === 'Payment') {
           refuseElopageAmount(input.amount, ['input', 'amount']);
-          const { refund, payment } = await refundElopagePayment(ctx, ref.id, field);
+          const { refund, payment } = await refundElopagePayment(ctx, ref.id, field, idempotency);
           return { refund, transaction: payment };
         }
         if (ref?.kind === 'Charge') {

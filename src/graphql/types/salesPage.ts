@@ -1,10 +1,18 @@
 import { z } from 'zod';
+import { hostAddress, isInternalAddress, isLoopbackHost } from '../../domain/addresses.js';
 import type { ElopageSalesPageRequestWire } from '../../providers/elopage/wire.js';
 import { builder } from '../builder.js';
-import { fail, IDEMPOTENCY_KEY_DESCRIPTION, runMutation, validate } from '../mutations.js';
+import {
+  fail,
+  IDEMPOTENCY_KEY_DESCRIPTION,
+  ownWebhookToken,
+  runMutation,
+  validate,
+  WEBHOOK_TOKEN_SHOWN_AS,
+} from '../mutations.js';
 import { loadSalesPage, providerIdOf } from '../nodes.js';
 import { NodeRef, PricingPlanRef, SalesPageAuthorRef, SalesPageRef, UserErrorRef } from '../refs.js';
-import { optionalText, requiredText } from '../validation.js';
+import { optionalLine, optionalText, requiredText } from '../validation.js';
 import {
   MAX_PRICING_PLANS,
   PricingPlanInput,
@@ -43,7 +51,7 @@ SalesPageRef.implement({
       nullable: true,
       description:
         "Where elopage posts payment updates (by default the gateway's own webhook route, shown with its secret path token masked as `***`).",
-      resolve: (page, _args, ctx) => maskOwnWebhookToken(page.webhookUrl, ctx.services.elopageWebhookUrl),
+      resolve: (page, _args, ctx) => maskOwnWebhookToken(page.webhookUrl, ownWebhookToken(ctx.services)),
     }),
     free: t.exposeBoolean('free', { nullable: true, description: 'True for a free product.' }),
     pricingPlans: t.field({
@@ -79,9 +87,8 @@ SalesPageAuthorRef.implement({
  * The gateway's own elopage webhook URL carries the path token that guards it
  * (providers/elopage.md quirk 7); readers of a sales page must not learn it.
  */
-function maskOwnWebhookToken(url: string | null, ownWebhookUrl: string): string | null {
-  const token = ownWebhookUrl.slice(ownWebhookUrl.lastIndexOf('/') + 1);
-  return url && token ? url.replaceAll(token, '***') : url;
+function maskOwnWebhookToken(url: string | null, token: string): string | null {
+  return url && token ? url.replaceAll(token, WEBHOOK_TOKEN_SHOWN_AS) : url;
 }
 
 const SalesPageAuthorInput = builder.inputType('SalesPageAuthorInput', {
@@ -161,16 +168,71 @@ const UpdateSalesPageInput = salesPageFields(false);
 
 const URL_MAX = 2048;
 
-function salesPageSchema(currency: string, required: boolean) {
+/**
+ * Where elopage may post payment updates (a payer's name, e-mail and address): https to a public
+ * host; plain http only to this machine while elopage is the embedded simulator (which refuses
+ * every local target but the gateway itself). Never an internal address (SSRF), nor credentials.
+ */
+function webhookUrlRule(sandboxed: boolean) {
+  return z
+    .string()
+    .max(URL_MAX, { message: `must be at most ${URL_MAX} characters` })
+    .superRefine((value, ctx) => {
+      const problem = webhookUrlProblem(value, sandboxed);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .nullish();
+}
+
+function webhookUrlProblem(value: string, sandboxed: boolean): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute https:// URL';
+  }
+  if (url.username || url.password) return 'must not carry a user name or password';
+  const host = hostAddress(url.hostname);
+  if (url.protocol === 'http:') {
+    if (sandboxed && isLoopbackHost(host)) return null;
+    return sandboxed
+      ? 'must use https:// (http:// only to this machine while elopage is sandboxed)'
+      : 'must use https://';
+  }
+  if (url.protocol !== 'https:') return 'must use https://';
+  if (isLoopbackHost(host) || isInternalAddress(host)) {
+    return 'must not point at a private, loopback or link-local address';
+  }
+  return null;
+}
+
+function salesPageSchema(currency: string, required: boolean, sandboxed: boolean) {
   const plans = z.array(pricingPlanSchema(currency));
   return z.object({
     name: required ? requiredText(255) : requiredText(255).nullish(),
     successUrl: optionalText(URL_MAX),
     cancelUrl: optionalText(URL_MAX),
     errorUrl: optionalText(URL_MAX),
-    webhookUrl: optionalText(URL_MAX),
-    pageHeader: optionalText(100_000),
-    pageFooter: optionalText(100_000),
+    webhookUrl: webhookUrlRule(sandboxed),
+    pageHeader: optionalText(100_000, { multiline: true }),
+    pageFooter: optionalText(100_000, { multiline: true }),
+    successEmail: z
+      .object({
+        subjectEn: optionalLine(255),
+        subjectDe: optionalLine(255),
+        bodyEn: optionalText(100_000, { multiline: true }),
+        bodyDe: optionalText(100_000, { multiline: true }),
+      })
+      .nullish(),
+    forward: z
+      .object({
+        firstName: optionalLine(255),
+        lastName: optionalLine(255),
+        email: optionalLine(255),
+        coupon: optionalLine(255),
+        campaignId: optionalLine(255),
+      })
+      .nullish(),
     pricingPlans: required
       ? plans.refine((list) => list.length > 0, {
           message: 'a sales page needs at least one pricing plan',
@@ -309,7 +371,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, 'createSalesPage', input, async () => {
         checkPlanCount(input.pricingPlans?.length ?? 0);
-        validate(salesPageSchema(ctx.services.elopageCurrency, true), input);
+        validate(salesPageSchema(ctx.services.elopageCurrency, true, ctx.services.sandbox.elopage), input);
         const saved = await ctx.services.elopage.createSalesPage(
           toSalesPageWire({ ...input, webhookUrl: input.webhookUrl ?? ctx.services.elopageWebhookUrl }),
         );
@@ -325,7 +387,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, 'updateSalesPage', input, async () => {
         checkPlanCount(input.pricingPlans?.length ?? 0);
-        validate(salesPageSchema(ctx.services.elopageCurrency, false), input);
+        validate(salesPageSchema(ctx.services.elopageCurrency, false, ctx.services.sandbox.elopage), input);
         const id = providerIdOf(input.id, 'SalesPage');
         const page = id ? await loadSalesPage(ctx, id) : null;
         if (!page || !id) fail(['input', 'id'], 'NOT_FOUND', 'no sales page with this ID');

@@ -33,6 +33,8 @@ export function createElepaySandbox(options: ElepaySandboxOptions): ElepaySandbo
   const logger = options.logger.child({ sandbox: 'elepay' });
   const webhooks = new WebhookSender({
     retryDelaysMs: options.webhookRetryDelaysMs ?? PROVIDER_RETRY_DELAYS_MS,
+    // elepay posts only to the one URL it is configured with (the gateway), never to a caller's.
+    allowedOrigins: options.webhook ? [options.webhook.url] : [],
     logger,
   });
   const ledger = new ElepayLedger();

@@ -24,6 +24,8 @@ export interface ElopageSandboxOptions {
   latencyMs?: number;
   /** Default true. */
   seed?: boolean;
+  /** The gateway's origins: the only loopback or private webhook targets delivered to. */
+  allowedWebhookOrigins?: string[];
   logger: Logger;
 }
 
@@ -36,6 +38,7 @@ export function createElopageSandbox(options: ElopageSandboxOptions): ElopageSan
   const logger = options.logger.child({ sandbox: 'elopage' });
   const webhooks = new WebhookSender({
     retryDelaysMs: options.webhookRetryDelaysMs ?? PROVIDER_RETRY_DELAYS_MS,
+    allowedOrigins: options.allowedWebhookOrigins,
     logger,
   });
   const tables = new ElopageTables();
