@@ -76,6 +76,8 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
     elopageSim = createElopageSandbox({
       apiKey: ELOPAGE_KEY,
       apiSecret: ELOPAGE_SECRET,
+      // The relay stands in for the gateway: the one internal target the simulator may post to.
+      allowedWebhookOrigins: [relay.url],
       webhookRetryDelaysMs: WEBHOOK_RETRIES_MS,
       logger,
     });
