@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import FindMyWay from 'find-my-way';
 import { createYoga, type GraphiQLOptions } from 'graphql-yoga';
 import { type AuthInitialContext, useAuthentication, viewerOf } from './auth/useAuthentication.js';
@@ -68,14 +67,15 @@ export function buildApp({
   const graphiqlOptions: GraphiQLOptions = { title: 'paygraph', defaultTabs: graphiqlTabs };
   // The page inlines all of GraphiQL (~9 MB); its options never change, so it is built once rather
   // than on every GET, which anyone could repeat to burn memory (found by test/security/fuzz.test.ts).
-  let graphiqlPage: string | undefined;
+  // Imported on the first GraphiQL request only: a production gateway never holds it in memory.
+  let graphiqlPage: Promise<string> | undefined;
   const yoga = createYoga({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: graphiql ? graphiqlOptions : false,
     renderGraphiQL: (options) => {
-      graphiqlPage ??= renderGraphiQL(options);
+      graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options));
       return graphiqlPage;
     },
     cors: corsOptionsFor(browser.corsOrigins),

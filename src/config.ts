@@ -170,7 +170,10 @@ const EnvSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: positiveInt(24, 24 * 30),
   PROVIDER_TIMEOUT_MS: positiveInt(10_000, 120_000),
   REQUEST_TIMEOUT_MS: positiveInt(30_000, 300_000),
-  PROVIDER_MAX_CONCURRENCY: positiveInt(10, 256),
+  // A connection budget, not a throttle: at 10 connections and a provider's 100 ms a page listing
+  // 20 payments already queued for seconds. 128 connections carry ~1,280 calls/s at 100 ms; size it
+  // down to a provider's rate limit × its latency (README, Provider concurrency).
+  PROVIDER_MAX_CONCURRENCY: positiveInt(128, 1024),
   PROVIDER_BREAKER_COOLDOWN_MS: positiveInt(10_000, 600_000),
 
   ELEPAY_BASE_URL: httpUrl,
@@ -181,7 +184,7 @@ const EnvSchema = z.object({
   ELEPAY_WEBHOOK_SECRET: optionalText,
   ELEPAY_WEBHOOK_SECRET_PREVIOUS: optionalText,
   ELEPAY_TIMEOUT_MS: positiveIntOrUnset(120_000),
-  ELEPAY_MAX_CONCURRENCY: positiveIntOrUnset(256),
+  ELEPAY_MAX_CONCURRENCY: positiveIntOrUnset(1024),
   // Fixed defaults so `npm run trigger` finds the embedded simulators of `npm start`; tests pass 0.
   ELEPAY_SANDBOX_PORT: port(4010),
 
@@ -199,7 +202,7 @@ const EnvSchema = z.object({
     'must be 24–128 characters of A–Z, a–z, 0–9, "-" or "_" (it guards the webhook URL)',
   ),
   ELOPAGE_TIMEOUT_MS: positiveIntOrUnset(120_000),
-  ELOPAGE_MAX_CONCURRENCY: positiveIntOrUnset(256),
+  ELOPAGE_MAX_CONCURRENCY: positiveIntOrUnset(1024),
   ELOPAGE_SANDBOX_PORT: port(4011),
 
   REDIS_URL: z

@@ -13,8 +13,8 @@ import { type Logger, protectSecretValues } from './logger.js';
 import { createRateLimiter } from './plugins/useRateLimit.js';
 import { ElepayClient } from './providers/elepay/client.js';
 import { ElopageClient } from './providers/elopage/client.js';
-import { createElepaySandbox, type ElepaySandbox } from './sandbox/elepay/index.js';
-import { createElopageSandbox, type ElopageSandbox } from './sandbox/elopage/index.js';
+import type { ElepaySandbox } from './sandbox/elepay/index.js';
+import type { ElopageSandbox } from './sandbox/elopage/index.js';
 import { serveGraphqlOverWebSocket } from './websocket.js';
 
 /** An embedded simulator and the credentials the gateway was given for it. */
@@ -69,6 +69,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   let elepay: { baseUrl: string; secretKey: string };
   if (config.elepay.mode === 'sandbox') {
     const secretKey = secret('sk_test_');
+    // Imported only when needed: a gateway with real providers never loads the simulators.
+    const { createElepaySandbox } = await import('./sandbox/elepay/index.js');
     const sandbox = createElepaySandbox({
       secretKey,
       webhook: { url: `${publicUrl}/webhooks/elepay`, secret: elepayWebhookSecret ?? secret('whsec_') },
@@ -87,6 +89,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   if (config.elopage.mode === 'sandbox') {
     const apiKey = secret('key_', 16);
     const apiSecret = secret('secret_');
+    const { createElopageSandbox } = await import('./sandbox/elopage/index.js');
     // Sales pages name their webhook URL; of local targets, the simulator posts only to this gateway.
     const allowedWebhookOrigins = [publicUrl, url];
     const sandbox = createElopageSandbox({ apiKey, apiSecret, allowedWebhookOrigins, logger });
@@ -138,7 +141,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     logger,
   };
 
-  const graphiqlTabs = await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url));
+  const graphiqlTabs = config.graphiql
+    ? await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url))
+    : [];
   // Created last before serving, so nothing that can still fail above leaves its Redis client open.
   const rateLimiter = createRateLimiter({
     perMinute: config.security.rateLimitPerMinute,

@@ -2,7 +2,14 @@ import DataLoader from 'dataloader';
 import type { Services } from './context.js';
 import type { Charge, ElepayRefund, ElopageTransaction, PricingPlan, SalesPage } from './domain/model.js';
 import { toCharge, toElepayRefund } from './providers/elepay/map.js';
-import { toElopageTransaction, toPricingPlan, toSalesPage } from './providers/elopage/map.js';
+import {
+  type ElopageMapping,
+  toElopageTransaction,
+  toPricingPlan,
+  toSalesPage,
+} from './providers/elopage/map.js';
+import type { ElopageSalesPageWire } from './providers/elopage/wire.js';
+import { mappedOnce } from './providers/sharedReads.js';
 
 /**
  * Per-request loaders for every by-ID lookup. Neither provider has a batch endpoint, so a batch
@@ -25,6 +32,13 @@ export interface Loaders {
   elepayRefund: DataLoader<ElepayRefundKey, ElepayRefund | null, string>;
 }
 
+// Shared across requests: identical concurrent reads return one wire object (sharedReads.ts).
+const toTransactionOnce = mappedOnce(toElopageTransaction);
+const toSalesPageOnce = mappedOnce((wire: ElopageSalesPageWire, id: string, env: ElopageMapping) =>
+  toSalesPage(id, wire, env),
+);
+const toChargeOnce = mappedOnce(toCharge);
+
 /** One call per key, all at once; a key's failure is returned as its Error, as DataLoader expects. */
 function eachKey<K, V>(load: (key: K) => Promise<V>): DataLoader.BatchLoadFn<K, V> {
   return (keys) => Promise.all(keys.map((key) => load(key).catch((error: unknown) => error as Error)));
@@ -45,7 +59,7 @@ export function createLoaders(services: Services): Loaders {
     eachKey(async (id) => {
       const wire = await elopage.getSalesPage(id);
       if (!wire) return null;
-      const page = toSalesPage(id, wire, elopageEnv);
+      const page = toSalesPageOnce(wire, id, elopageEnv);
       for (const plan of page.pricingPlans) pricingPlan.prime(plan.providerId, plan);
       return page;
     }),
@@ -54,14 +68,14 @@ export function createLoaders(services: Services): Loaders {
   const elopageTransaction = new DataLoader<string, ElopageTransaction | null>(
     eachKey(async (id) => {
       const wire = await elopage.getTransaction(id);
-      return wire ? toElopageTransaction(wire, elopageEnv) : null;
+      return wire ? toTransactionOnce(wire, elopageEnv) : null;
     }),
   );
 
   const charge = new DataLoader<string, Charge | null>(
     eachKey(async (id) => {
       const wire = await elepay.getCharge(id);
-      return wire ? toCharge(wire, statuses) : null;
+      return wire ? toChargeOnce(wire, statuses) : null;
     }),
   );
 

@@ -38,7 +38,7 @@ describe('defaults', () => {
       authScheme: 'basic',
       webhookSecret: null,
       timeoutMs: 10_000,
-      maxConcurrency: 10,
+      maxConcurrency: 128,
     });
     expect(config.elopage).toMatchObject({
       mode: 'sandbox',

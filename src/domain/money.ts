@@ -65,8 +65,26 @@ export function formatAmount(value: Dec, currency: string): string {
 }
 
 export function money(value: Dec | string, currency: string): Money {
+  const plain = typeof value === 'string' ? formatPlainDecimal(value, currency) : null;
+  if (plain !== null) return { amount: plain, currency };
   const dec = typeof value === 'string' ? parseProviderDecimal(value) : value;
   return { amount: formatAmount(dec, currency), currency };
+}
+
+/** Non-negative decimal text already in canonical form: no sign, no leading zeros, no spaces. */
+const PLAIN_DECIMAL = /^(0|[1-9]\d{0,29})(?:\.(\d{0,30}))?$/;
+
+/**
+ * formatAmount for the common case without building a Decimal (one per amount adds up on a page
+ * of payments): the same text, as trailing zeros are not decimal places there either. Anything
+ * else returns null and goes through Decimal.
+ */
+function formatPlainDecimal(text: string, currency: string): string | null {
+  const match = PLAIN_DECIMAL.exec(text);
+  if (!match) return null;
+  const [, whole = '0', given = ''] = match;
+  const fraction = given.replace(/0+$/, '').padEnd(minorUnitDigits(currency), '0');
+  return fraction ? `${whole}.${fraction}` : whole;
 }
 
 /** The absolute value: refunds arrive negative from elopage and are positive in our API. */

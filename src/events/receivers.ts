@@ -28,6 +28,12 @@ const MAX_BODY_BYTES = 256 * 1024;
 /** A provider sends its small body at once; a sender trickling it holds a socket for nothing. */
 const BODY_DEADLINE_MS = 10_000;
 
+/**
+ * A webhook says the object just changed: its lookup must not join a read of the same object that
+ * was already in flight (providers/sharedReads.ts), whose answer may predate the change.
+ */
+const FRESH = { fresh: true };
+
 class BodyTooLarge extends Error {}
 class BodyTooSlow extends Error {}
 
@@ -164,7 +170,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
       if (!type || !id) return reply(res, 400, { error: 'not an elepay event' });
       const { elepay: client, statuses } = services;
       if (type.startsWith('charge.')) {
-        const charge = found(await client.getCharge(id), 'charge');
+        const charge = found(await client.getCharge(id, FRESH), 'charge');
         return recordAll(res, `elepay ${type}`, [toCharge(charge, statuses)]);
       }
       if (type.startsWith('refund.')) {
@@ -172,8 +178,8 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         if (!chargeId) return reply(res, 400, { error: 'refund event without chargeId' });
         // A refund also moves its charge (PARTIALLY_REFUNDED, REFUNDED): record both as elepay has them.
         const [refund, charge] = await Promise.all([
-          client.getRefund(chargeId, id),
-          client.getCharge(chargeId),
+          client.getRefund(chargeId, id, FRESH),
+          client.getCharge(chargeId, FRESH),
         ]);
         return recordAll(res, `elepay ${type}`, [
           toElepayRefund(found(refund, 'refund'), statuses),
@@ -192,7 +198,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
       const rawId = body?.id;
       const id = typeof rawId === 'number' ? String(rawId) : typeof rawId === 'string' ? rawId : '';
       if (!isElopageId(id)) return reply(res, 400, { error: 'not an elopage payment notification' });
-      const wire = found(await services.elopage.getTransaction(id), 'payment');
+      const wire = found(await services.elopage.getTransaction(id, FRESH), 'payment');
       const mapping = { currency: services.elopageCurrency, statuses: services.statuses };
       await recordAll(res, 'elopage', [toElopageTransaction(wire, mapping)]);
     });

@@ -1,11 +1,9 @@
 import type { Config } from '../config.js';
 import type { RedisConnections } from '../redis.js';
 import { MemoryIdempotencyStore } from './memoryStore.js';
-import { RedisIdempotencyStore } from './redisStore.js';
 import type { IdempotencyStore } from './store.js';
 
 export { MemoryIdempotencyStore } from './memoryStore.js';
-export { RedisIdempotencyStore } from './redisStore.js';
 export type { IdempotencyStore } from './store.js';
 
 /**
@@ -18,6 +16,7 @@ export async function createIdempotencyStore(
 ): Promise<IdempotencyStore> {
   const ttlMs = config.security.idempotencyTtlHours * 3_600_000;
   if (!redis) return new MemoryIdempotencyStore({ ttlMs });
+  const { RedisIdempotencyStore } = await import('./redisStore.js');
   const store = new RedisIdempotencyStore({ redis, keyPrefix: config.events.redisKeyPrefix, ttlMs });
   await store.start();
   return store;

@@ -1,5 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { type ExecutionArgs, GraphQLError, type ValidationContext } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { SecurityConfig } from '../config.js';
 import { estimateProviderCalls } from './providerCallCost.js';
@@ -40,6 +40,35 @@ const report =
   (measure: string) =>
   (context: ValidationContext | null, error: GraphQLError): void =>
     context?.reportError(refusal(measure, error.message));
+
+/**
+ * Yoga's parse cache hands every request with the same query text the same document, and the
+ * estimate depends only on it, the operation and the variables: a client repeating an operation
+ * costs one estimate, not one walk of its document per request. Kept per document (gone when the
+ * parse cache drops it), a bounded number of variable sets each.
+ */
+const estimates = new WeakMap<DocumentNode, Map<string, number | null>>();
+const MAX_VARIANTS_PER_DOCUMENT = 100;
+const MAX_CACHED_KEY_LENGTH = 4096;
+
+function cachedProviderCalls(args: ExecutionArgs): number | null {
+  const variables = args.variableValues as Record<string, unknown> | null | undefined;
+  const estimate = () => estimateProviderCalls(args.schema, args.document, args.operationName, variables);
+  const key = `${args.operationName ?? ''}\u0000${JSON.stringify(variables ?? null)}`;
+  if (key.length > MAX_CACHED_KEY_LENGTH) return estimate();
+  let variants = estimates.get(args.document);
+  if (!variants) {
+    variants = new Map();
+    estimates.set(args.document, variants);
+  }
+  let calls = variants.get(key);
+  if (calls === undefined) {
+    calls = estimate();
+    if (variants.size >= MAX_VARIANTS_PER_DOCUMENT) variants.clear();
+    variants.set(key, calls);
+  }
+  return calls;
+}
 
 /**
  * Query limits, all before any resolver runs (so before any provider call):
@@ -86,12 +115,7 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
   });
 
   const checkCost = (args: ExecutionArgs): GraphQLError | null => {
-    const calls = estimateProviderCalls(
-      args.schema,
-      args.document,
-      args.operationName,
-      args.variableValues as Record<string, unknown> | null | undefined,
-    );
+    const calls = cachedProviderCalls(args);
     if (calls === null || calls <= limits.maxProviderCalls) return null;
     return tooComplex(
       `this operation could make ${calls} provider calls; the limit is ${limits.maxProviderCalls}`,

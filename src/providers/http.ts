@@ -14,6 +14,7 @@ import { ProviderError } from '../domain/errors.js';
 import type { Provider } from '../domain/model.js';
 import type { Logger } from '../logger.js';
 import { parseExactJson, stringifyExactJson } from './json.js';
+import { SharedReads } from './sharedReads.js';
 
 /**
  * The one HTTP client every provider call goes through: a keep-alive pool per provider whose size
@@ -41,7 +42,12 @@ export interface ProviderRequest {
   headers?: Record<string, string>;
   /** Serialized as exact JSON (may contain jsonNumber values). */
   body?: unknown;
+  /** A GET that must not join an identical read already in flight (sharedReads.ts). */
+  fresh?: boolean;
 }
+
+/** For lookups a webhook triggers: the object just changed, so a read already in flight is too old. */
+export type FreshRead = Pick<ProviderRequest, 'fresh'>;
 
 export interface ProviderHttpOptions {
   provider: Provider;
@@ -83,6 +89,7 @@ function isProviderFault(error: Error): boolean {
 
 export class ProviderHttp {
   private readonly pool: Pool;
+  private readonly shared = new SharedReads();
   private readonly basePath: string;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly reads: IPolicy;
@@ -132,7 +139,12 @@ export class ProviderHttp {
     );
   }
 
-  async send(request: ProviderRequest): Promise<unknown> {
+  /** Identical concurrent GETs are sent once and share the answer (sharedReads.ts). */
+  send(request: ProviderRequest): Promise<unknown> {
+    return this.shared.send(request, () => this.exchange(request));
+  }
+
+  private async exchange(request: ProviderRequest): Promise<unknown> {
     const deadline = AbortSignal.timeout(this.options.timeoutMs);
     const started = performance.now();
     const policy = request.method === 'GET' ? this.reads : this.breaker;

@@ -1,6 +1,13 @@
 import { ProviderError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
-import { asRecord, outcomeUnknown, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
+import {
+  asRecord,
+  type FreshRead,
+  outcomeUnknown,
+  ProviderHttp,
+  type ProviderRequest,
+  stringField,
+} from '../http.js';
 import type {
   ElepayCaptureRequestWire,
   ElepayChargeRequestWire,
@@ -65,8 +72,11 @@ export class ElepayClient {
     return this.write({ method: 'POST', path: '/charges', route: 'POST /charges', body });
   }
 
-  getCharge(id: string): Promise<ElepayChargeWire | null> {
-    return this.orNull(this.call({ method: 'GET', path: `/charges/${enc(id)}`, route: 'GET /charges/:id' }));
+  /** `fresh`: do not join an identical read in flight (a webhook said it just changed). */
+  getCharge(id: string, { fresh }: FreshRead = {}): Promise<ElepayChargeWire | null> {
+    return this.orNull(
+      this.call({ method: 'GET', path: `/charges/${enc(id)}`, route: 'GET /charges/:id', fresh }),
+    );
   }
 
   captureCharge(id: string, body: ElepayCaptureRequestWire): Promise<ElepayChargeWire> {
@@ -113,12 +123,13 @@ export class ElepayClient {
     });
   }
 
-  getRefund(chargeId: string, refundId: string): Promise<ElepayRefundWire | null> {
+  getRefund(chargeId: string, refundId: string, { fresh }: FreshRead = {}): Promise<ElepayRefundWire | null> {
     return this.orNull(
       this.call({
         method: 'GET',
         path: `/charges/${enc(chargeId)}/refunds/${enc(refundId)}`,
         route: 'GET /charges/:id/refunds/:refundId',
+        fresh,
       }),
     );
   }

@@ -1,6 +1,13 @@
 import { ProviderError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
-import { asRecord, outcomeUnknown, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
+import {
+  asRecord,
+  type FreshRead,
+  outcomeUnknown,
+  ProviderHttp,
+  type ProviderRequest,
+  stringField,
+} from '../http.js';
 import type {
   ElopageCreatePricingPlanRequestWire,
   ElopageDeleteResponseWire,
@@ -105,8 +112,11 @@ export class ElopageClient {
   }
 
   /** GET /payments/:id serves payments and refund transactions alike. */
-  async getTransaction(id: string): Promise<ElopagePaymentWire | ElopageRefundWire | null> {
-    const body = await this.read<unknown>(`/payments/${id}`, 'GET /payments/:id', id);
+  async getTransaction(
+    id: string,
+    read: FreshRead = {},
+  ): Promise<ElopagePaymentWire | ElopageRefundWire | null> {
+    const body = await this.read<unknown>(`/payments/${id}`, 'GET /payments/:id', id, read);
     return body === null ? null : unwrapTransaction(body);
   }
 
@@ -149,10 +159,15 @@ export class ElopageClient {
     return { key: this.options.apiKey, secret: this.options.apiSecret };
   }
 
-  private async read<T>(path: string, route: string, id: string): Promise<T | null> {
+  private async read<T>(
+    path: string,
+    route: string,
+    id: string,
+    { fresh }: FreshRead = {},
+  ): Promise<T | null> {
     if (!isElopageId(id)) return null;
     try {
-      return (await this.http.send({ method: 'GET', path, route, query: this.credentials() })) as T;
+      return (await this.http.send({ method: 'GET', path, route, query: this.credentials(), fresh })) as T;
     } catch (error) {
       if (error instanceof ProviderError && error.failure === 'NOT_FOUND') return null;
       throw error;
