@@ -13,6 +13,8 @@ export const WEBHOOK_SECRET = 'whsec_bench_0123456789abcdef0123456789abcdef';
 
 export interface GatewayProcess {
   url: string;
+  /** The embedded elopage simulator (its /_sandbox/stats count the gateway's calls). */
+  elopageUrl: string;
   pid: number;
   /** Warning/error log lines of the child, counted by message. */
   logCounts: Map<string, number>;
@@ -42,13 +44,16 @@ async function freePort(): Promise<number> {
 
 /**
  * The startup banner is logged at `info`, so at LOG_LEVEL=warn the child prints nothing: the bench
- * picks a free port itself, passes it as PORT, and polls /healthz (retrying if the port was taken).
+ * picks free ports itself, passes them as PORT and ELOPAGE_SANDBOX_PORT, and polls /healthz
+ * (retrying if a port was taken). `root` is the checkout to run: this one, or a reference
+ * (BENCH_REFERENCE, bench/run.ts) measured side by side in the same run.
  */
-export async function startGatewayProcess(): Promise<GatewayProcess> {
+export async function startGatewayProcess(root = REPO_ROOT): Promise<GatewayProcess> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
+    const elopagePort = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: REPO_ROOT,
+      cwd: root,
       // A clean environment: no provider credentials or REDIS_URL leak in from the caller's shell.
       env: {
         PATH: process.env.PATH ?? '',
@@ -58,7 +63,7 @@ export async function startGatewayProcess(): Promise<GatewayProcess> {
         LOG_LEVEL: 'warn',
         ELEPAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
         ELEPAY_SANDBOX_PORT: '0',
-        ELOPAGE_SANDBOX_PORT: '0',
+        ELOPAGE_SANDBOX_PORT: String(elopagePort),
         // One bench process opens thousands of subscriptions from one address in seconds: the
         // per-client rate limit (a production safeguard) would measure itself, not fan-out.
         RATE_LIMIT_PER_MINUTE: '1000000',
@@ -92,6 +97,7 @@ export async function startGatewayProcess(): Promise<GatewayProcess> {
       if (ok) {
         return {
           url,
+          elopageUrl: `http://127.0.0.1:${elopagePort}`,
           pid: child.pid!,
           logCounts,
           async stop() {

@@ -1,4 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
+import { ChargeDocument } from '../test/generated/graphql.js';
+import { execute } from '../test/support/client.js';
 import { openSubscribers, type TrackedEvent, Tracker } from './fanout.js';
 import {
   cpuSeconds,
@@ -22,6 +26,8 @@ export interface LatencyOptions {
   /** B and C: charges settled open-loop at `rate` per second. */
   steady: { charges: number; rate: number };
   overload: { charges: number; rate: number };
+  /** The checkout to run (default: this one; bench/run.ts may pass a reference). */
+  root?: string;
 }
 
 export interface PhaseResult {
@@ -47,6 +53,13 @@ export interface PhaseResult {
   warnings: [string, number][];
   /** Response time of the triggering requests (webhook POST or settle mutation). */
   requests: Summary;
+  /**
+   * Response times of queries sent one after another while the phase ran, alternately: `{
+   * __typename }` (no provider call: the gateway's own responsiveness) and `charge(id: "ch_1")`
+   * (one provider call, which queues behind the phase's own settles and webhook fetches).
+   */
+  queries: Summary;
+  providerQueries: Summary;
 }
 
 export interface LatencyResult {
@@ -107,6 +120,7 @@ function phase(
   size: number,
   gateway: GatewayProcess,
   since: Usage,
+  probe: Probe = { queries: [], providerQueries: [] },
 ): PhaseResult {
   const now = usage(gateway);
   const seconds = (now.wallMs - since.wallMs) / 1000;
@@ -139,6 +153,8 @@ function phase(
     firstSubscriber: summarize(first),
     lastSubscriber: summarize(last),
     requests: summarize(requests),
+    queries: summarize(probe.queries),
+    providerQueries: summarize(probe.providerQueries),
     windowMs,
     eventsPerSecond: (events.length * 1000) / windowMs,
     deliveriesPerSecond: (delivered * 1000) / windowMs,
@@ -188,8 +204,40 @@ async function createCharges(url: string, count: number): Promise<BenchCharge[]>
   return charges;
 }
 
+interface Probe {
+  queries: number[];
+  providerQueries: number[];
+}
+
+const TYPENAME = parse('{ __typename }') as TypedDocumentNode<{ __typename: string }, Record<string, never>>;
+
+/**
+ * A client querying the API one request after another until `done` settles, alternating a query
+ * without and one with a provider call: their response times show whether fan-out starves HTTP.
+ */
+async function probeQueries(url: string, done: Promise<unknown>): Promise<Probe> {
+  const probe: Probe = { queries: [], providerQueries: [] };
+  let finished = false;
+  void done.finally(() => {
+    finished = true;
+  });
+  while (!finished) {
+    for (const [times, run] of [
+      [probe.queries, () => execute(url, TYPENAME, {})],
+      [probe.providerQueries, () => execute(url, ChargeDocument, { id: 'ch_1' })],
+    ] as const) {
+      const t0 = performance.now();
+      const { errors } = await run();
+      if (errors.length > 0) throw new Error(`probe query failed: ${JSON.stringify(errors)}`);
+      times.push(performance.now() - t0);
+      await sleep(10);
+    }
+  }
+  return probe;
+}
+
 export async function runLatency(options: LatencyOptions): Promise<LatencyResult> {
-  const gateway = await startGatewayProcess();
+  const gateway = await startGatewayProcess(options.root);
   try {
     const { url, pid } = gateway;
     const size = options.connections * options.perConnection;
@@ -239,14 +287,10 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     charges = await createCharges(url, options.overload.charges);
     await sleep(1_000);
     const c = usage(gateway);
-    const { events: overloadEvents, requests: overloadRequests } = await settleAtRate(
-      url,
-      tracker,
-      charges,
-      options.overload.rate,
-      60_000,
-    );
-    const overload = phase(overloadEvents, overloadRequests, size, gateway, c);
+    const saturating = settleAtRate(url, tracker, charges, options.overload.rate, 60_000);
+    const probed = probeQueries(url, saturating);
+    const { events: overloadEvents, requests: overloadRequests } = await saturating;
+    const overload = phase(overloadEvents, overloadRequests, size, gateway, c, await probed);
     console.log(`  C ${options.overload.rate}/s: ${charges.length} settles done`);
 
     await sleep(500); // let any late duplicate arrive before counting

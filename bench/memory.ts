@@ -13,6 +13,8 @@ export interface MemoryOptions {
   connections: number;
   perConnection: number;
   idleSeconds: number;
+  /** The checkout to run (default: this one). */
+  root?: string;
 }
 
 export interface MemoryResult {
@@ -39,7 +41,7 @@ async function settledRss(pid: number, seconds: number): Promise<number> {
 }
 
 export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
-  const gateway = await startGatewayProcess();
+  const gateway = await startGatewayProcess(options.root);
   try {
     const { url, pid } = gateway;
     // Warm the code paths a status change takes (GraphQL, simulator, webhook), then let it settle.

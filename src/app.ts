@@ -5,6 +5,7 @@ import { type AuthInitialContext, useAuthentication, viewerOf } from './auth/use
 import type { Authenticator } from './auth/viewer.js';
 import { createContext, type Services } from './context.js';
 import { createWebhookReceivers, type WebhookReceiverOptions } from './events/receivers.js';
+import { useSharedSubscriptionExecution } from './events/sharedExecution.js';
 import { schema } from './graphql/schema.js';
 import { checkReadiness } from './health.js';
 import { createMaskError, useMaskedErrorsWithRequestId } from './plugins/maskError.js';
@@ -111,6 +112,8 @@ export function buildApp({
       useQueryLimits(queryLimits),
       // Marks replayed mutation payloads in `extensions.idempotency` (src/idempotency/).
       useIdempotencyReplay(),
+      // Subscriptions: one execution per subscriber group and event (src/events/sharedExecution.ts).
+      useSharedSubscriptionExecution(),
     ],
     logging: {
       debug: (...args) => services.logger.debug({ args: args.map(yogaLogArg) }, 'yoga'),

@@ -9,6 +9,7 @@ import {
   toSalesPage,
 } from './providers/elopage/map.js';
 import type { ElopageSalesPageWire } from './providers/elopage/wire.js';
+import type { FreshRead } from './providers/http.js';
 import { mappedOnce } from './providers/sharedReads.js';
 
 /**
@@ -44,59 +45,107 @@ function eachKey<K, V>(load: (key: K) => Promise<V>): DataLoader.BatchLoadFn<K, 
   return (keys) => Promise.all(keys.map((key) => load(key).catch((error: unknown) => error as Error)));
 }
 
-export function createLoaders(services: Services): Loaders {
-  const { elepay, elopage, statuses } = services;
-  const elopageEnv = { currency: services.elopageCurrency, statuses };
+const refundKey = (key: ElepayRefundKey) => `${key.chargeId}\u0000${key.refundId}`;
 
-  const pricingPlan = new DataLoader<string, PricingPlan | null>(
-    eachKey(async (id) => {
-      const wire = await elopage.getPricingPlan(id);
-      return wire ? toPricingPlan({ ...wire, id: wire.id ?? id }, elopageEnv) : null;
-    }),
-  );
+/**
+ * The loaders of one request, or of one event (every subscriber of the event shares them, and
+ * they are made after the event was recorded, so they never hold data older than the event).
+ * Each loader is made on first use, by a getter on the prototype: a subscription's context has
+ * loaders it never uses (events resolve through their own: events/sharedExecution.ts), and an idle
+ * subscription should cost as little memory as possible.
+ */
+class LazyLoaders implements Loaders {
+  private salesPageLoader?: Loaders['salesPage'];
+  private pricingPlanLoader?: Loaders['pricingPlan'];
+  private elopageTransactionLoader?: Loaders['elopageTransaction'];
+  private chargeLoader?: Loaders['charge'];
+  private chargeRefundsLoader?: Loaders['chargeRefunds'];
+  private elepayRefundLoader?: Loaders['elepayRefund'];
 
-  const salesPage = new DataLoader<string, SalesPage | null>(
-    eachKey(async (id) => {
-      const wire = await elopage.getSalesPage(id);
-      if (!wire) return null;
-      const page = toSalesPageOnce(wire, id, elopageEnv);
-      for (const plan of page.pricingPlans) pricingPlan.prime(plan.providerId, plan);
-      return page;
-    }),
-  );
+  /** `read`: how every provider read is sent; an event's loaders read fresh (see createLoaders). */
+  constructor(
+    private readonly services: Services,
+    private readonly read: FreshRead,
+  ) {}
 
-  const elopageTransaction = new DataLoader<string, ElopageTransaction | null>(
-    eachKey(async (id) => {
-      const wire = await elopage.getTransaction(id);
-      return wire ? toTransactionOnce(wire, elopageEnv) : null;
-    }),
-  );
+  private get elopageEnv() {
+    return { currency: this.services.elopageCurrency, statuses: this.services.statuses };
+  }
 
-  const charge = new DataLoader<string, Charge | null>(
-    eachKey(async (id) => {
-      const wire = await elepay.getCharge(id);
-      return wire ? toChargeOnce(wire, statuses) : null;
-    }),
-  );
+  get pricingPlan(): Loaders['pricingPlan'] {
+    this.pricingPlanLoader ??= new DataLoader(
+      eachKey(async (id) => {
+        const wire = await this.services.elopage.getPricingPlan(id, this.read);
+        return wire ? toPricingPlan({ ...wire, id: wire.id ?? id }, this.elopageEnv) : null;
+      }),
+    );
+    return this.pricingPlanLoader;
+  }
 
-  const refundKey = (key: ElepayRefundKey) => `${key.chargeId}\u0000${key.refundId}`;
-  const elepayRefund = new DataLoader<ElepayRefundKey, ElepayRefund | null, string>(
-    eachKey(async ({ chargeId, refundId }) => {
-      const wire = await elepay.getRefund(chargeId, refundId);
-      return wire ? toElepayRefund(wire, statuses) : null;
-    }),
-    { cacheKeyFn: refundKey },
-  );
+  get salesPage(): Loaders['salesPage'] {
+    this.salesPageLoader ??= new DataLoader(
+      eachKey(async (id) => {
+        const wire = await this.services.elopage.getSalesPage(id, this.read);
+        if (!wire) return null;
+        const page = toSalesPageOnce(wire, id, this.elopageEnv);
+        for (const plan of page.pricingPlans) this.pricingPlan.prime(plan.providerId, plan);
+        return page;
+      }),
+    );
+    return this.salesPageLoader;
+  }
 
-  const chargeRefunds = new DataLoader<string, ElepayRefund[] | null>(
-    eachKey(async (chargeId) => {
-      const wire = await elepay.listRefunds(chargeId);
-      if (!wire) return null;
-      const refunds = wire.refunds.map((refund) => toElepayRefund(refund, statuses));
-      for (const refund of refunds) elepayRefund.prime({ chargeId, refundId: refund.providerId }, refund);
-      return refunds;
-    }),
-  );
+  get elopageTransaction(): Loaders['elopageTransaction'] {
+    this.elopageTransactionLoader ??= new DataLoader(
+      eachKey(async (id) => {
+        const wire = await this.services.elopage.getTransaction(id, this.read);
+        return wire ? toTransactionOnce(wire, this.elopageEnv) : null;
+      }),
+    );
+    return this.elopageTransactionLoader;
+  }
 
-  return { salesPage, pricingPlan, elopageTransaction, charge, chargeRefunds, elepayRefund };
+  get charge(): Loaders['charge'] {
+    this.chargeLoader ??= new DataLoader(
+      eachKey(async (id) => {
+        const wire = await this.services.elepay.getCharge(id, this.read);
+        return wire ? toChargeOnce(wire, this.services.statuses) : null;
+      }),
+    );
+    return this.chargeLoader;
+  }
+
+  get elepayRefund(): Loaders['elepayRefund'] {
+    this.elepayRefundLoader ??= new DataLoader(
+      eachKey(async ({ chargeId, refundId }: ElepayRefundKey) => {
+        const wire = await this.services.elepay.getRefund(chargeId, refundId, this.read);
+        return wire ? toElepayRefund(wire, this.services.statuses) : null;
+      }),
+      { cacheKeyFn: refundKey },
+    );
+    return this.elepayRefundLoader;
+  }
+
+  get chargeRefunds(): Loaders['chargeRefunds'] {
+    this.chargeRefundsLoader ??= new DataLoader(
+      eachKey(async (chargeId) => {
+        const wire = await this.services.elepay.listRefunds(chargeId, this.read);
+        if (!wire) return null;
+        const refunds = wire.refunds.map((refund) => toElepayRefund(refund, this.services.statuses));
+        for (const refund of refunds)
+          this.elepayRefund.prime({ chargeId, refundId: refund.providerId }, refund);
+        return refunds;
+      }),
+    );
+    return this.chargeRefundsLoader;
+  }
+}
+
+/**
+ * The loaders of a request, or with `{ fresh: true }` of an event: its reads never join a
+ * provider read that was already in flight (providers/sharedReads.ts), which may have been sent
+ * before the change the event reports; later reads may join them.
+ */
+export function createLoaders(services: Services, read: FreshRead = {}): Loaders {
+  return new LazyLoaders(services, read);
 }

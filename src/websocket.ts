@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import type { AuthInitialContext } from './auth/useAuthentication.js';
 import type { Authenticator } from './auth/viewer.js';
 import type { Viewer } from './context.js';
+import { serializedResult } from './events/sharedExecution.js';
 import type { Logger } from './logger.js';
 
 type EnvelopedArgs = ExecutionArgs & {
@@ -26,6 +27,33 @@ function authorizationOf(params: Record<string, unknown> | undefined): string | 
 }
 
 /**
+ * Writes a subscriber group's shared result (events/sharedExecution.ts) into each graphql-ws frame
+ * as the text serialized once for the group, rather than serializing it again for every operation:
+ * while graphql-ws stringifies a `next` message, the replacer swaps the shared payload for a marker
+ * and keeps its text; the socket's `send`, called synchronously right after, splices the text in
+ * where the marker ends the frame (`payload` is the message's last key). Only the operation-id
+ * framing is built per subscriber.
+ */
+const PAYLOAD_MARKER = '\u0000paygraph:shared-payload\u0000';
+const MARKED_FRAME_END = `${JSON.stringify(PAYLOAD_MARKER)}}`;
+let pendingPayload: string | null = null;
+
+function sharedPayloadReplacer(this: unknown, key: string, value: unknown): unknown {
+  if (key !== 'payload' || value === null || typeof value !== 'object') return value;
+  const text = serializedResult(value);
+  if (text === null) return value;
+  pendingPayload = text;
+  return PAYLOAD_MARKER;
+}
+
+function withSharedPayload(frame: string): string {
+  if (pendingPayload === null || !frame.endsWith(MARKED_FRAME_END)) return frame;
+  const spliced = `${frame.slice(0, -MARKED_FRAME_END.length)}${pendingPayload}}`;
+  pendingPayload = null;
+  return spliced;
+}
+
+/**
  * graphql-ws on the same path as HTTP. Every operation goes through Yoga's envelop pipeline
  * (`getEnveloped`): the same parse, validation, context, error masking and plugins as over HTTP.
  * A socket authenticates once, in `connection_init` (`connectionParams.authorization:
@@ -40,6 +68,28 @@ export function serveGraphqlOverWebSocket(
   logger?: Logger,
 ): () => Promise<void> {
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  // Registered before useServer's own listener, so every frame graphql-ws sends passes through it.
+  wss.on('connection', (socket, request) => {
+    const send = socket.send.bind(socket);
+    const tcp = request.socket;
+    let corked = false;
+    socket.send = ((data: unknown, ...rest: unknown[]) => {
+      // One event reaches all of a socket's subscriptions in the same run of microtasks: their
+      // frames leave in one write (writev) when it ends, instead of one system call each.
+      if (!corked) {
+        corked = true;
+        tcp.cork();
+        process.nextTick(() => {
+          corked = false;
+          tcp.uncork();
+        });
+      }
+      (send as (...args: unknown[]) => void)(
+        typeof data === 'string' ? withSharedPayload(data) : data,
+        ...rest,
+      );
+    }) as typeof socket.send;
+  });
   const disposable = useServer<Record<string, unknown> | undefined, { viewer: Viewer }>(
     {
       onConnect: async (ctx) => {
@@ -62,6 +112,10 @@ export function serveGraphqlOverWebSocket(
         ctx.extra.viewer = result.viewer;
         return true;
       },
+      jsonMessageReplacer: sharedPayloadReplacer,
+      // A shared result goes out as it is (not copied), so the replacer recognizes it.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        serializedResult(result) === null ? undefined : (result as never),
       execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
       subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
       onSubscribe: async (ctx, _id, payload: SubscribePayload) => {

@@ -70,11 +70,19 @@ export function eventBodyOf(
   };
 }
 
-/** Cursors are Redis-stream-style IDs, `<milliseconds>-<sequence>`, for both backends. */
+/**
+ * Cursors are Redis-stream-style IDs, `<milliseconds>-<sequence>`, for both backends. Compared for
+ * every subscriber and event, so without splitting into arrays.
+ */
 export function compareCursors(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
+  const aDash = a.indexOf('-');
+  const bDash = b.indexOf('-');
+  const aMs = Number(aDash < 0 ? a : a.slice(0, aDash)) || 0;
+  const bMs = Number(bDash < 0 ? b : b.slice(0, bDash)) || 0;
+  if (aMs !== bMs) return aMs - bMs;
+  return (
+    (aDash < 0 ? 0 : Number(a.slice(aDash + 1)) || 0) - (bDash < 0 ? 0 : Number(b.slice(bDash + 1)) || 0)
+  );
 }
 
 export function isCursor(value: string): boolean {

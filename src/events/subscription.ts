@@ -1,8 +1,8 @@
-import { Repeater, type RepeaterBuffer } from '@repeaterjs/repeater';
 import { GraphQLError } from 'graphql';
 import type { Provider } from '../domain/model.js';
-import { compareCursors, type TransactionStatusEvent } from './event.js';
+import { compareCursors, isCursor, type TransactionStatusEvent } from './event.js';
 import type { EventLog } from './log.js';
+import { SubscriberStream } from './subscriberStream.js';
 
 export interface StatusFilter {
   /** Global IDs of transactions; empty or absent = all. */
@@ -24,99 +24,113 @@ function matches(filter: StatusFilter, event: TransactionStatusEvent): boolean {
 
 /** Why a subscriber that stopped reading is cut off; it can resume with `after`. */
 export const SUBSCRIBER_TOO_SLOW = 'SUBSCRIBER_TOO_SLOW';
+/** Why a resume is refused: retention dropped events after its cursor. */
+export const CURSOR_EXPIRED = 'CURSOR_EXPIRED';
+
+function badCursor(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
 
 /**
- * What a subscriber has been sent but not yet read (the Repeater's buffer, like its FixedBuffer).
- * While replaying it counts as full at half its capacity: the replay waits for the client there,
- * so the live phase starts with room to spare rather than with a buffer the replay just filled.
+ * The typed signal of a gap: the events after the subscriber's cursor are gone, so it must re-read
+ * the state it tracks (queries), then subscribe again without `after`, or with `after: "0-0"` for
+ * everything still kept (`oldestCursor` is the first of those; null when nothing is kept).
  */
-class SubscriberBuffer implements RepeaterBuffer {
-  private readonly queue: unknown[] = [];
-  constructor(public capacity: number) {}
-  get empty(): boolean {
-    return this.queue.length === 0;
+function cursorExpired(oldest: string | null): GraphQLError {
+  return new GraphQLError(
+    'Events after this cursor are no longer kept: re-read the state you track, then subscribe without `after` (or with "0-0" for every kept event)',
+    { extensions: { code: CURSOR_EXPIRED, oldestCursor: oldest } },
+  );
+}
+
+/**
+ * Refuses, at subscribe time, an `after` the log cannot resume from without a silent gap: not a
+ * cursor (empty included) or past the newest event (another environment's cursor, a reset Redis)
+ * is BAD_USER_INPUT; one older than retention is CURSOR_EXPIRED.
+ */
+export async function checkResumeCursor(log: EventLog, after: string): Promise<void> {
+  if (!isCursor(after)) throw badCursor('`after` must be the cursor of a previous event');
+  const position = await log.locate(after);
+  if (position.kind === 'beyond') {
+    throw badCursor('`after` is later than the newest event: it is not a cursor of this event log');
   }
-  get full(): boolean {
-    return this.queue.length >= this.capacity;
-  }
-  add(value: unknown): void {
-    if (this.full) throw new Error('Buffer full');
-    this.queue.push(value);
-  }
-  remove(): unknown {
-    if (this.empty) throw new Error('Buffer empty');
-    return this.queue.shift();
-  }
+  if (position.kind === 'expired') throw cursorExpired(position.oldest);
 }
 
 /**
  * The events one subscriber receives. With `after`, it first replays what the log holds after that
- * cursor, then continues live. Live events are buffered from before the replay starts, and every
+ * cursor, then continues live. Live events are held back from before the replay starts, and every
  * event at or before the last one delivered is dropped, so the seam has no gap and no duplicate.
+ * While replaying, the queue counts as full at half its capacity: the replay waits for the client
+ * there, so the live phase starts with room to spare rather than with a queue the replay just filled.
  */
 export function statusEvents(
   log: EventLog,
   filter: StatusFilter,
   after: string | null,
-): AsyncIterable<TransactionStatusEvent> {
-  const buffer = new SubscriberBuffer(after === null ? SUBSCRIBER_BUFFER : SUBSCRIBER_BUFFER / 2);
-  return new Repeater<TransactionStatusEvent>(async (push, stop) => {
-    let last = after;
-    let replaying = after !== null;
-    let stopped = false;
-    void stop.then(() => {
-      stopped = true;
-    });
-    const heldBack: TransactionStatusEvent[] = [];
-    /** Whether `event` is news for this subscriber; moves `last` past it. */
-    const isNext = (event: TransactionStatusEvent) => {
-      if (last !== null && compareCursors(event.cursor, last) <= 0) return false;
-      last = event.cursor;
-      return matches(filter, event);
-    };
-    const cutOff = () =>
-      stop(
-        new GraphQLError('The subscriber fell too far behind; resubscribe with `after` its last cursor', {
-          extensions: { code: SUBSCRIBER_TOO_SLOW },
-        }),
-      );
-    const deliverLive = (event: TransactionStatusEvent) => {
-      if (!isNext(event)) return;
-      // A full buffer means the client stopped reading. Pushing on would queue without bound and,
-      // past the Repeater's 1024 pending pushes, throw synchronously into the log's listener loop,
-      // where it broke delivery to every later listener. Cut the subscriber off instead: it still
-      // gets what is buffered, then the error, and can resume with `after` from its last cursor.
-      if (buffer.full) return cutOff();
-      push(event).catch(stop);
-    };
-    const holdBack = (event: TransactionStatusEvent) => {
-      if (matches(filter, event) && heldBack.push(event) > SUBSCRIBER_BUFFER) cutOff();
-    };
-    const unlisten = log.listen((event) => (replaying ? holdBack(event) : deliverLive(event)));
+): AsyncIterableIterator<TransactionStatusEvent> {
+  const stream = new SubscriberStream<TransactionStatusEvent>(
+    after === null ? SUBSCRIBER_BUFFER : SUBSCRIBER_BUFFER / 2,
+  );
+  let last = after;
+  let replaying = after !== null;
+  const heldBack: TransactionStatusEvent[] = [];
+  /** Whether `event` is news for this subscriber; moves `last` past it. */
+  const isNext = (event: TransactionStatusEvent) => {
+    if (last !== null && compareCursors(event.cursor, last) <= 0) return false;
+    last = event.cursor;
+    return matches(filter, event);
+  };
+  const cutOff = () =>
+    stream.stop(
+      new GraphQLError('The subscriber fell too far behind; resubscribe with `after` its last cursor', {
+        extensions: { code: SUBSCRIBER_TOO_SLOW },
+      }),
+    );
+  const deliverLive = (event: TransactionStatusEvent) => {
+    if (!isNext(event)) return;
+    // A full queue means the client stopped reading: cut it off rather than queue without bound. It
+    // still gets what is queued, then the error, and can resume with `after` from its last cursor.
+    if (stream.full) return cutOff();
+    stream.push(event);
+  };
+  const holdBack = (event: TransactionStatusEvent) => {
+    if (matches(filter, event) && heldBack.push(event) > SUBSCRIBER_BUFFER) cutOff();
+  };
+  stream.whenClosed(log.listen((event) => (replaying ? holdBack(event) : deliverLive(event))));
+
+  /** Pushes `event` if it is news, waiting for the reader while the queue is full. */
+  const replayOne = async (event: TransactionStatusEvent) => {
+    if (!isNext(event)) return;
+    const room = stream.room();
+    if (room) await room;
+    stream.push(event);
+  };
+  const replay = async (cursor: string) => {
     try {
-      if (after !== null) {
-        // The backlog may be larger than the buffer, and nothing can be read while a loop pushes
-        // synchronously: wait for room instead (pushing 1024 ahead of the buffer threw, so any
-        // resume over more than ~11,000 events failed). Live events wait in `heldBack` meanwhile,
-        // as many as the buffer holds (a client that stops reading mid-replay is cut off too).
-        for (const event of await log.since(after)) {
-          if (stopped) break;
-          if (isNext(event)) await push(event);
-        }
-        while (heldBack.length > 0 && !stopped) {
-          for (const event of heldBack.splice(0)) {
-            if (stopped) break;
-            if (isNext(event)) await push(event);
-          }
-        }
-        // No await since the last check: nothing can slip between the held-back and the live ones.
-        replaying = false;
-        buffer.capacity = SUBSCRIBER_BUFFER;
+      const { events, position } = await log.since(cursor);
+      // Retention may have dropped events since the subscribe-time check: a gap is never silent.
+      if (position.kind === 'expired') throw cursorExpired(position.oldest);
+      // The backlog may be larger than the queue: each push waits for room. Live events wait in
+      // `heldBack` meanwhile, as many as the queue holds (a client that stops reading mid-replay
+      // is cut off too).
+      for (const event of events) {
+        if (!stream.open) return;
+        await replayOne(event);
       }
+      while (heldBack.length > 0 && stream.open) {
+        for (const event of heldBack.splice(0)) {
+          if (!stream.open) return;
+          await replayOne(event);
+        }
+      }
+      // No await since the last check: nothing can slip between the held-back and the live ones.
+      replaying = false;
+      stream.capacity = SUBSCRIBER_BUFFER;
     } catch (error) {
-      stop(error);
+      stream.stop(error);
     }
-    await stop;
-    unlisten();
-  }, buffer);
+  };
+  if (after !== null) void replay(after);
+  return stream;
 }

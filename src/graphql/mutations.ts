@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Context, Services } from '../context.js';
 import { ProviderError, type UserError, type UserErrorCode } from '../domain/errors.js';
+import { observePayload } from '../events/log.js';
 import { derivedIdOf, fingerprintOf, InputTooDeepError, scopeOf } from '../idempotency/fingerprint.js';
 import { parsePayload, primeLoaders, serializePayload } from '../idempotency/payload.js';
 import { runIdempotently } from '../idempotency/run.js';
@@ -81,7 +82,7 @@ export async function runMutation<T extends object>(
   const ctx = ctxOrRun;
   const fromInput = input.idempotencyKey !== null && input.idempotencyKey !== undefined;
   const key = fromInput ? input.idempotencyKey : ctx.idempotencyKeyHeader;
-  if (key === null || key === undefined) return settle(() => run(null));
+  if (key === null || key === undefined) return observed(ctx, await settle(() => run(null)));
   const field = fromInput ? ['input', 'idempotencyKey'] : null;
   if (!IDEMPOTENCY_KEY.test(key)) {
     return userErrorPayload<T>(
@@ -120,7 +121,13 @@ export async function runMutation<T extends object>(
   }
   if (outcome.kind === 'replayed') primeLoaders(ctx.loaders, outcome.payload);
   noteIdempotency(ctx, { mutation, key, replayed: outcome.kind === 'replayed' });
-  return outcome.payload;
+  return observed(ctx, outcome.payload);
+}
+
+/** The statuses a mutation saw become the `previousStatus` of the first live event (events/log.ts). */
+async function observed<T extends object>(ctx: Context, payload: Payload<T>): Promise<Payload<T>> {
+  await observePayload(ctx.services.events, payload);
+  return payload;
 }
 
 /**

@@ -172,7 +172,7 @@ function isStateRefusal(error: unknown): boolean {
  */
 async function refundOfPayment(ctx: Context, paymentId: string): Promise<ElopageRefund | null> {
   // Only within one idempotency TTL, the window a key's retries belong to: the log may hold far more.
-  const events = await ctx.services.events.since(`${Date.now() - ctx.services.idempotency.ttlMs}-0`);
+  const { events } = await ctx.services.events.since(`${Date.now() - ctx.services.idempotency.ttlMs}-0`);
   const reported = events.findLast(
     ({ transaction }) =>
       transaction.kind === 'Refund' &&

@@ -38,10 +38,14 @@ import {
  * | Refund.refundedTransaction                                             | 1 per refund    | 1                              |
  * | SalesPage.pricingPlans                                                 | 0 (embedded in the sales page) | 5 (elopage's maximum) |
  * | *Connection.edges                                                      | 0               | 1 (the page is counted above)  |
- * | Subscription.transactionStatusChanged                                  | 0 (the event carries the transaction) | 1 per event |
+ * | Subscription.transactionStatusChanged                                  | 0 (the event carries the transaction) | 1: the cost is per event |
  * | Mutation.* (see MUTATION_CALLS)                                        | 1–4             | 1                              |
  * | any other list                                                         | 0               | 20                             |
  * | anything else                                                          | 0               | 1                              |
+ *
+ * A subscription's estimate is what one event can cost: its selection is resolved once per event
+ * (events/sharedExecution.ts), and a subscription that could exceed the limit per event is refused
+ * when it starts (useQueryLimits' onSubscribe), never midway.
  *
  * A field's nested cost is multiplied by its items (a connection's page size applies to everything
  * below it). On an interface or union, the costliest possible type counts, since each object has

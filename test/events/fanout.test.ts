@@ -1,12 +1,11 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CreateChargeDocument,
-  SandboxSettleTransactionDocument,
   TransactionStatusFeedDocument,
   type TransactionStatusFeedSubscription,
   type TransactionStatusFeedSubscriptionVariables,
 } from '../generated/graphql.js';
+import { createCharge, settle } from '../support/flows.js';
 import { startTestGateway, type TestGateway } from '../support/harness.js';
 import { connectWs, type Subscriber, subscribeWs, syncWs } from '../support/subscriptions.js';
 
@@ -34,23 +33,6 @@ afterAll(async () => {
   await gw.close();
 });
 
-async function createCharge(amount: number): Promise<string> {
-  const { data, errors } = await gw.gql(CreateChargeDocument, {
-    input: { amount: String(amount), currency: 'JPY', paymentMethod: 'creditcard' },
-  });
-  expect(errors).toEqual([]);
-  expect(data?.createCharge.userErrors).toEqual([]);
-  return data?.createCharge.charge?.id ?? '';
-}
-
-async function settle(transactionId: string): Promise<void> {
-  const { data, errors } = await gw.gql(SandboxSettleTransactionDocument, {
-    input: { transactionId, outcome: 'SUCCEED' },
-  });
-  expect(errors).toEqual([]);
-  expect(data?.sandboxSettleTransaction.userErrors).toEqual([]);
-}
-
 /** `<ms>-<seq>` cursors, compared as numbers. */
 function increasing(cursors: string[]): boolean {
   return cursors.every((cursor, i) => {
@@ -63,8 +45,10 @@ function increasing(cursors: string[]): boolean {
 
 describe('fan-out on one instance', () => {
   it('1,000 subscribers each receive all 100 events of a burst exactly once, in order', async () => {
-    const burst = await Promise.all(Array.from({ length: BURST }, (_, i) => createCharge(1000 + i)));
-    const fence = await createCharge(5000);
+    const burst = await Promise.all(
+      Array.from({ length: BURST }, (_, i) => createCharge(gw, String(1000 + i))),
+    );
+    const fence = await createCharge(gw, '5000');
     expect(new Set([...burst, fence]).size).toBe(BURST + 1);
 
     // Half the subscribers follow the charges by ID, half the whole provider: both matchers fan out.
@@ -88,10 +72,10 @@ describe('fan-out on one instance', () => {
     );
     expect(subscribers).toHaveLength(SOCKETS * PER_SOCKET);
 
-    await Promise.all(burst.map((id) => settle(id)));
+    await Promise.all(burst.map((id) => settle(gw, id)));
     await Promise.all(subscribers.map((subscriber) => subscriber.waitFor(BURST, 50_000)));
     // One more event after the burst: in-order delivery means a repeat would have come before it.
-    await settle(fence);
+    await settle(gw, fence);
     await Promise.all(subscribers.map((subscriber) => subscriber.waitFor(BURST + 1, 20_000)));
 
     const reference = subscribers[0]?.received.map((p) => p.transactionStatusChanged) ?? [];

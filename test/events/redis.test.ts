@@ -18,7 +18,7 @@ import {
 import { deliverElepayWebhook, paidChargeEvent } from '../support/elepayWebhooks.js';
 import { startSimulator, startTestGateway, type TestGateway } from '../support/harness.js';
 import { countKeys, deleteKeys, REDIS_URL, skipWithoutRedis, uniquePrefix } from '../support/redis.js';
-import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
+import { connectWs, type Subscriber, subscribeWs, syncWs } from '../support/subscriptions.js';
 
 /**
  * The shared event log: the EventLog contract on both backends, and several gateway instances on
@@ -167,11 +167,36 @@ describe.each(backends)('EventLog contract: $name', (backend) => {
       }
     }
     // Only the news is in the log: unchanged and stale deliveries appended nothing.
-    const logged = await log.since('0-0');
+    const logged = (await log.since('0-0')).events;
     expect(logged.map((e) => [e.cursor, e.previousStatus, e.status])).toEqual(
       published.map((e) => [e.cursor, e.previousStatus, e.status]),
     );
   });
+
+  it.skipIf(backend.skip)(
+    'observe(): a status the gateway saw itself is the previousStatus of the first change, and publishes nothing',
+    async () => {
+      const log = await open();
+      const providerId = `ch_${randomBytes(6).toString('hex')}`;
+      await log.observe(charge('PENDING', providerId));
+      await log.observe(charge('AUTHORIZED', providerId)); // the first one seen counts
+      expect((await log.since('0-0')).events).toEqual([]);
+      const first = await log.record(charge('SUCCEEDED', providerId));
+      expect(first.event).toMatchObject({ previousStatus: 'PENDING', status: 'SUCCEEDED' });
+      await log.observe(charge('PARTIALLY_REFUNDED', providerId)); // recorded ones win from here on
+      const second = await log.record(charge('REFUNDED', providerId));
+      expect(second.event).toMatchObject({ previousStatus: 'SUCCEEDED', status: 'REFUNDED' });
+
+      // Observed PENDING, then a webhook's PENDING: still news (its first event), with no previous.
+      const other = `ch_${randomBytes(6).toString('hex')}`;
+      await log.observe(charge('PENDING', other));
+      const pending = await log.record(charge('PENDING', other));
+      expect(pending).toMatchObject({
+        verdict: 'publish',
+        event: { previousStatus: null, status: 'PENDING' },
+      });
+    },
+  );
 
   it.skipIf(backend.skip)('since(cursor) is exclusive, ordered, and returns events intact', async () => {
     const log = await open();
@@ -183,13 +208,13 @@ describe.each(backends)('EventLog contract: $name', (backend) => {
     expect(new Set(cursors).size).toBe(3);
     expect([...cursors].sort(compareCursors)).toEqual(cursors);
 
-    expect((await log.since('0-0')).map((e) => e.cursor)).toEqual(cursors);
-    expect((await log.since(first.cursor)).map((e) => e.cursor)).toEqual(cursors.slice(1));
-    expect((await log.since(second?.cursor ?? '')).map((e) => e.cursor)).toEqual(cursors.slice(2));
-    expect(await log.since(third?.cursor ?? '')).toEqual([]);
+    expect((await log.since('0-0')).events.map((e) => e.cursor)).toEqual(cursors);
+    expect((await log.since(first.cursor)).events.map((e) => e.cursor)).toEqual(cursors.slice(1));
+    expect((await log.since(second?.cursor ?? '')).events.map((e) => e.cursor)).toEqual(cursors.slice(2));
+    expect((await log.since(third?.cursor ?? '')).events).toEqual([]);
 
     // What comes back is what went in: the fetched transaction, dates as dates.
-    const [back] = await log.since('0-0');
+    const [back] = (await log.since('0-0')).events;
     expect(back).toEqual(first);
     expect(back?.occurredAt).toBeInstanceOf(Date);
     expect(back?.transaction).toEqual(charges[0]);
@@ -222,9 +247,18 @@ describe.each(backends)('EventLog contract: $name', (backend) => {
     const log = await open({ maxEvents: 5, maxAgeMs: 3_600_000 });
     const cursors: string[] = [];
     for (let i = 0; i < 12; i++) cursors.push((await log.record(charge('PENDING'))).event?.cursor ?? '');
-    expect((await log.since('0-0')).map((e) => e.cursor)).toEqual(cursors.slice(-5));
+    expect((await log.since('0-0')).events.map((e) => e.cursor)).toEqual(cursors.slice(-5));
     // Resuming from a trimmed cursor gets what is left, still without repeats.
-    expect((await log.since(cursors[2] ?? '')).map((e) => e.cursor)).toEqual(cursors.slice(-5));
+    const resumed = await log.since(cursors[2] ?? '');
+    expect(resumed.events.map((e) => e.cursor)).toEqual(cursors.slice(-5));
+    // …and says so: events after that cursor were dropped (CURSOR_EXPIRED for a subscriber).
+    expect(resumed.position).toEqual({ kind: 'expired', oldest: cursors[7] });
+    expect(await log.locate(cursors[2] ?? '')).toEqual({ kind: 'expired', oldest: cursors[7] });
+    // The newest dropped cursor, later ones and "0-0" lose nothing; past the newest is `beyond`.
+    for (const cursor of [cursors[6] ?? '', cursors[9] ?? '', cursors[11] ?? '', '0-0']) {
+      expect(await log.locate(cursor)).toEqual({ kind: 'retained' });
+    }
+    expect(await log.locate('9999999999999-0')).toEqual({ kind: 'beyond', newest: cursors[11] });
   });
 });
 
@@ -302,7 +336,8 @@ describe.skipIf(SKIP)('two gateway instances on one Redis (needs Redis)', () => 
     const [, event] = await onB.waitFor(2);
     expect(event?.transactionStatusChanged).toMatchObject({
       provider: 'ELEPAY',
-      previousStatus: null,
+      // createCharge on A answered PENDING; B's event knows it through Redis.
+      previousStatus: 'PENDING',
       status: 'SUCCEEDED',
       transaction: {
         __typename: 'Charge',
@@ -386,11 +421,24 @@ describe.skipIf(SKIP)('the same signed webhook delivered to two instances (needs
     return { status, published: typeof answer.published === 'number' ? answer.published : -1 };
   };
 
-  it('is recorded and published exactly once across both instances', async () => {
-    clients.push(connectWs(c.url, c.wsParams), connectWs(d.url, d.wsParams));
-    const subscribers = await Promise.all(
-      clients.map((client) => subscribeWs(client, TransactionStatusChangedDocument, { after: '0-0' })),
-    );
+  it('is recorded and published exactly once across both instances, to each of their subscribers', async () => {
+    // 2 sockets per instance, 5 subscriptions each: every socket's subscriptions share one
+    // execution per event (same document and variables), and each still gets every event once.
+    clients.push(...[c, d, c, d].map((gw) => connectWs(gw.url, gw.wsParams)));
+    const subscribers = (
+      await Promise.all(
+        clients.map(async (client) => {
+          const opened = await Promise.all(
+            Array.from({ length: 5 }, () =>
+              subscribeWs(client, TransactionStatusChangedDocument, { after: '0-0' }, { sync: false }),
+            ),
+          );
+          await syncWs(client);
+          return opened;
+        }),
+      )
+    ).flat();
+    expect(subscribers).toHaveLength(20);
     const expected: string[] = [];
     for (let round = 0; round < 5; round++) {
       const { id, body } = await settledChargeEvent();
@@ -409,7 +457,8 @@ describe.skipIf(SKIP)('the same signed webhook delivered to two instances (needs
       const events = await subscriber.waitFor(expected.length);
       expect(idsOf(events)).toEqual(expected);
       expect(events.every((e) => e.transactionStatusChanged.status === 'SUCCEEDED')).toBe(true);
-      expect(events.every((e) => e.transactionStatusChanged.previousStatus === null)).toBe(true);
+      // Each charge was made with createCharge, which answered PENDING.
+      expect(events.every((e) => e.transactionStatusChanged.previousStatus === 'PENDING')).toBe(true);
       expect(subscriber.errors).toEqual([]);
       await subscriber.close();
     }
@@ -422,7 +471,7 @@ describe.skipIf(SKIP)('the same signed webhook delivered to two instances (needs
     });
     await log.start();
     try {
-      const logged = await log.since('0-0');
+      const logged = (await log.since('0-0')).events;
       expect(logged.map((event) => event.transactionId)).toEqual(expected);
     } finally {
       await log.close();

@@ -115,6 +115,7 @@ describe.skipIf(SKIP)('the event log survives a Redis outage (needs redis-server
       events[0]?.transactionStatusChanged.transaction.id,
       second.id,
     ]);
+    // Its charge was created while Redis was down, so the PENDING createCharge saw is not known.
     expect(events[1]?.transactionStatusChanged).toMatchObject({ status: 'SUCCEEDED', previousStatus: null });
     expect(subscriber.errors).toEqual([]);
 

@@ -5,15 +5,12 @@ import type { TransactionStatusEvent } from '../../src/events/event.js';
 import { MemoryEventLog } from '../../src/events/memoryLog.js';
 import { SUBSCRIBER_TOO_SLOW, statusEvents } from '../../src/events/subscription.js';
 import {
-  CreateChargeDocument,
-  CreateSalesPageDocument,
-  RefundChargeDocument,
   SandboxCompleteCheckoutDocument,
-  SandboxSettleTransactionDocument,
   TransactionStatusChangedDocument,
   type TransactionStatusChangedSubscription,
   type TransactionStatusChangedSubscriptionVariables,
 } from '../generated/graphql.js';
+import { createCharge, createSalesPage, refund, settle } from '../support/flows.js';
 import { startTestGateway, type TestGateway } from '../support/harness.js';
 import { connectWs, type Subscriber, subscribeSse, subscribeWs } from '../support/subscriptions.js';
 
@@ -84,15 +81,6 @@ function expectIncreasing(cursors: string[]) {
   }
 }
 
-async function createSalesPage(name: string) {
-  const { data, errors } = await gw.gql(CreateSalesPageDocument, {
-    input: { name, pricingPlans: [{ oneTime: { price: '49' } }] },
-  });
-  expect(errors).toEqual([]);
-  expect(data?.createSalesPage.userErrors).toEqual([]);
-  return data?.createSalesPage.salesPage?.id ?? '';
-}
-
 /** A SEPA checkout: elopage keeps it pending until the bank settles it. */
 async function sepaCheckout(salesPageId: string) {
   const { data, errors } = await gw.gql(SandboxCompleteCheckoutDocument, {
@@ -104,37 +92,9 @@ async function sepaCheckout(salesPageId: string) {
   return data?.sandboxCompleteCheckout.payment?.id ?? '';
 }
 
-async function createCharge(amount = '1000') {
-  const { data, errors } = await gw.gql(CreateChargeDocument, {
-    input: { amount, currency: 'JPY', paymentMethod: 'creditcard' },
-  });
-  expect(errors).toEqual([]);
-  expect(data?.createCharge.charge?.status).toBe('PENDING');
-  return data?.createCharge.charge?.id ?? '';
-}
-
-async function settle(transactionId: string) {
-  const { data, errors } = await gw.gql(SandboxSettleTransactionDocument, {
-    input: { transactionId, outcome: 'SUCCEED' },
-  });
-  expect(errors).toEqual([]);
-  expect(data?.sandboxSettleTransaction.userErrors).toEqual([]);
-  return data?.sandboxSettleTransaction.transaction;
-}
-
-async function refund(chargeId: string, amount?: string) {
-  const { data, errors } = await gw.gql(RefundChargeDocument, {
-    input: { chargeId, ...(amount ? { amount } : {}) },
-  });
-  expect(errors).toEqual([]);
-  expect(data?.refundCharge.userErrors).toEqual([]);
-  expect(data?.refundCharge.refund?.status).toBe('PENDING');
-  return data?.refundCharge.refund?.id ?? '';
-}
-
 describe.each(transports)('transactionStatusChanged over $name', (transport) => {
   it('a SEPA payment settled later: its subscriber sees PENDING → SUCCEEDED, one for another ID nothing', async () => {
-    const salesPageId = await createSalesPage(`SEPA course (${transport.name})`);
+    const salesPageId = (await createSalesPage(gw, `SEPA course (${transport.name})`)).id;
     const byPage = await transport.subscribe({ filter: { salesPageId } });
     const elepayOnly = await transport.subscribe({ filter: { provider: 'ELEPAY' } });
 
@@ -153,7 +113,7 @@ describe.each(transports)('transactionStatusChanged over $name', (transport) => 
     // Both payments are now known as PENDING; these two follow one payment each from here on.
     const mine = await transport.subscribe({ filter: { ids: [paymentId] } });
     const theOther = await transport.subscribe({ filter: { ids: [otherId] } });
-    expect(await settle(paymentId)).toMatchObject({ id: paymentId, status: 'SUCCEEDED' });
+    expect(await settle(gw, paymentId)).toMatchObject({ id: paymentId, status: 'SUCCEEDED' });
 
     const [succeeded] = (await mine.waitFor(1)).map((p) => p.transactionStatusChanged);
     expect(succeeded).toMatchObject({
@@ -187,9 +147,9 @@ describe.each(transports)('transactionStatusChanged over $name', (transport) => 
     expect(mine.received).toHaveLength(1);
     // Their connections are not `mine`'s, so a leak could still be on its way: give each an event
     // of its own. Delivery is in order, so whatever leaked would arrive before it.
-    await settle(otherId);
-    const chargeId = await createCharge('10');
-    await settle(chargeId);
+    await settle(gw, otherId);
+    const chargeId = await createCharge(gw, '10');
+    await settle(gw, chargeId);
     const [otherSucceeded] = (await theOther.waitFor(1)).map((p) => p.transactionStatusChanged);
     expect(otherSucceeded).toMatchObject({ previousStatus: 'PENDING', status: 'SUCCEEDED' });
     expect(otherSucceeded?.transaction.id).toBe(otherId);
@@ -206,15 +166,16 @@ describe.each(transports)('transactionStatusChanged over $name', (transport) => 
   });
 
   it('an elepay charge: SUCCEEDED, then PARTIALLY_REFUNDED and REFUNDED as its refunds settle, in order', async () => {
-    const chargeId = await createCharge('1000');
+    const chargeId = await createCharge(gw, '1000');
     const charge = await transport.subscribe({ filter: { ids: [chargeId] } });
     const elepay = await transport.subscribe({ filter: { provider: 'ELEPAY' } });
 
-    await settle(chargeId);
+    await settle(gw, chargeId);
     const [paid] = (await charge.waitFor(1)).map((p) => p.transactionStatusChanged);
     expect(paid).toMatchObject({
       provider: 'ELEPAY',
-      previousStatus: null,
+      // The gateway created it: createCharge answered PENDING.
+      previousStatus: 'PENDING',
       status: 'SUCCEEDED',
       transaction: {
         __typename: 'Charge',
@@ -225,8 +186,8 @@ describe.each(transports)('transactionStatusChanged over $name', (transport) => 
       },
     });
 
-    const partialId = await refund(chargeId, '300');
-    await settle(partialId);
+    const partialId = await refund(gw, chargeId, '300');
+    await settle(gw, partialId);
     const [, partially] = (await charge.waitFor(2)).map((p) => p.transactionStatusChanged);
     expect(partially).toMatchObject({
       previousStatus: 'SUCCEEDED',
@@ -234,8 +195,8 @@ describe.each(transports)('transactionStatusChanged over $name', (transport) => 
       transaction: { id: chargeId, status: 'PARTIALLY_REFUNDED', providerStatus: 'partially_refunded' },
     });
 
-    const restId = await refund(chargeId);
-    await settle(restId);
+    const restId = await refund(gw, chargeId);
+    await settle(gw, restId);
     const [, , refunded] = (await charge.waitFor(3)).map((p) => p.transactionStatusChanged);
     expect(refunded).toMatchObject({
       previousStatus: 'PARTIALLY_REFUNDED',
@@ -251,10 +212,11 @@ describe.each(transports)('transactionStatusChanged over $name', (transport) => 
     // refund.succeeded records the refund and its charge, refund first; all in one order.
     const all = (await elepay.waitFor(5)).map((p) => p.transactionStatusChanged);
     expect(all.map((e) => [e.transaction.__typename, e.transaction.id, e.previousStatus, e.status])).toEqual([
-      ['Charge', chargeId, null, 'SUCCEEDED'],
-      ['Refund', partialId, null, 'SUCCEEDED'],
+      ['Charge', chargeId, 'PENDING', 'SUCCEEDED'],
+      // refundCharge answered PENDING for each refund.
+      ['Refund', partialId, 'PENDING', 'SUCCEEDED'],
       ['Charge', chargeId, 'SUCCEEDED', 'PARTIALLY_REFUNDED'],
-      ['Refund', restId, null, 'SUCCEEDED'],
+      ['Refund', restId, 'PENDING', 'SUCCEEDED'],
       ['Charge', chargeId, 'PARTIALLY_REFUNDED', 'REFUNDED'],
     ]);
     expect(all[1]?.transaction.amount).toEqual({ amount: '300', currency: 'JPY' });
@@ -269,21 +231,21 @@ describe.each(transports)('transactionStatusChanged over $name', (transport) => 
   });
 
   it('`after`: a subscriber that dropped gets exactly the 3 events it missed, in order, then live ones', async () => {
-    const ids = [await createCharge('100'), await createCharge('200'), await createCharge('300')];
-    ids.push(await createCharge('400'), await createCharge('500'), await createCharge('600'));
+    const ids = [await createCharge(gw, '100'), await createCharge(gw, '200'), await createCharge(gw, '300')];
+    ids.push(await createCharge(gw, '400'), await createCharge(gw, '500'), await createCharge(gw, '600'));
     const filter = { ids };
     // The witness stays connected throughout and tells when the missed events are recorded.
     const witness = await transport.subscribe({ filter });
     const dropping = await transport.subscribe({ filter });
 
-    await settle(ids[0] ?? '');
-    await settle(ids[1] ?? '');
+    await settle(gw, ids[0] ?? '');
+    await settle(gw, ids[1] ?? '');
     const before = (await dropping.waitFor(2)).map((p) => p.transactionStatusChanged);
     expect(before.map((e) => e.transaction.id)).toEqual(ids.slice(0, 2));
     await dropping.close();
     const lastSeen = before[1]?.cursor ?? '';
 
-    for (const id of ids.slice(2, 5)) await settle(id);
+    for (const id of ids.slice(2, 5)) await settle(gw, id);
     const missed = (await witness.waitFor(5)).map((p) => p.transactionStatusChanged).slice(2);
     expect(missed.map((e) => e.transaction.id)).toEqual(ids.slice(2, 5));
     expect(dropping.received).toHaveLength(2);
@@ -295,7 +257,7 @@ describe.each(transports)('transactionStatusChanged over $name', (transport) => 
       ids.slice(2, 5).map((id) => [id, 'SUCCEEDED']),
     );
 
-    await settle(ids[5] ?? '');
+    await settle(gw, ids[5] ?? '');
     const [live] = (await witness.waitFor(6)).map((p) => p.transactionStatusChanged).slice(5);
     const afterLive = (await resumed.waitFor(4)).map((p) => p.transactionStatusChanged);
     expect(afterLive[3]).toEqual(live);

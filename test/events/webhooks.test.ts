@@ -21,8 +21,8 @@ import { connectWs, type Subscriber, subscribeWs } from '../support/subscription
  * at a closed port, so the simulators' own webhooks never arrive: every webhook this gateway
  * receives is one this file POSTs, and "publishes nothing" can be proven exactly. Each rejection is
  * followed by a genuine delivery for the same transaction: it publishes the first event for it
- * (previousStatus null), which shows both that the forgery published nothing and that the
- * subscriber would have seen it if it had.
+ * (previousStatus null, or PENDING as createCharge answered), which shows both that the forgery
+ * published nothing and that the subscriber would have seen it if it had.
  */
 const SECRET = 'whsec_webhook_tests_current_0000000001';
 const PREVIOUS_SECRET = 'whsec_webhook_tests_previous_000000002';
@@ -200,7 +200,8 @@ describe('POST /webhooks/elepay', () => {
     const [event] = eventsOf(await subscriber.waitFor(1));
     expect(event).toMatchObject({
       provider: 'ELEPAY',
-      previousStatus: null,
+      // Known from createCharge's answer, not from an event: a forgery would have made this unchanged.
+      previousStatus: 'PENDING',
       status: 'SUCCEEDED',
       transaction: { id: charge.id, status: 'SUCCEEDED', amount: { amount: '1500', currency: 'JPY' } },
     });
@@ -213,7 +214,7 @@ describe('POST /webhooks/elepay', () => {
     const subscriber = await subscribe([charge.id]);
     const body = chargeSucceeded(charge);
     await deliver(() => postElepay(body, sign(body, PREVIOUS_SECRET)), [[charge.id, 'SUCCEEDED']]);
-    expect(summary(eventsOf(await subscriber.waitFor(1)))).toEqual([[charge.id, null, 'SUCCEEDED']]);
+    expect(summary(eventsOf(await subscriber.waitFor(1)))).toEqual([[charge.id, 'PENDING', 'SUCCEEDED']]);
     await subscriber.close();
   });
 
@@ -240,9 +241,9 @@ describe('POST /webhooks/elepay', () => {
     const fenceBody = chargeSucceeded(fence);
     await deliver(() => postElepay(fenceBody, sign(fenceBody)), [[fence.id, 'SUCCEEDED']]);
     expect(summary(eventsOf(await subscriber.waitFor(3)))).toEqual([
-      [one.id, null, 'SUCCEEDED'],
-      [two.id, null, 'SUCCEEDED'],
-      [fence.id, null, 'SUCCEEDED'],
+      [one.id, 'PENDING', 'SUCCEEDED'],
+      [two.id, 'PENDING', 'SUCCEEDED'],
+      [fence.id, 'PENDING', 'SUCCEEDED'],
     ]);
     expect(subscriber.received).toHaveLength(3);
     await subscriber.close();
@@ -282,9 +283,9 @@ describe('POST /webhooks/elepay', () => {
     await deliver(() => postElepay(fenceBody, sign(fenceBody)), [[fence.id, 'SUCCEEDED']]);
     const events = eventsOf(await subscriber.waitFor(3));
     expect(summary(events)).toEqual([
-      [charge.id, null, 'SUCCEEDED'],
+      [charge.id, 'PENDING', 'SUCCEEDED'],
       [charge.id, 'SUCCEEDED', 'REFUNDED'],
-      [fence.id, null, 'SUCCEEDED'],
+      [fence.id, 'PENDING', 'SUCCEEDED'],
     ]);
     expect(events[1]?.transaction).toMatchObject({ status: 'REFUNDED', providerStatus: 'refunded' });
     expect(subscriber.received).toHaveLength(3);
@@ -320,7 +321,7 @@ describe('POST /webhooks/elepay', () => {
 
     const body = chargeSucceeded(charge);
     await deliver(() => postElepay(body, sign(body)), [[charge.id, 'SUCCEEDED']]);
-    expect(summary(eventsOf(await subscriber.waitFor(1)))).toEqual([[charge.id, null, 'SUCCEEDED']]);
+    expect(summary(eventsOf(await subscriber.waitFor(1)))).toEqual([[charge.id, 'PENDING', 'SUCCEEDED']]);
     expect(subscriber.received).toHaveLength(1);
     await subscriber.close();
   });

@@ -1,7 +1,5 @@
-import { GraphQLError } from 'graphql';
 import type { TransactionStatusEvent } from '../../events/event.js';
-import { isCursor } from '../../events/event.js';
-import { statusEvents } from '../../events/subscription.js';
+import { checkResumeCursor, statusEvents } from '../../events/subscription.js';
 import { builder } from '../builder.js';
 import { providerIdOf } from '../nodes.js';
 import { PaymentStatusEnum, ProviderEnum, TransactionRef } from '../refs.js';
@@ -65,14 +63,13 @@ builder.subscriptionField('transactionStatusChanged', (t) =>
       "Status changes of payments, charges and refunds as the providers' webhooks report them. With `after`, first replays the changes since that cursor, then continues live.",
     args: {
       filter: t.arg({ type: TransactionStatusFilter, description: 'Narrow the changes.' }),
-      after: t.arg.string({ description: 'Resume after this event cursor (from a previous event).' }),
+      after: t.arg.string({
+        description:
+          'Resume after this event cursor (from a previous event); "0-0" replays every kept event. A cursor this log never assigned is BAD_USER_INPUT; one older than retention is CURSOR_EXPIRED (`extensions.oldestCursor`): re-read your state, then subscribe again.',
+      }),
     },
-    subscribe: (_root, { filter, after }, ctx) => {
-      if (after && !isCursor(after)) {
-        throw new GraphQLError('`after` must be the cursor of a previous event', {
-          extensions: { code: 'BAD_USER_INPUT' },
-        });
-      }
+    subscribe: async (_root, { filter, after }, ctx) => {
+      if (after != null) await checkResumeCursor(ctx.services.events, after);
       return statusEvents(
         ctx.services.events,
         {

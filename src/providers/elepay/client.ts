@@ -103,12 +103,13 @@ export class ElepayClient {
     );
   }
 
-  async listRefunds(chargeId: string): Promise<ElepayRefundsResponseWire | null> {
+  async listRefunds(chargeId: string, { fresh }: FreshRead = {}): Promise<ElepayRefundsResponseWire | null> {
     const body = await this.orNull(
       this.call({
         method: 'GET',
         path: `/charges/${enc(chargeId)}/refunds`,
         route: 'GET /charges/:id/refunds',
+        fresh,
       }),
     );
     return body === null ? null : (listOf(body, 'refunds') as ElepayRefundsResponseWire);

@@ -76,8 +76,8 @@ export class ElopageClient {
     ) as Promise<ElopageSalesPageSavedWire>;
   }
 
-  getSalesPage(id: string): Promise<ElopageSalesPageWire | null> {
-    return this.read(`/sales_pages/${id}`, 'GET /sales_pages/:id', id);
+  getSalesPage(id: string, fresh: FreshRead = {}): Promise<ElopageSalesPageWire | null> {
+    return this.read(`/sales_pages/${id}`, 'GET /sales_pages/:id', id, fresh);
   }
 
   updateSalesPage(id: string, body: ElopageSalesPageRequestWire): Promise<ElopageSalesPageSavedWire> {
@@ -89,8 +89,8 @@ export class ElopageClient {
     ) as Promise<ElopageSalesPageSavedWire>;
   }
 
-  getPricingPlan(id: string): Promise<ElopagePricingPlanWire | null> {
-    return this.read(`/pricing_plans/${id}`, 'GET /pricing_plans/:id', id);
+  getPricingPlan(id: string, fresh: FreshRead = {}): Promise<ElopagePricingPlanWire | null> {
+    return this.read(`/pricing_plans/${id}`, 'GET /pricing_plans/:id', id, fresh);
   }
 
   createPricingPlan(body: ElopageCreatePricingPlanRequestWire): Promise<ElopagePricingPlanWire> {

@@ -1,0 +1,201 @@
+import {
+  createSourceEventStream,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  execute,
+} from 'graphql';
+import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
+import type { Context, Viewer } from '../context.js';
+import { createLoaders, type Loaders } from '../loaders.js';
+
+/**
+ * One execution per subscriber group and event, one fetch per event.
+ *
+ * graphql-js executes a subscription's selection once per subscriber and event. Here the source
+ * stream still runs per subscriber (its filter, replay and buffer: events/subscription.ts), but a
+ * source event the log handed to every subscriber as the same object is executed once per *group*
+ * (same document, operation, variables and authorization scope: `subscriberGroupKey`), and every
+ * member receives that one result object, serialized once (`serializedResult`: Yoga's SSE uses a
+ * result's `stringify`, websocket.ts splices the same text into each graphql-ws frame). Per
+ * subscriber, what is left is the filter match, its buffer and the write.
+ *
+ * Nested provider fields of an event resolve through loaders that belong to the event
+ * (`EventScope`): created when the event is first executed, i.e. after it was recorded, shared by
+ * every group, dropped with the event. So an event costs the same provider calls with 1 or 10,000
+ * subscribers, and never reads a cache older than the event.
+ *
+ * A group's execution runs with the context of the member that needed the event first, only its
+ * loaders replaced: the viewer's scopes are the same for every member (they are in the key), and
+ * an unexpected error is logged under that member's request ID.
+ */
+class EventScope {
+  private loaders: Loaders | undefined;
+  /** Per group key: the one execution of this event for that group. */
+  readonly results = new Map<string, Promise<ExecutionResult>>();
+
+  loadersFor(context: Context): Loaders {
+    this.loaders ??= createLoaders(context.services, { fresh: true });
+    return this.loaders;
+  }
+}
+
+/** Keyed by the source event object, so only what every subscriber shares is shared. */
+const scopes = new WeakMap<object, EventScope>();
+
+function scopeOf(event: object): EventScope {
+  let scope = scopes.get(event);
+  if (!scope) {
+    scope = new EventScope();
+    scopes.set(event, scope);
+  }
+  return scope;
+}
+
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+
+/** Yoga's parse cache hands the same DocumentNode to every request with the same query text. */
+function documentId(document: DocumentNode): number {
+  let id = documentIds.get(document);
+  if (id === undefined) {
+    id = nextDocumentId++;
+    documentIds.set(document, id);
+  }
+  return id;
+}
+
+/** JSON with object keys sorted, so `{a,b}` and `{b,a}` variables fall into one group. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * What decides what a viewer may see: its scopes. Two viewers with the same scopes get the same
+ * result from every field, so they may share an execution. (A tenant, once there is one, belongs here.)
+ */
+export function authorizationScopeOf(viewer: Viewer): string {
+  return [...viewer.scopes].sort().join(' ');
+}
+
+/** Subscribers with equal keys would compute equal results for the same event. */
+export function subscriberGroupKey(args: ExecutionArgs): string {
+  const viewer = (args.contextValue as Context).viewer;
+  return [
+    documentId(args.document),
+    args.operationName ?? '',
+    stableJson(args.variableValues ?? {}),
+    authorizationScopeOf(viewer),
+  ].join('\u0000');
+}
+
+/** The memoized serializer of each shared result. */
+const serializers = new WeakMap<object, () => string>();
+
+/**
+ * The JSON text of a shared result, computed once however many subscribers receive it; null for a
+ * result that is not shared.
+ */
+export function serializedResult(result: object): string | null {
+  return serializers.get(result)?.() ?? null;
+}
+
+/** Marks a group's result as shared. One with errors is not: each transport formats errors its own way. */
+function share(result: ExecutionResult): ExecutionResult {
+  if (result.errors) return result;
+  let text: string | undefined;
+  const stringify = () => {
+    text ??= JSON.stringify(result);
+    return text;
+  };
+  // Yoga's SSE processor serializes a result with the result's own `stringify` when it has one.
+  Object.defineProperty(result, 'stringify', { value: stringify, enumerable: false });
+  serializers.set(result, stringify);
+  return result;
+}
+
+/** The group's result for `event`: executed by the first member that needs it, reused by the rest. */
+function groupResult(event: unknown, args: ExecutionArgs, key: string): Promise<ExecutionResult> {
+  if (event === null || typeof event !== 'object') {
+    return Promise.resolve(execute({ ...args, rootValue: event }));
+  }
+  const scope = scopeOf(event);
+  let result = scope.results.get(key);
+  if (!result) {
+    const context = args.contextValue as Context;
+    // The member's context, but the event's loaders (a prototype link: nothing is copied).
+    const contextValue = Object.create(context, { loaders: { value: scope.loadersFor(context) } });
+    result = Promise.resolve(execute({ ...args, rootValue: event, contextValue })).then(share);
+    scope.results.set(key, result);
+  }
+  return result;
+}
+
+/** Deliveries the fan-out hands on per turn of the event loop (see takeTurn). */
+const DELIVERIES_PER_TURN = 100;
+let turnBudget = DELIVERIES_PER_TURN;
+let budgetReset = false;
+const waiting: (() => void)[] = [];
+
+function nextTurn(): void {
+  turnBudget = DELIVERIES_PER_TURN;
+  for (const release of waiting.splice(0, DELIVERIES_PER_TURN)) {
+    turnBudget -= 1;
+    release();
+  }
+  if (waiting.length > 0) setImmediate(nextTurn);
+  else budgetReset = false;
+}
+
+/**
+ * Fan-out in turns: once a group's result is ready, every subscriber's delivery (its iterator
+ * chain, the write) would otherwise run in one unbroken run of microtasks, and HTTP queries and
+ * webhooks would wait behind all of it. At most DELIVERIES_PER_TURN deliveries run per turn of the
+ * event loop; the rest wait, in order, for the next turns (setImmediate: I/O is polled in between).
+ * Returns undefined when the delivery may go on at once.
+ */
+function takeTurn(): Promise<void> | undefined {
+  if (!budgetReset) {
+    budgetReset = true;
+    setImmediate(nextTurn);
+  }
+  if (turnBudget > 0 && waiting.length === 0) {
+    turnBudget -= 1;
+    return undefined;
+  }
+  return new Promise((resolve) => waiting.push(resolve));
+}
+
+async function deliverable(event: unknown, args: ExecutionArgs, key: string): Promise<ExecutionResult> {
+  const result = await groupResult(event, args, key);
+  const turn = takeTurn();
+  if (turn) await turn;
+  return result;
+}
+
+/**
+ * The envelop plugin: replaces `subscribe` with one that maps each source event through the
+ * group's shared execution. Everything around it is unchanged: parse, validation, the context
+ * factory, query limits and error masking run per subscriber, as for any operation.
+ */
+export function useSharedSubscriptionExecution(): Plugin {
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn(async (args: ExecutionArgs) => {
+        const stream = await createSourceEventStream(args);
+        if (!isAsyncIterable(stream)) return stream as ExecutionResult;
+        const key = subscriberGroupKey(args);
+        return mapAsyncIterator(stream as AsyncIterable<unknown> as AsyncIterableIterator<unknown>, (event) =>
+          deliverable(event, args, key),
+        );
+      });
+    },
+  };
+}
