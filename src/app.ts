@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import FindMyWay from 'find-my-way';
-import { createYoga, type GraphiQLOptions } from 'graphql-yoga';
+import { createYoga } from 'graphql-yoga';
 import { type AuthInitialContext, useAuthentication, viewerOf } from './auth/useAuthentication.js';
 import type { Authenticator } from './auth/viewer.js';
 import { createContext, type Services } from './context.js';
 import { createWebhookReceivers, type WebhookReceiverOptions } from './events/receivers.js';
 import { useSharedSubscriptionExecution } from './events/sharedExecution.js';
+import { createGraphiql, wantsGraphiql } from './graphiql.js';
 import { schema } from './graphql/schema.js';
 import { checkReadiness } from './health.js';
 import { createMaskError, useMaskedErrorsWithRequestId } from './plugins/maskError.js';
@@ -16,6 +17,7 @@ import { useNoSuggestions } from './plugins/useNoSuggestions.js';
 import { type QueryLimits, useQueryLimits } from './plugins/useQueryLimits.js';
 import { type RateLimiter, useRateLimit } from './plugins/useRateLimit.js';
 import { acceptRequestId, assignRequestId, useRequestId } from './plugins/useRequestId.js';
+import { useUnusedFragments } from './plugins/useUnusedFragments.js';
 
 export interface AppOptions {
   services: Services;
@@ -65,20 +67,17 @@ export function buildApp({
   rateLimiter,
   browser,
 }: AppOptions) {
-  const graphiqlOptions: GraphiQLOptions = { title: 'paygraph', defaultTabs: graphiqlTabs };
-  // The page inlines all of GraphiQL (~9 MB); its options never change, so it is built once rather
-  // than on every GET, which anyone could repeat to burn memory (found by test/security/fuzz.test.ts).
-  // Imported on the first GraphiQL request only: a production gateway never holds it in memory.
-  let graphiqlPage: Promise<string> | undefined;
+  // Yoga's own GraphiQL would inline all of it (9 MB) in one page on every load: src/graphiql.ts
+  // serves it as compressed, cacheable files instead. Subscriptions are JSON POSTs (SSE) like every
+  // other operation, so they pass the CSRF guard as they are, with or without a token.
+  const graphiqlApp = graphiql
+    ? createGraphiql({ title: 'paygraph', defaultTabs: graphiqlTabs, method: 'POST' })
+    : null;
   const yoga = createYoga({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: graphiql ? graphiqlOptions : false,
-    renderGraphiQL: (options) => {
-      graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options));
-      return graphiqlPage;
-    },
+    graphiql: false,
     cors: corsOptionsFor(browser.corsOrigins),
     maxRequestBodySize: MAX_GRAPHQL_BODY_BYTES,
     // No field takes a file: multipart parsing would only be attack surface.
@@ -102,6 +101,8 @@ export function buildApp({
       useRequestId(),
       useBadRequests(),
       useMaskedErrorsWithRequestId(services.logger),
+      // GraphiQL sends the operation you run with every fragment of its tab; unused ones are fine.
+      useUnusedFragments(),
       // Without introspection, errors must not spell out the schema either ("Did you mean …").
       ...(browser.introspection ? [] : [useNoSuggestions()]),
       // Then identity: a caller without a valid API token is refused before any GraphQL work (src/auth/).
@@ -123,12 +124,15 @@ export function buildApp({
     },
   });
 
-  const router = FindMyWay({
-    defaultRoute: (_req, res) => sendJson(res, 404, { error: 'not found' }),
-  });
+  const notFound = (res: ServerResponse) => sendJson(res, 404, { error: 'not found' });
+  const router = FindMyWay({ defaultRoute: (_req, res) => notFound(res) });
   router.all('/graphql', (req, res) => {
-    void yoga(req, res);
+    if (graphiqlApp && wantsGraphiql(req)) graphiqlApp.page(req, res);
+    else void yoga(req, res);
   });
+  if (graphiqlApp) {
+    router.get('/graphiql/*', (req, res) => graphiqlApp.asset(req, res, () => notFound(res)));
+  }
   const receivers = createWebhookReceivers(webhooks);
   router.post('/webhooks/elepay', (req, res) => {
     void receivers.elepay(req, res);

@@ -79,6 +79,11 @@ export interface Config {
   requestTimeoutMs: number;
   /** Where providers and browsers reach the gateway; null = http://localhost:<bound port>. */
   publicUrl: string | null;
+  /**
+   * Where the embedded simulators deliver their webhooks; null = the gateway's own listening
+   * address (never PUBLIC_URL, which may not be reachable from inside a container).
+   */
+  sandboxWebhookUrl: string | null;
   logLevel: string;
   graphiql: boolean;
   elepay: ElepayConfig;
@@ -148,6 +153,7 @@ const EnvSchema = z.object({
   PORT: port(4000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PUBLIC_URL: httpUrl,
+  SANDBOX_WEBHOOK_URL: httpUrl,
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -399,6 +405,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
+    sandboxWebhookUrl: e.SANDBOX_WEBHOOK_URL ? e.SANDBOX_WEBHOOK_URL.replace(/\/+$/, '') : null,
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ?? allSandbox,
     elepay: {

@@ -58,6 +58,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+  // The embedded simulators run in this process: they reach the gateway where it listens (loopback
+  // when it listens on every interface). PUBLIC_URL is for browsers and real providers.
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  const sandboxWebhookBase = config.sandboxWebhookUrl ?? (wildcard ? `http://127.0.0.1:${port}` : url);
   // The embedded sandbox signs with a generated secret; a remote elepay without a configured
   // secret has its webhook route disabled (nothing could be verified).
   const elepayWebhookSecret =
@@ -73,7 +77,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     const { createElepaySandbox } = await import('./sandbox/elepay/index.js');
     const sandbox = createElepaySandbox({
       secretKey,
-      webhook: { url: `${publicUrl}/webhooks/elepay`, secret: elepayWebhookSecret ?? secret('whsec_') },
+      webhook: {
+        url: `${sandboxWebhookBase}/webhooks/elepay`,
+        secret: elepayWebhookSecret ?? secret('whsec_'),
+      },
       logger,
     });
     const sandboxUrl = await sandbox.server.listen(config.elepay.sandboxPort);
@@ -91,7 +98,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     const apiSecret = secret('secret_');
     const { createElopageSandbox } = await import('./sandbox/elopage/index.js');
     // Sales pages name their webhook URL; of local targets, the simulator posts only to this gateway.
-    const allowedWebhookOrigins = [publicUrl, url];
+    const allowedWebhookOrigins = [publicUrl, url, sandboxWebhookBase];
     const sandbox = createElopageSandbox({ apiKey, apiSecret, allowedWebhookOrigins, logger });
     const sandboxUrl = await sandbox.server.listen(config.elopage.sandboxPort);
     elopageSandbox = { url: sandboxUrl, sandbox, credentials: { apiKey, apiSecret } };
@@ -131,7 +138,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     }),
     sandbox: { elepay: elepaySandbox !== null, elopage: elopageSandbox !== null },
     elopageCurrency: config.elopage.currency,
-    elopageWebhookUrl: `${publicUrl}/webhooks/elopage/${elopageWebhookToken}`,
+    // The URL createSalesPage registers: the simulator delivers to it, real elopage needs PUBLIC_URL.
+    elopageWebhookUrl: `${elopageSandbox ? sandboxWebhookBase : publicUrl}/webhooks/elopage/${elopageWebhookToken}`,
     statuses: new StatusNormalizer((table, raw) =>
       logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
     ),
@@ -170,7 +178,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   });
   server.removeAllListeners('request');
   server.on('request', listener);
-  const closeWebSockets = serveGraphqlOverWebSocket(server, yoga, authenticator, logger);
+  const closeWebSockets = serveGraphqlOverWebSocket(
+    server,
+    yoga,
+    authenticator,
+    logger,
+    config.security.corsOrigins,
+  );
 
   return {
     url,

@@ -1,9 +1,11 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
 /**
- * Structured JSON logs. Nothing we log carries a secret by construction (the HTTP layer logs
+ * Structured JSON logs, or colored lines for a person when stdout is a terminal (pino-pretty,
+ * formatting the same JSON after it was scrubbed). Nothing we log carries a secret by construction (the HTTP layer logs
  * route templates, never URLs, headers or bodies); two defences stand behind that:
  * - `redact` censors any field named like a credential that a future log call might add;
  * - every secret value the gateway holds (provider keys, webhook secrets, the elopage webhook token)
@@ -75,7 +77,25 @@ export function scrubSecrets(line: string): string {
   return text;
 }
 
-export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
+export interface LoggerOptions {
+  level?: string;
+  /** Where lines go; stdout by default. */
+  destination?: DestinationStream;
+  /** Colored, human-readable lines instead of JSON; by default when logging to a terminal. */
+  pretty?: boolean;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const human = options.pretty ?? (options.destination === undefined && process.stdout.isTTY === true);
+  const destination = human
+    ? pretty({
+        colorize: true,
+        sync: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname,service',
+        destination: options.destination ?? 1,
+      })
+    : options.destination;
   return pino(
     {
       level: options.level ?? 'info',
@@ -84,6 +104,6 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       hooks: { streamWrite: scrubSecrets },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination,
+    destination,
   );
 }

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { describeGateway, startGateway } from './gateway.js';
+import { warmGraphiqlAssets } from './graphiql.js';
 import { createLogger } from './logger.js';
 
 /** Process entry: configuration, start, graceful stop on signals. */
@@ -25,6 +26,8 @@ const gateway = await startGateway(config, logger).catch((error: unknown) => {
   process.exit(1);
 });
 logger.info({ graphiql: `${gateway.publicUrl}/graphql` }, describeGateway(gateway, config));
+// GraphiQL's files are compressed once per process: do it now rather than when the first visitor waits.
+if (config.graphiql) void warmGraphiqlAssets();
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

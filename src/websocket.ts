@@ -27,6 +27,26 @@ function authorizationOf(params: Record<string, unknown> | undefined): string | 
 }
 
 /**
+ * Whether a WebSocket upgrade may proceed. Browsers send no preflight for WebSockets, so without
+ * this any site a user visits could open a socket to the gateway and run operations as that user
+ * (in open access, as anyone): a browser's `Origin` must be this gateway's own (same host) or on
+ * the CORS allow-list. Non-browser clients send no `Origin` and are not affected.
+ */
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  corsOrigins: readonly string[],
+) {
+  if (!origin) return true;
+  if (corsOrigins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Writes a subscriber group's shared result (events/sharedExecution.ts) into each graphql-ws frame
  * as the text serialized once for the group, rather than serializing it again for every operation:
  * while graphql-ws stringifies a `next` message, the replacer swaps the shared payload for a marker
@@ -66,8 +86,14 @@ export function serveGraphqlOverWebSocket(
   yoga: YogaServerInstance<any, any>,
   authenticator: Authenticator,
   logger?: Logger,
+  corsOrigins: readonly string[] = [],
 ): () => Promise<void> {
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wss = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    verifyClient: ({ origin, req }: { origin?: string; req: { headers: { host?: string } } }) =>
+      originAllowed(origin, req.headers.host, corsOrigins),
+  });
   // Registered before useServer's own listener, so every frame graphql-ws sends passes through it.
   wss.on('connection', (socket, request) => {
     const send = socket.send.bind(socket);

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   /** A subscriber fell too far behind and was cut off; it can resume with `after`. */
   | 'SUBSCRIBER_TOO_SLOW'
+  /** A "simple" cross-site-capable request (GET, form, text/plain) without a preflight-forcing header. */
+  | 'CSRF_HEADER_REQUIRED'
   | 'INTERNAL';
 
 /** Codes of `userErrors` — expected failures a user can act on. */

@@ -1,6 +1,5 @@
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
-import type { CORSOptions, Plugin } from 'graphql-yoga';
+import { type CORSOptions, createGraphQLError, type Plugin } from 'graphql-yoga';
 
 /**
  * What a browser may do with the gateway: which origins may call it (CORS), that no other site can
@@ -12,6 +11,33 @@ export interface BrowserSafetyOptions {
   corsOrigins: readonly string[];
   /** config INTROSPECTION; off = `__schema` and `__type` fail validation, over HTTP and WebSocket. */
   introspection: boolean;
+}
+
+/**
+ * Headers a browser cannot attach cross-site without a preflight (which CORS then refuses).
+ * `authorization` counts too, and it is what an API client sends anyway.
+ */
+const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization', 'apollo-require-preflight'];
+
+/** Content types an HTML form or a no-cors fetch can send cross-site without a preflight. */
+const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+
+/**
+ * Yoga's useCSRFPrevention rule (a "simple" request must carry a preflight-forcing header), with a
+ * stable `extensions.code` so a client can tell this 403 from any other.
+ */
+function useCsrfPrevention(): Plugin {
+  return {
+    onRequestParse({ request }) {
+      const type = request.headers.get('content-type')?.toLowerCase();
+      const preflighted =
+        type !== undefined && !SIMPLE_CONTENT_TYPES.some((simple) => type.startsWith(simple));
+      if (preflighted || CSRF_HEADERS.some((name) => request.headers.has(name))) return;
+      throw createGraphQLError('Required CSRF header(s) not present', {
+        extensions: { code: 'CSRF_HEADER_REQUIRED', http: { status: 403 } },
+      });
+    },
+  };
 }
 
 /** Headers a browser client may send: the ones our API reads, nothing more. */
@@ -43,8 +69,8 @@ export function corsOptionsFor(origins: readonly string[]): (request: Request) =
  * The CSRF guard, the introspection switch and a few response headers, in one plugin list.
  *
  * CSRF: a browser sends "simple" requests (GET, or POST as form or text/plain) cross-site without a
- * preflight, so CORS alone cannot stop them from executing. Yoga's useCSRFPrevention refuses those
- * (403) unless they carry a header no simple request can have. JSON POSTs (our clients, GraphiQL,
+ * preflight, so CORS alone cannot stop them from executing. useCsrfPrevention refuses those
+ * (403, `CSRF_HEADER_REQUIRED`) unless they carry a header no simple request can have. JSON POSTs (our clients, GraphiQL,
  * SSE subscriptions) need a preflight anyway and pass; a GET query must send one of these headers.
  * `authorization` counts: a browser cannot attach it cross-site without a preflight either.
  *
@@ -55,9 +81,7 @@ export function corsOptionsFor(origins: readonly string[]): (request: Request) =
 export function useBrowserSafety(options: BrowserSafetyOptions): Plugin[] {
   const varyByOrigin = options.corsOrigins.length > 0;
   return [
-    useCSRFPrevention({
-      requestHeaders: ['x-graphql-yoga-csrf', 'authorization', 'apollo-require-preflight'],
-    }),
+    useCsrfPrevention(),
     {
       onValidate({ addValidationRule }) {
         if (!options.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);

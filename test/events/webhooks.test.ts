@@ -17,8 +17,8 @@ import { startTestGateway, type TestGateway } from '../support/harness.js';
 import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
 
 /**
- * The webhook routes as an attacker or a flaky network sees them. The gateway's PUBLIC_URL points
- * at a closed port, so the simulators' own webhooks never arrive: every webhook this gateway
+ * The webhook routes as an attacker or a flaky network sees them. The simulators' webhook URL
+ * (SANDBOX_WEBHOOK_URL) points at a closed port, so the simulators' own webhooks never arrive: every webhook this gateway
  * receives is one this file POSTs, and "publishes nothing" can be proven exactly. Each rejection is
  * followed by a genuine delivery for the same transaction: it publishes the first event for it
  * (previousStatus null, or PENDING as createCharge answered), which shows both that the forgery
@@ -45,7 +45,7 @@ beforeAll(async () => {
     ELOPAGE_WEBHOOK_TOKEN: TOKEN,
     // Port 1 on loopback is never listened on: the simulators' deliveries fail (and would be retried
     // in a minute), so the only webhooks are the ones below.
-    PUBLIC_URL: 'http://127.0.0.1:1',
+    SANDBOX_WEBHOOK_URL: 'http://127.0.0.1:1',
   });
   ws = connectWs(gw.url);
   everything = await subscribeWs(ws, TransactionStatusChangedDocument, {});

@@ -58,7 +58,7 @@ describe('elopage: sales page to refund', () => {
     expect(data?.createSalesPage.userErrors).toEqual([]);
     expect(page?.name).toBe('Masterclass');
     // The default webhook is the gateway's own elopage route; its guarding token is never shown.
-    expect(page?.webhookUrl).toBe(`${gw.gateway.publicUrl}/webhooks/elopage/***`);
+    expect(page?.webhookUrl).toBe(`${gw.url}/webhooks/elopage/***`);
     const [oneTime, subscription, split] = page?.pricingPlans ?? [];
     expect(oneTime).toMatchObject({
       form: 'ONE_TIME',

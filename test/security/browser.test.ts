@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { print } from 'graphql';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ChargeAndPaymentDocument, TransactionStatusChangedDocument } from '../generated/graphql.js';
 import { startSimulator, startTestGateway, type TestGateway } from '../support/harness.js';
 import { connectWs, subscribeSse, syncWs } from '../support/subscriptions.js';
@@ -122,6 +123,7 @@ describe('CSRF prevention', () => {
     expect(answer.status).toBe(403);
     expect(answer.json.data ?? null).toBeNull();
     expect(answer.json.errors?.[0]?.message).toMatch(/CSRF/);
+    expect(answer.json.errors?.[0]?.extensions?.code).toBe('CSRF_HEADER_REQUIRED');
   });
 
   it('refuses a GET query without a preflight-forcing header, runs it with one', async () => {
@@ -209,6 +211,31 @@ describe('CORS', () => {
     const denied = await postJson(gw, '{ __typename }', { origin: DENIED });
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
     expect(String(denied.headers.vary)).toMatch(/origin/i);
+  });
+
+  /** Opens a graphql-ws socket with the given Origin: the HTTP status of a refusal, or 101. */
+  const upgrade = (target: TestGateway, origin?: string) =>
+    new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(`${target.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
+        headers: origin ? { origin } : {},
+      });
+      socket.once('open', () => {
+        socket.close();
+        resolve(101);
+      });
+      socket.once('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        socket.terminate();
+      });
+      socket.once('error', reject);
+    });
+
+  it('opens WebSockets (which have no preflight) only from its own origin, an allowed one, or non-browsers', async () => {
+    expect(await upgrade(gw, ALLOWED)).toBe(101);
+    expect(await upgrade(gw, gw.url)).toBe(101);
+    expect(await upgrade(gw)).toBe(101);
+    expect(await upgrade(gw, DENIED)).toBe(401);
+    expect(await upgrade(gw, 'null')).toBe(401);
   });
 
   it('allows no origin at all when CORS_ORIGINS is unset', async () => {

@@ -560,7 +560,7 @@ beforeAll(async () => {
     ELEPAY_WEBHOOK_SECRET_PREVIOUS,
     ELOPAGE_WEBHOOK_TOKEN,
     // The simulators' own webhooks go nowhere: every webhook the gateway sees is one of ours.
-    PUBLIC_URL: 'http://127.0.0.1:1',
+    SANDBOX_WEBHOOK_URL: 'http://127.0.0.1:1',
   });
 });
 afterAll(async () => {

@@ -68,7 +68,7 @@ beforeAll(async () => {
     INTROSPECTION: 'true',
     CORS_ORIGINS: 'https://app.example.com',
     // The simulators deliver no webhooks here: every webhook is one this file sends.
-    PUBLIC_URL: 'http://127.0.0.1:1',
+    SANDBOX_WEBHOOK_URL: 'http://127.0.0.1:1',
   });
 });
 
@@ -256,10 +256,11 @@ describe('a gateway holding every kind of secret', () => {
 });
 
 describe('the logger, the last line of defence', () => {
-  it('censors fields named like credentials and every registered secret value, wherever it hides', () => {
+  const capture = (pretty: boolean) => {
     const lines: string[] = [];
     const logger = createLogger({
       level: 'debug',
+      pretty,
       destination: new Writable({
         write(chunk: Buffer, _encoding, done) {
           lines.push(chunk.toString('utf8'));
@@ -267,6 +268,28 @@ describe('the logger, the last line of defence', () => {
         },
       }),
     });
+    return { lines, logger };
+  };
+
+  it('writes colored lines for people (a terminal) with the same secrets cut out', () => {
+    const { lines, logger } = capture(true);
+    const secret = 'whsec_registered_only_for_this_pretty_test_0008';
+    protectSecretValues([secret]);
+    logger.warn(
+      { url: `/webhooks/elopage/${secret}`, token: 'pgt_named_like_a_token_0001' },
+      `failed with ${secret}`,
+    );
+    const text = lines.join('');
+    expect(text).toContain(`${String.fromCharCode(27)}[`); // an ANSI color
+    expect(text).toContain('WARN');
+    expect(text).toContain('failed with [redacted]');
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain('pgt_named_like_a_token_0001');
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
+  it('censors fields named like credentials and every registered secret value, wherever it hides', () => {
+    const { lines, logger } = capture(false);
     const secret = 'whsec_registered_only_for_this_test_0007';
     protectSecretValues([secret, 'short']);
     logger.child({ requestId: 'r-1' }).error(
