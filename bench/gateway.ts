@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { track } from './children.js';
 import { sleep } from './stats.js';
 
 /**
@@ -19,19 +20,6 @@ export interface GatewayProcess {
   /** Warning/error log lines of the child, counted by message. */
   logCounts: Map<string, number>;
   stop(): Promise<void>;
-}
-
-const children = new Set<ChildProcess>();
-function killAll(): void {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-process.on('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAll();
-    process.exit(130);
-  });
 }
 
 async function freePort(): Promise<number> {
@@ -74,7 +62,7 @@ export async function startGatewayProcess(
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.add(child);
+    const tracked = track(child);
     const logCounts = new Map<string, number>();
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -90,7 +78,6 @@ export async function startGatewayProcess(
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-4000);
     });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 30_000;
     while (child.exitCode === null && Date.now() < deadline) {
@@ -104,21 +91,13 @@ export async function startGatewayProcess(
           elopageUrl: `http://127.0.0.1:${elopagePort}`,
           pid: child.pid!,
           logCounts,
-          async stop() {
-            if (child.exitCode !== null || child.signalCode !== null) return;
-            child.kill('SIGTERM');
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-            await exited;
-            clearTimeout(timer);
-            children.delete(child);
-          },
+          stop: tracked.stop,
         };
       }
       await sleep(100);
     }
     child.kill('SIGKILL');
-    await exited;
-    children.delete(child);
+    await tracked.exited;
     if (!stderr.includes('cannot listen') || attempt >= 3) {
       throw new Error(`gateway did not start (exit ${child.exitCode ?? child.signalCode}): ${stderr}`);
     }

@@ -18,6 +18,8 @@ export interface ElepayConfig {
   previousWebhookSecret: string | null;
   timeoutMs: number;
   maxConcurrency: number;
+  /** How long the provider's circuit stays open before a probe call (src/providers/http.ts). */
+  breakerCooldownMs: number;
   sandboxPort: number;
 }
 
@@ -30,6 +32,8 @@ export interface ElopageConfig {
   webhookToken: string | null;
   timeoutMs: number;
   maxConcurrency: number;
+  /** How long the provider's circuit stays open before a probe call (src/providers/http.ts). */
+  breakerCooldownMs: number;
   sandboxPort: number;
 }
 
@@ -181,6 +185,7 @@ const EnvSchema = z.object({
   // 20 payments already queued for seconds. 128 connections carry ~1,280 calls/s at 100 ms; size it
   // down to a provider's rate limit × its latency (README, Provider concurrency).
   PROVIDER_MAX_CONCURRENCY: positiveInt(128, 1024),
+  PROVIDER_BREAKER_COOLDOWN_MS: positiveInt(10_000, 600_000),
 
   ELEPAY_BASE_URL: httpUrl,
   ELEPAY_SECRET_KEY: optionalText,
@@ -422,6 +427,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       previousWebhookSecret: e.ELEPAY_WEBHOOK_SECRET_PREVIOUS ?? null,
       timeoutMs: e.ELEPAY_TIMEOUT_MS ?? e.PROVIDER_TIMEOUT_MS,
       maxConcurrency: e.ELEPAY_MAX_CONCURRENCY ?? e.PROVIDER_MAX_CONCURRENCY,
+      breakerCooldownMs: e.PROVIDER_BREAKER_COOLDOWN_MS,
       sandboxPort: e.ELEPAY_SANDBOX_PORT,
     },
     elopage: {
@@ -433,6 +439,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       webhookToken: e.ELOPAGE_WEBHOOK_TOKEN ?? null,
       timeoutMs: e.ELOPAGE_TIMEOUT_MS ?? e.PROVIDER_TIMEOUT_MS,
       maxConcurrency: e.ELOPAGE_MAX_CONCURRENCY ?? e.PROVIDER_MAX_CONCURRENCY,
+      breakerCooldownMs: e.PROVIDER_BREAKER_COOLDOWN_MS,
       sandboxPort: e.ELOPAGE_SANDBOX_PORT,
     },
     events: {

@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { ElepayClient } from './providers/elepay/client.js';
 import type { ElopageClient } from './providers/elopage/client.js';
+import type { RedisConnections } from './redis.js';
 
 /** What lives as long as the gateway: provider clients and the settings resolvers need. */
 export interface Services {
@@ -23,6 +24,8 @@ export interface Services {
   events: EventLog;
   /** Idempotency records of keyed mutations (memory, or Redis shared by every instance). */
   idempotency: IdempotencyStore;
+  /** Every Redis connection, for /readyz; null without REDIS_URL. */
+  redis: RedisConnections | null;
   logger: Logger;
   /** The Prometheus registry and every metric family (src/metrics.ts). */
   metrics: Metrics;

@@ -122,12 +122,18 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const graphiqlTabs = await loadGraphiqlTabs(new URL('../schema/operations/', import.meta.url));
   const metrics = new Metrics({ knownOperations: operationNamesIn(graphiqlTabs) });
 
+  // Every Redis connection (event log, idempotency, rate limits) comes from here: deadlines, health.
+  // Imported only with Redis configured: a single instance never loads ioredis.
+  const redis = config.events.redisUrl
+    ? new (await import('./redis.js')).RedisConnections(config.events.redisUrl, logger)
+    : null;
   const services: Services = {
     elepay: new ElepayClient({
       ...elepay,
       authScheme: config.elepay.authScheme,
       timeoutMs: config.elepay.timeoutMs,
       maxConcurrency: config.elepay.maxConcurrency,
+      breakerCooldownMs: config.elepay.breakerCooldownMs,
       logger,
       metrics,
     }),
@@ -135,6 +141,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       ...elopage,
       timeoutMs: config.elopage.timeoutMs,
       maxConcurrency: config.elopage.maxConcurrency,
+      breakerCooldownMs: config.elopage.breakerCooldownMs,
       logger,
       metrics,
     }),
@@ -145,16 +152,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     statuses: new StatusNormalizer((table, raw) =>
       logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
     ),
-    events: await createEventLog(config.events, logger),
-    idempotency: await createIdempotencyStore(config, logger),
+    events: await createEventLog(config.events, logger, redis),
+    idempotency: await createIdempotencyStore(config, redis),
+    redis,
     logger,
     metrics,
   };
 
   // Created last before serving, so nothing that can still fail above leaves its Redis client open.
-  const rateLimiter = await createRateLimiter({
+  const rateLimiter = createRateLimiter({
     perMinute: config.security.rateLimitPerMinute,
-    redisUrl: config.events.redisUrl,
+    redis,
     redisKeyPrefix: config.events.redisKeyPrefix,
     logger,
   });
@@ -211,6 +219,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       await services.events.close();
       await rateLimiter.close();
       await services.idempotency.close();
+      redis?.close();
     },
   };
 }

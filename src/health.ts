@@ -1,27 +1,36 @@
 import type { Services } from './context.js';
 import { ProviderError } from './domain/errors.js';
+import type { RedisState } from './redis.js';
 
 export interface Readiness {
   ready: boolean;
   providers: { elepay: string; elopage: string };
   eventLog: 'ok' | 'unavailable';
+  /** With REDIS_URL: each Redis connection's user and its state (`stalled`: connected, no answers). */
+  redis?: Record<string, RedisState>;
 }
 
 /**
- * `GET /readyz`: each provider answers an authenticated request and the event log can record. A cheap read per provider: a
+ * `GET /readyz`: each provider answers an authenticated request, the event log can record, and
+ * every Redis connection answers a PING within its deadline. A cheap read per provider: a
  * one-charge list at elepay, and at elopage a sales page that cannot exist (not found is fine —
- * it proves the host answers and the credentials are accepted).
+ * it proves the host answers and the credentials are accepted). Every check is bounded (provider
+ * deadline, Redis command deadline), so /readyz answers even while a dependency hangs.
  */
 export async function checkReadiness(services: Services): Promise<Readiness> {
-  const [elepay, elopage, eventLog] = await Promise.all([
+  const [elepay, elopage, redis] = await Promise.all([
     probe(() => services.elepay.listCharges({ limit: 1 })),
     probe(() => services.elopage.getSalesPage('0')),
-    services.events.isHealthy().then((healthy): Readiness['eventLog'] => (healthy ? 'ok' : 'unavailable')),
+    services.redis?.check(),
   ]);
+  const logHealthy = await services.events.isHealthy();
+  const eventLog = logHealthy && (redis?.eventLog ?? 'ok') === 'ok' ? 'ok' : 'unavailable';
+  const redisOk = Object.values(redis ?? {}).every((state) => state === 'ok');
   return {
-    ready: elepay === 'ok' && elopage === 'ok' && eventLog === 'ok',
+    ready: elepay === 'ok' && elopage === 'ok' && eventLog === 'ok' && redisOk,
     providers: { elepay, elopage },
     eventLog,
+    ...(redis ? { redis } : {}),
   };
 }
 

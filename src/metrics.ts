@@ -171,7 +171,7 @@ export class Metrics {
     );
     this.webhooksRefused = counter(
       'paygraph_webhooks_refused_total',
-      'Webhooks refused, by reason (signature_missing / _malformed / _stale / _mismatch, bad_token, not_an_event, body_too_large).',
+      'Webhooks refused, by reason (signature_missing / _malformed / _stale / _mismatch, bad_token, not_an_event, body_too_large, body_too_slow).',
       ['provider', 'reason'],
     );
     this.webhookRecords = counter(

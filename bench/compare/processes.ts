@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { track } from '../children.js';
 import { REPO_ROOT } from '../gateway.js';
 import { sleep } from '../stats.js';
 
@@ -11,11 +12,6 @@ export interface ServerProcess {
   problems: Map<string, number>;
   stop(): Promise<void>;
 }
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-});
 
 /** pino levels: 40 warn, 50 error, 60 fatal. */
 const WARN = 40;
@@ -50,7 +46,7 @@ export async function startServer(
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.add(child);
+  const tracked = track(child);
   const problems = new Map<string, number>();
   let stderr = '';
   let printedUrl: string | undefined;
@@ -66,7 +62,6 @@ export async function startServer(
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 60_000;
   while (child.exitCode === null && Date.now() < deadline) {
     const url = printedUrl;
@@ -82,14 +77,7 @@ export async function startServer(
         url,
         pid: child.pid ?? 0,
         problems,
-        async stop() {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          await exited;
-          clearTimeout(timer);
-          children.delete(child);
-        },
+        stop: tracked.stop,
       };
     }
     await sleep(100);

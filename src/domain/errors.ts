@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'PROVIDER_UNAVAILABLE'
   | 'PROVIDER_TIMEOUT'
   | 'PROVIDER_REJECTED'
+  // Issue 8 (faults): a write was sent but its answer was lost, so whether it happened is unknown.
+  | 'PROVIDER_OUTCOME_UNKNOWN'
   | 'QUERY_TOO_COMPLEX'
   | 'RATE_LIMITED'
   /** A subscriber fell too far behind and was cut off; it can resume with `after`. */
@@ -50,12 +52,24 @@ export class CodedError extends Error {
   }
 }
 
-export type ProviderFailure = 'AUTH_FAILED' | 'UNAVAILABLE' | 'TIMEOUT' | 'REJECTED' | 'NOT_FOUND';
+/**
+ * `UNAVAILABLE`: nothing happened (the request never left, the circuit is open, the provider said
+ * so, or it was a read). `OUTCOME_UNKNOWN`: a write reached the provider, or may have, and its answer
+ * was lost (reset, timeout, truncated or unreadable body, a gateway 5xx): it may have happened.
+ */
+export type ProviderFailure =
+  | 'AUTH_FAILED'
+  | 'UNAVAILABLE'
+  | 'TIMEOUT'
+  | 'OUTCOME_UNKNOWN'
+  | 'REJECTED'
+  | 'NOT_FOUND';
 
 const FAILURE_CODES: Record<ProviderFailure, ErrorCode> = {
   AUTH_FAILED: 'PROVIDER_AUTH_FAILED',
   UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
   TIMEOUT: 'PROVIDER_TIMEOUT',
+  OUTCOME_UNKNOWN: 'PROVIDER_OUTCOME_UNKNOWN',
   REJECTED: 'PROVIDER_REJECTED',
   NOT_FOUND: 'PROVIDER_REJECTED',
 };
@@ -63,6 +77,8 @@ const FAILURE_CODES: Record<ProviderFailure, ErrorCode> = {
 /**
  * Every failure of a provider call. `providerCode` is the provider's own error code (elepay's
  * `errorCode`, elopage's `error`), kept because it is documented and safe; the raw body is not.
+ * `retryAfter` (seconds, in `extensions.retryAfter`): the provider asked for a pause (Retry-After)
+ * or its circuit is open; calls before then fail at once.
  */
 export class ProviderError extends CodedError {
   constructor(
@@ -71,11 +87,13 @@ export class ProviderError extends CodedError {
     message: string,
     readonly status?: number,
     readonly providerCode?: string,
+    readonly retryAfter?: number,
   ) {
     super(FAILURE_CODES[failure], message, {
       provider,
       ...(status ? { providerHttpStatus: status } : {}),
       ...(providerCode ? { providerCode } : {}),
+      ...(retryAfter ? { retryAfter } : {}),
     });
     this.name = 'ProviderError';
   }

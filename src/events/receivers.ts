@@ -13,7 +13,9 @@ import { asRecord, stringField } from '../providers/http.js';
 /**
  * The providers' webhooks, turned into events. A webhook is only a hint: after checking where it
  * comes from, the gateway fetches the object from the provider and records what the API says. It
- * answers 2xx only once the events are recorded, so a provider retries anything that was not.
+ * answers 2xx only once the status the webhook implies is recorded, so a provider retries anything
+ * that was not: an object the provider cannot show yet (404 just after the write, an empty or
+ * unreadable answer, an outage) or an event log that cannot record is a 503.
  */
 export interface WebhookReceiverOptions {
   services: Services;
@@ -24,6 +26,8 @@ export interface WebhookReceiverOptions {
 
 /** Webhook bodies are small JSON objects; anything larger is refused unread. */
 const MAX_BODY_BYTES = 256 * 1024;
+/** A provider sends its small body at once; a sender trickling it holds a socket for nothing. */
+const BODY_DEADLINE_MS = 10_000;
 
 /**
  * A webhook says the object just changed: its lookup must not join a read of the same object that
@@ -32,18 +36,41 @@ const MAX_BODY_BYTES = 256 * 1024;
 const FRESH = { fresh: true };
 
 class BodyTooLarge extends Error {}
+class BodyTooSlow extends Error {}
+
+/** The provider has no readable object behind the webhook yet: it should retry later. */
+class NotReadableYet extends Error {}
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk);
+  const reading = (async () => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyTooSlow()), BODY_DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([reading, late]);
+  } finally {
+    clearTimeout(timer);
+    // Abandoned on a timeout: the 408 closes the connection, which ends this read with an error.
+    reading.catch(() => undefined);
   }
-  return Buffer.concat(chunks);
+}
+
+/** The object a webhook names, which must exist: a lookup that finds nothing is retried later. */
+function found<T>(object: T | null, what: string): T {
+  if (object === null) throw new NotReadableYet(what);
+  return object;
 }
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
@@ -118,14 +145,24 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         refused(source, 'body_too_large');
         return reply(res, 413, { error: 'body too large' });
       }
-      // The provider could not be asked, or the event could not be recorded: let the provider retry.
-      const reason = error instanceof ProviderError ? error.code : 'EVENT_LOG_UNAVAILABLE';
+      if (error instanceof BodyTooSlow) {
+        refused(source, 'body_too_slow');
+        return reply(res, 408, { error: 'body too slow' });
+      }
+      // The provider could not show the object, or the event could not be recorded: let it retry.
+      const reason =
+        error instanceof ProviderError
+          ? error.code
+          : error instanceof NotReadableYet
+            ? 'PROVIDER_OBJECT_NOT_FOUND'
+            : 'EVENT_LOG_UNAVAILABLE';
       metrics.webhooksUnavailable.inc({ provider: source, reason: codeLabel(reason) });
       logger.warn(
         {
           webhook: source.toLowerCase(),
           reason,
-          err: error instanceof ProviderError ? undefined : { message: (error as Error).message },
+          ...(reason === 'EVENT_LOG_UNAVAILABLE' ? { err: { message: (error as Error).message } } : {}),
+          ...(error instanceof NotReadableYet ? { object: error.message } : {}),
         },
         'webhook not recorded; the provider will retry',
       );
@@ -159,8 +196,8 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
       const eventTime = typeof event?.createTime === 'number' ? event.createTime : undefined;
       const { elepay: client, statuses } = services;
       if (type.startsWith('charge.')) {
-        const charge = await client.getCharge(id, FRESH);
-        return recordAll(res, `elepay ${type}`, charge ? [toCharge(charge, statuses)] : [], eventTime);
+        const charge = found(await client.getCharge(id, FRESH), 'charge');
+        return recordAll(res, `elepay ${type}`, [toCharge(charge, statuses)], eventTime);
       }
       if (type.startsWith('refund.')) {
         const chargeId = stringField(object, 'chargeId');
@@ -176,10 +213,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         return recordAll(
           res,
           `elepay ${type}`,
-          [
-            ...(refund ? [toElepayRefund(refund, statuses)] : []),
-            ...(charge ? [toCharge(charge, statuses)] : []),
-          ],
+          [toElepayRefund(found(refund, 'refund'), statuses), toCharge(found(charge, 'charge'), statuses)],
           eventTime,
         );
       }
@@ -202,9 +236,9 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         refused('ELOPAGE', 'not_an_event');
         return reply(res, 400, { error: 'not an elopage payment notification' });
       }
-      const wire = await services.elopage.getTransaction(id, FRESH);
+      const wire = found(await services.elopage.getTransaction(id, FRESH), 'payment');
       const mapping = { currency: services.elopageCurrency, statuses: services.statuses };
-      await recordAll(res, 'elopage', wire ? [toElopageTransaction(wire, mapping)] : []);
+      await recordAll(res, 'elopage', [toElopageTransaction(wire, mapping)]);
     });
   }
 

@@ -1,7 +1,8 @@
-import { type ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Transaction } from '../domain/model.js';
 import type { PaymentStatus } from '../domain/status.js';
 import type { Logger } from '../logger.js';
+import type { RedisConnections } from '../redis.js';
 import {
   eventBodyOf,
   judgeChange,
@@ -88,7 +89,7 @@ type AppendingRedis = Redis & {
 type StreamEntries = [id: string, fields: string[]][];
 
 export interface RedisEventLogOptions {
-  url: string;
+  redis: RedisConnections;
   keyPrefix: string;
   retention: RetentionOptions;
   logger: Logger;
@@ -105,31 +106,13 @@ export class RedisEventLog implements EventLog {
   private following: Promise<void> | null = null;
 
   constructor(private readonly options: RedisEventLogOptions) {
-    const connection = {
-      // Fail fast while disconnected: the webhook routes answer 503 and the provider retries.
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      retryStrategy: (attempt: number) => Math.min(100 * attempt, 2_000),
-    };
-    this.writer = new Redis(options.url, connection) as AppendingRedis;
+    // Fail fast (src/redis.ts): while Redis is down or stalled, webhooks answer 503 and the provider retries.
+    this.writer = options.redis.open('eventLog') as AppendingRedis;
     this.writer.defineCommand('appendIfUnchanged', { numberOfKeys: 3, lua: APPEND_IF_UNCHANGED });
     // The reader blocks in XREAD, so it gets its own connection; it may queue while reconnecting.
-    this.reader = new Redis(options.url, {
-      retryStrategy: connection.retryStrategy,
-      maxRetriesPerRequest: null,
-    });
+    this.reader = options.redis.open('eventLog', { blockingMs: READ_BLOCK_MS });
     this.streamKey = `${options.keyPrefix}events`;
     this.droppedKey = `${options.keyPrefix}events:dropped`;
-    let lastReport = 0;
-    for (const client of [this.writer, this.reader]) {
-      client.on('error', (error: Error) => {
-        // ioredis reports every failed reconnect; one line per 10 s is enough for operators.
-        if (Date.now() - lastReport > 10_000) {
-          lastReport = Date.now();
-          options.logger.warn({ err: { message: error.message } }, 'redis unavailable; retrying');
-        }
-      });
-    }
   }
 
   /** Waits (bounded) for the first connection, so a fresh instance can record at once. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
+import type { Redis } from 'ioredis';
+import type { RedisConnections } from '../redis.js';
 import {
   type Claim,
   type ClaimOutcome,
@@ -47,10 +47,9 @@ type IdempotencyRedis = Redis & {
 };
 
 export interface RedisIdempotencyStoreOptions extends StoreTimings {
-  url: string;
+  redis: RedisConnections;
   /** REDIS_KEY_PREFIX: records live under `<prefix>idem:…`, beside the event log. */
   keyPrefix: string;
-  logger: Logger;
 }
 
 export class RedisIdempotencyStore implements IdempotencyStore {
@@ -63,23 +62,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     // Fail fast while disconnected (like the event log's writer): a keyed mutation then fails with a
     // GraphQL error instead of executing without the guarantee, and the client retries.
-    this.redis = new Redis(options.url, {
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      retryStrategy: (attempt: number) => Math.min(100 * attempt, 2_000),
-    }) as IdempotencyRedis;
+    this.redis = options.redis.open('idempotency') as IdempotencyRedis;
     this.redis.defineCommand('idemClaim', { numberOfKeys: 1, lua: CLAIM });
     this.redis.defineCommand('idemReplaceIfOwned', { numberOfKeys: 1, lua: REPLACE_IF_OWNED });
     this.redis.defineCommand('idemRenewIfOwned', { numberOfKeys: 1, lua: RENEW_IF_OWNED });
     this.redis.defineCommand('idemDeleteIfOwned', { numberOfKeys: 1, lua: DELETE_IF_OWNED });
-    let lastReport = 0;
-    this.redis.on('error', (error: Error) => {
-      // ioredis reports every failed reconnect; one line per 10 s is enough for operators.
-      if (Date.now() - lastReport > 10_000) {
-        lastReport = Date.now();
-        options.logger.warn({ err: { message: error.message } }, 'idempotency store: redis unavailable');
-      }
-    });
   }
 
   /** Waits (bounded) for the first connection: without an offline queue, early commands would fail. */

@@ -9,6 +9,7 @@ import {
 } from 'rate-limiter-flexible';
 import type { Viewer } from '../context.js';
 import type { Logger } from '../logger.js';
+import type { RedisConnections } from '../redis.js';
 
 /** Operations per client per minute, counted where every transport meets (see useRateLimit). */
 export interface RateLimiter {
@@ -22,7 +23,7 @@ export interface RateLimiter {
 export interface RateLimiterOptions {
   perMinute: number;
   /** Shared counters across instances; null = in this process only. */
-  redisUrl: string | null;
+  redis: RedisConnections | null;
   redisKeyPrefix: string;
   logger: Logger;
 }
@@ -54,43 +55,26 @@ async function consumeFrom(
  * RateLimiterMemory otherwise. While Redis is unreachable each instance falls back to counting on
  * its own (the insurance limiter) instead of waiting on Redis or failing the request.
  */
-export async function createRateLimiter({
+export function createRateLimiter({
   perMinute,
-  redisUrl,
+  redis: connections,
   redisKeyPrefix,
   logger,
-}: RateLimiterOptions): Promise<RateLimiter> {
+}: RateLimiterOptions): RateLimiter {
   const memory = new RateLimiterMemory({
     points: perMinute,
     duration: WINDOW_SECONDS,
     keyPrefix: 'ratelimit',
   });
-  if (!redisUrl) {
+  if (!connections) {
     return {
       perMinute,
       consume: (bucket) => consumeFrom(memory, bucket, logger),
       close: async () => undefined,
     };
   }
-  // Imported only with Redis configured: a single instance never loads ioredis.
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(redisUrl, {
-    // Never queue a request behind a reconnect: the insurance limiter answers at once instead.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt: number) => Math.min(100 * attempt, 2_000),
-  });
-  let lastReport = 0;
-  redis.on('error', (error: Error) => {
-    // ioredis reports every failed reconnect; one line per 10 s is enough for operators.
-    if (Date.now() - lastReport > 10_000) {
-      lastReport = Date.now();
-      logger.warn(
-        { err: { message: error.message } },
-        'rate limiter: redis unavailable; limiting per instance',
-      );
-    }
-  });
+  // Never waits behind a reconnect or a stalled Redis (src/redis.ts): the insurance limiter answers.
+  const redis = connections.open('rateLimit');
   const limiter = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: `${redisKeyPrefix}ratelimit`,

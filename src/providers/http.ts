@@ -1,4 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type CircuitBreakerPolicy,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  type IPolicy,
+  isBrokenCircuitError,
+  retry,
+  wrap,
+} from 'cockatiel';
 import { Pool } from 'undici';
 import { ProviderError } from '../domain/errors.js';
 import type { Provider } from '../domain/model.js';
@@ -9,10 +19,17 @@ import { SharedReads } from './sharedReads.js';
 
 /**
  * The one HTTP client every provider call goes through: a keep-alive pool per provider whose size
- * is the provider's concurrency cap, one deadline per call (queueing and retries included), retries
- * for GETs only, exact JSON, and every failure turned into a ProviderError. It logs route
- * templates (`GET /charges/:id`), never URLs, query strings or bodies — elopage puts its
- * credentials in both (providers/elopage.md, Auth).
+ * is the provider's concurrency cap, one deadline per call (queueing and retries included), exact
+ * JSON, and every failure turned into a ProviderError. Resilience is cockatiel's, composed once per
+ * provider: a circuit breaker (after BREAKER_FAILURES provider failures in a row calls fail at once
+ * with PROVIDER_UNAVAILABLE and `retryAfter`, until a half-open probe succeeds), retries for GETs
+ * only, and a hold that honours `Retry-After` on 429/503 (no call before it, retried or not).
+ *
+ * What a failure says is what is known: "could not be reached" only when the request provably never
+ * left (connection refused, DNS, circuit open); a write whose answer was lost after it may have
+ * reached the provider is OUTCOME_UNKNOWN, never a plain failure, because a caller who believes it
+ * failed would pay or refund twice. It logs route templates (`GET /charges/:id`), never URLs, query
+ * strings or bodies — elopage puts its credentials in both (providers/elopage.md, Auth).
  */
 export interface ProviderRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -38,6 +55,8 @@ export interface ProviderHttpOptions {
   baseUrl: string;
   timeoutMs: number;
   maxConcurrency: number;
+  /** How long the circuit stays open before a half-open probe (PROVIDER_BREAKER_COOLDOWN_MS). */
+  breakerCooldownMs: number;
   logger: Logger;
   /** Where calls, retries and pool load are reported (src/metrics.ts); none in unit uses. */
   metrics?: Metrics;
@@ -48,13 +67,39 @@ export interface ProviderHttpOptions {
 /** A GET that failed because the provider was unreachable or overloaded is retried this often. */
 const GET_RETRIES = 2;
 const RETRY_BASE_DELAY_MS = 50;
+/** Provider failures in a row that open the circuit. */
+const BREAKER_FAILURES = 5;
+/** The longest pause a Retry-After may impose on all calls (a larger value is capped, and logged). */
+const MAX_HOLD_MS = 5 * 60_000;
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+/** Errors that prove the request never left this process: nothing can have happened. */
+const NEVER_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Failures that say the provider is unwell (not the caller's input): they count against its circuit. */
+function isProviderFault(error: Error): boolean {
+  return (
+    error instanceof ProviderError &&
+    (error.failure === 'UNAVAILABLE' || error.failure === 'TIMEOUT' || error.failure === 'OUTCOME_UNKNOWN')
+  );
+}
 
 export class ProviderHttp {
   private readonly pool: Pool;
   private readonly shared = new SharedReads();
   private readonly basePath: string;
   private readonly observer: ProviderCallObserver | undefined;
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly reads: IPolicy;
+  /** When calls may go through again: the circuit's half-open time or a Retry-After hold's end. */
+  private openUntil = 0;
+  private hold: { handle: { dispose(): void }; timer: NodeJS.Timeout } | null = null;
   readonly origin: string;
 
   constructor(private readonly options: ProviderHttpOptions) {
@@ -75,6 +120,38 @@ export class ProviderHttp {
       running: this.pool.stats.running,
       queued: this.pool.stats.pending,
     }));
+    this.breaker = circuitBreaker(handleWhen(isProviderFault), {
+      halfOpenAfter: options.breakerCooldownMs,
+      breaker: new ConsecutiveBreaker(BREAKER_FAILURES),
+    });
+    const log = { provider: options.provider };
+    this.breaker.onBreak((reason) => {
+      if ('isolated' in reason) return;
+      this.openUntil = Math.max(this.openUntil, Date.now() + options.breakerCooldownMs);
+      options.logger.warn(
+        { ...log, cooldownMs: options.breakerCooldownMs },
+        'provider circuit open: calls fail at once until a probe succeeds',
+      );
+    });
+    this.breaker.onReset(() => options.logger.info(log, 'provider circuit closed: calls go through again'));
+    // Retries wrap the breaker, so each attempt counts and an opening circuit stops the retries.
+    this.reads = wrap(
+      retry(
+        handleWhen(
+          (error) => error instanceof ProviderError && error.failure === 'UNAVAILABLE' && !error.retryAfter,
+        ),
+        {
+          maxAttempts: GET_RETRIES,
+          backoff: new ExponentialBackoff({ initialDelay: RETRY_BASE_DELAY_MS, maxDelay: 1_000 }),
+        },
+      ),
+      this.breaker,
+    );
+    // The circuit's state as a metric: closed from the start, then every change.
+    this.observer?.circuit('closed');
+    this.breaker.onBreak(() => this.observer?.circuit('open'));
+    this.breaker.onHalfOpen(() => this.observer?.circuit('half-open'));
+    this.breaker.onReset(() => this.observer?.circuit('closed'));
   }
 
   /**
@@ -109,50 +186,55 @@ export class ProviderHttp {
   private async exchange(request: ProviderRequest): Promise<unknown> {
     const deadline = AbortSignal.timeout(this.options.timeoutMs);
     const started = performance.now();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const body = await this.attempt(request, deadline);
-        this.options.logger.debug(
-          {
-            provider: this.options.provider,
-            route: request.route,
-            ms: Math.round(performance.now() - started),
-          },
-          'provider call',
-        );
-        return body;
-      } catch (error) {
-        const failure = this.toProviderError(error, deadline);
-        const retryable =
-          request.method === 'GET' &&
-          failure.failure === 'UNAVAILABLE' &&
-          attempt < GET_RETRIES &&
-          !deadline.aborted;
-        // "Not found" is an ordinary answer to a lookup, not a failure worth a warning.
-        const level = failure.failure === 'NOT_FOUND' ? 'debug' : 'warn';
-        this.options.logger[level](
-          {
-            provider: this.options.provider,
-            route: request.route,
-            failure: failure.failure,
-            httpStatus: failure.status,
-            providerCode: failure.providerCode,
-            attempt: attempt + 1,
-            willRetry: retryable,
-          },
-          'provider call failed',
-        );
-        if (!retryable) throw failure;
-        this.observer?.retry(request.route);
-        await sleep(RETRY_BASE_DELAY_MS * 2 ** attempt, undefined, { signal: deadline }).catch(
-          () => undefined,
-        );
-        if (deadline.aborted) throw this.timeoutError();
-      }
+    const policy = request.method === 'GET' ? this.reads : this.breaker;
+    let attempt = 0;
+    try {
+      const body = await policy.execute(async () => {
+        if (++attempt > 1) this.observer?.retry(request.route);
+        try {
+          return await this.attempt(request, deadline);
+        } catch (error) {
+          const failure = this.classify(error, request, deadline);
+          // "Not found" is an ordinary answer to a lookup, not a failure worth a warning.
+          this.options.logger[failure.failure === 'NOT_FOUND' ? 'debug' : 'warn'](
+            {
+              provider: this.options.provider,
+              route: request.route,
+              failure: failure.failure,
+              httpStatus: failure.status,
+              providerCode: failure.providerCode,
+              retryAfter: failure.retryAfter,
+              attempt,
+            },
+            'provider call failed',
+          );
+          throw failure;
+        }
+      }, deadline);
+      this.options.logger.debug(
+        {
+          provider: this.options.provider,
+          route: request.route,
+          ms: Math.round(performance.now() - started),
+        },
+        'provider call',
+      );
+      return body;
+    } catch (error) {
+      if (error instanceof ProviderError) throw error;
+      if (isBrokenCircuitError(error)) throw this.circuitOpenError();
+      // The retry policy gave up because the deadline passed between attempts (a GET: no effect).
+      if (deadline.aborted) throw this.timeoutError();
+      throw error;
     }
   }
 
   async close(): Promise<void> {
+    if (this.hold) {
+      clearTimeout(this.hold.timer);
+      this.hold.handle.dispose();
+      this.hold = null;
+    }
     await this.pool.close();
   }
 
@@ -173,23 +255,102 @@ export class ProviderHttp {
     const text = await readLimited(response.body, MAX_RESPONSE_BYTES);
     const parsed = parseOrUndefined(text);
     if (response.statusCode >= 200 && response.statusCode < 300) {
-      if (text.trim() !== '' && parsed === undefined) {
-        throw new ProviderError(
-          this.options.provider,
-          'UNAVAILABLE',
-          this.sentence('answered with a body that is not JSON'),
+      // Every provider answer we use is a JSON object: an empty body, `null` or a truncated text
+      // is no answer at all (for a write: no proof of what happened).
+      if (parsed === null || typeof parsed !== 'object') {
+        throw this.unreadable(
+          request,
           response.statusCode,
+          text.trim() === '' ? 'an empty body' : 'a body that is not a JSON object',
         );
       }
       return parsed;
     }
-    throw this.options.describeFailure(response.statusCode, parsed);
+    const failure = this.options.describeFailure(response.statusCode, parsed);
+    const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+    if ((response.statusCode === 429 || response.statusCode === 503) && retryAfterMs !== null) {
+      this.holdFor(retryAfterMs);
+      throw withRetryAfter(failure, retryAfterMs);
+    }
+    throw failure;
   }
 
-  private toProviderError(error: unknown, deadline: AbortSignal): ProviderError {
-    if (error instanceof ProviderError) return error;
-    if (deadline.aborted || isUndiciTimeout(error)) return this.timeoutError();
-    return new ProviderError(this.options.provider, 'UNAVAILABLE', this.sentence('could not be reached'));
+  /** Turns whatever an attempt threw into what is known about the call. */
+  private classify(error: unknown, request: ProviderRequest, deadline: AbortSignal): ProviderError {
+    const write = request.method !== 'GET';
+    if (error instanceof ProviderError) {
+      // A 5xx other than 503 may come from a proxy after the provider acted: for a write, unknown.
+      const afterEffect =
+        write && error.failure === 'UNAVAILABLE' && (error.status ?? 0) >= 500 && error.status !== 503;
+      return afterEffect ? this.outcomeUnknown(`answered HTTP ${error.status}`, error.status) : error;
+    }
+    const code = (error as { code?: string } | null)?.code;
+    if (code && NEVER_SENT_CODES.has(code)) {
+      return new ProviderError(this.options.provider, 'UNAVAILABLE', this.sentence('could not be reached'));
+    }
+    const timedOut = deadline.aborted || isUndiciTimeout(error);
+    if (write)
+      return this.outcomeUnknown(
+        timedOut
+          ? `did not answer within ${this.options.timeoutMs} ms`
+          : 'dropped the connection before answering',
+      );
+    if (timedOut) return this.timeoutError();
+    return new ProviderError(
+      this.options.provider,
+      'UNAVAILABLE',
+      this.sentence('dropped the connection before answering'),
+    );
+  }
+
+  private unreadable(request: ProviderRequest, status: number, what: string): ProviderError {
+    if (request.method !== 'GET') return this.outcomeUnknown(`answered with ${what}`, status);
+    return new ProviderError(
+      this.options.provider,
+      'UNAVAILABLE',
+      this.sentence(`answered with ${what}`),
+      status,
+    );
+  }
+
+  private outcomeUnknown(what: string, status?: number): ProviderError {
+    return outcomeUnknown(this.options.provider, what, status);
+  }
+
+  /** No call before `ms` from now (a provider's Retry-After): the circuit is held open until then. */
+  private holdFor(ms: number): void {
+    const capped = Math.min(ms, MAX_HOLD_MS);
+    const until = Date.now() + capped;
+    if (until <= this.openUntil && this.hold) return;
+    this.openUntil = Math.max(this.openUntil, until);
+    const handle = this.hold?.handle ?? this.breaker.isolate();
+    if (this.hold) clearTimeout(this.hold.timer);
+    const timer = setTimeout(() => {
+      this.hold = null;
+      handle.dispose();
+    }, capped);
+    timer.unref();
+    this.hold = { handle, timer };
+    this.options.logger.warn(
+      { provider: this.options.provider, holdMs: capped },
+      'provider asked for a pause (Retry-After); holding calls',
+    );
+  }
+
+  private circuitOpenError(): ProviderError {
+    const seconds = Math.max(1, Math.ceil((this.openUntil - Date.now()) / 1000));
+    return new ProviderError(
+      this.options.provider,
+      'UNAVAILABLE',
+      this.sentence(
+        this.hold
+          ? `asked for a pause (Retry-After); not calling it for ${seconds} s (nothing was sent)`
+          : `is failing; not calling it for ${seconds} s (nothing was sent)`,
+      ),
+      undefined,
+      undefined,
+      seconds,
+    );
   }
 
   private timeoutError(): ProviderError {
@@ -203,6 +364,36 @@ export class ProviderHttp {
   private sentence(text: string): string {
     return `${this.options.provider === 'ELEPAY' ? 'elepay' : 'elopage'} ${text}`;
   }
+}
+
+/** A write that may have taken effect although its answer says nothing usable; `what` says why. */
+export function outcomeUnknown(provider: Provider, what = 'answered without the object', status?: number) {
+  return new ProviderError(
+    provider,
+    'OUTCOME_UNKNOWN',
+    `${provider === 'ELEPAY' ? 'elepay' : 'elopage'} ${what}, so whether the request took effect is unknown: it may have. Retry with the same idempotencyKey (it is not done twice), or without a key read the object first to see whether it happened`,
+    status,
+  );
+}
+
+function withRetryAfter(error: ProviderError, ms: number): ProviderError {
+  return new ProviderError(
+    error.provider,
+    error.failure,
+    error.message,
+    error.status,
+    error.providerCode,
+    Math.max(1, Math.ceil(ms / 1000)),
+  );
+}
+
+/** `Retry-After` as delay-seconds or an HTTP date, in milliseconds; null when absent or unreadable. */
+function parseRetryAfter(header: string | string[] | undefined): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return null;
+  if (/^\d{1,9}$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
 function queryString(query: ProviderRequest['query']): string {

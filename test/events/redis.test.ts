@@ -8,6 +8,7 @@ import type { EventLog, RetentionOptions } from '../../src/events/log.js';
 import { MemoryEventLog } from '../../src/events/memoryLog.js';
 import { RedisEventLog } from '../../src/events/redisLog.js';
 import { createLogger } from '../../src/logger.js';
+import { RedisConnections } from '../../src/redis.js';
 import {
   CreateChargeDocument,
   SandboxSettleTransactionDocument,
@@ -79,7 +80,12 @@ const backends: Backend[] = [
       // A fresh prefix per log: every test starts from an empty stream.
       const keyPrefix = uniquePrefix();
       redisPrefixes.push(keyPrefix);
-      const log = new RedisEventLog({ url: REDIS_URL, keyPrefix, retention, logger: silent });
+      const log = new RedisEventLog({
+        redis: new RedisConnections(REDIS_URL, silent),
+        keyPrefix,
+        retention,
+        logger: silent,
+      });
       await log.start();
       return log;
     },
@@ -458,7 +464,7 @@ describe.skipIf(SKIP)('the same signed webhook delivered to two instances (needs
     }
     // The shared log itself holds one event per charge.
     const log = new RedisEventLog({
-      url: REDIS_URL,
+      redis: new RedisConnections(REDIS_URL, silent),
       keyPrefix: prefix,
       retention: RETENTION,
       logger: silent,

@@ -9,6 +9,7 @@ import { deliverElepayWebhook, paidChargeEvent } from '../support/elepayWebhooks
 import { startSimulator, startTestGateway, type TestGateway } from '../support/harness.js';
 import { type PrivateRedis, privateRedis, skipWithoutRedisServer } from '../support/redis.js';
 import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
+import { until } from '../support/wait.js';
 
 /**
  * Redis goes away and comes back. The gateway runs against a private redis-server (no persistence)
@@ -23,23 +24,6 @@ const WEBHOOK_SECRET = 'whsec_outage_suite_secret_0004';
 interface Readiness {
   ready?: boolean;
   eventLog?: string;
-}
-
-/** Polls `attempt` until `done` accepts its result (the deadline only bounds a hang). */
-async function until<T>(
-  attempt: () => Promise<T>,
-  done: (value: T) => boolean,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe.skipIf(SKIP)('the event log survives a Redis outage (needs redis-server)', () => {

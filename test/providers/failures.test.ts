@@ -175,6 +175,14 @@ describe('one provider down or slow, the other still answers', () => {
     });
   });
 
+  it('elepay refusing connections: a write provably never sent is PROVIDER_UNAVAILABLE, "could not be reached"', async () => {
+    const gw = await gateway(elepayAt(downUrl));
+    const created = await gw.gql(CreateChargeDocument, { input: CHARGE_INPUT });
+    expect(created.data).toBeNull();
+    expectErrors(created, [{ path: ['createCharge'], code: 'PROVIDER_UNAVAILABLE' }]);
+    expect(created.errors[0]?.message).toBe('elepay could not be reached');
+  });
+
   it('elopage down: payment is PROVIDER_UNAVAILABLE, the charge in the same query resolves', async () => {
     const gw = await gateway(elopageAt(downUrl));
     const response = await gw.gql(ChargeAndPaymentDocument, { chargeId: 'ch_1', paymentId: '540391' });
@@ -221,13 +229,17 @@ describe('retries', () => {
     connections = 0;
     const created = await gw.gql(CreateChargeDocument, { input: CHARGE_INPUT });
     expect(created.data).toBeNull();
-    expectErrors(created, [{ path: ['createCharge'], code: 'PROVIDER_UNAVAILABLE' }]);
-    expect(connections).toBe(1); // a charge might have been created: no second attempt
+    // The connection was accepted, so the request may have been read: a charge might exist. Never
+    // retried, and reported as unknown (with what to do), not as a failure a caller would repeat.
+    expectErrors(created, [{ path: ['createCharge'], code: 'PROVIDER_OUTCOME_UNKNOWN' }]);
+    expect(created.errors[0]?.message).toMatch(/same idempotencyKey/);
+    expect(created.errors[0]?.message).not.toMatch(/could not be reached/);
+    expect(connections).toBe(1);
   });
 });
 
-describe('unexpected errors', () => {
-  it('a provider answering nonsense becomes INTERNAL, logged but never shown', async () => {
+describe('malformed answers', () => {
+  it('a provider answering nonsense is PROVIDER_UNAVAILABLE for that provider, its text never shown', async () => {
     const nonsense = createHttpServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: 'ch_1', status: 'captured', orderNo: 'o', amount: RAW_BODY_MARKER }));
@@ -239,9 +251,10 @@ describe('unexpected errors', () => {
     const response = await gw.gql(ChargeAndPaymentDocument, { chargeId: 'ch_1', paymentId: '540391' });
     expect(response.data?.charge).toBeNull();
     expect(response.data?.payment?.providerId).toBe('540391');
-    expectErrors(response, [{ path: ['charge'], code: 'INTERNAL' }]);
+    expectErrors(response, [{ path: ['charge'], code: 'PROVIDER_UNAVAILABLE' }]);
+    expect(response.errors[0]?.message).toBe('elepay answered with a charge of an unexpected shape');
     expect(response.text).not.toContain(RAW_BODY_MARKER);
-    expect(gw.logs.some((line) => line.includes('unexpected error'))).toBe(true);
+    expect(gw.logs.some((line) => line.includes(RAW_BODY_MARKER))).toBe(false);
   });
 });
 

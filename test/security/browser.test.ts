@@ -341,7 +341,17 @@ describe('request IDs', () => {
     const marker = 'RAW-UPSTREAM-BODY-MARKER';
     const nonsense = createHttpServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'ch_1', status: 'captured', orderNo: 'o', amount: marker }));
+      // Readable and well-formed, but its timestamp is no date: a case no mapping foresaw (a bug).
+      res.end(
+        JSON.stringify({
+          id: 'ch_1',
+          status: 'captured',
+          orderNo: 'o',
+          amount: 1,
+          createTime: 9e20,
+          note: marker,
+        }),
+      );
     });
     await new Promise<void>((resolve) => nonsense.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => nonsense.close(resolve)));
@@ -359,7 +369,7 @@ describe('request IDs', () => {
       expect(answer.json.errors).toEqual([
         {
           message: 'Unexpected error.',
-          path: ['charge'],
+          path: ['charge', 'createdAt'],
           locations: expect.any(Array),
           extensions: { code: 'INTERNAL', requestId },
         },

@@ -597,7 +597,10 @@ describe(`fuzz (seed ${SEED})`, () => {
             outcomes.push(outcome);
             const key = `${fuzzCase.target} ${outcome.status ?? 'dropped'}`;
             statuses.set(key, (statuses.get(key) ?? 0) + 1);
-            if (outcome.status !== null && outcome.status >= 500)
+            // A well-formed elopage notification (valid token) naming a payment elopage does not
+            // have is a 503 by design: it may be read-after-write lag, so the provider retries.
+            const retryLater = fuzzCase.target === 'elopage' && outcome.status === 503;
+            if (outcome.status !== null && outcome.status >= 500 && !retryLater)
               serverErrors.push(describeCase(fuzzCase, outcome));
             if (outcome.status === null && !fuzzCase.mayDropConnection) {
               droppedUnexpectedly.push(describeCase(fuzzCase, outcome));

@@ -16,6 +16,7 @@ import {
 } from '../../src/idempotency/run.js';
 import type { IdempotencyStore } from '../../src/idempotency/store.js';
 import { createLogger } from '../../src/logger.js';
+import { RedisConnections } from '../../src/redis.js';
 import {
   CancelChargeDocument,
   CaptureChargeDocument,
@@ -161,7 +162,11 @@ const backends: StoreBackend[] = [
     async open(timings) {
       const keyPrefix = uniquePrefix();
       redisPrefixes.push(keyPrefix);
-      const store = new RedisIdempotencyStore({ url: REDIS_URL, keyPrefix, logger: silent, ...timings });
+      const store = new RedisIdempotencyStore({
+        redis: new RedisConnections(REDIS_URL, silent),
+        keyPrefix,
+        ...timings,
+      });
       await store.start();
       return store;
     },
@@ -336,10 +341,9 @@ describe('running a mutation once per key', () => {
 
   it('executes nothing when the store cannot be reached', async () => {
     const store = new RedisIdempotencyStore({
-      url: 'redis://127.0.0.1:1',
+      redis: new RedisConnections('redis://127.0.0.1:1', logger),
       keyPrefix: 'x:',
       ttlMs: 1_000,
-      logger,
     });
     await store.start(100);
     let runs = 0;
@@ -742,7 +746,7 @@ describe('a lost response: a retry with the same key finds what the lost attempt
     const key = `lost-${randomUUID()}`;
     proxy.dropNext(/^POST \/charges$/);
     const lost = await gw.gql(CreateChargeDocument, { input: { ...CHARGE, idempotencyKey: key } });
-    expect(lost.errors[0]?.extensions?.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(lost.errors[0]?.extensions?.code).toBe('PROVIDER_OUTCOME_UNKNOWN');
 
     // The outcome was unknown, so nothing was stored: the retry executes, elepay refuses the
     // key's orderNo as taken, and the gateway returns the charge the lost attempt created.
@@ -767,7 +771,7 @@ describe('a lost response: a retry with the same key finds what the lost attempt
     const key = `lost-${randomUUID()}`;
     proxy.dropNext(/^POST \/charges$/);
     const lost = await gw.gql(CreateChargeDocument, { input: { ...CHARGE, idempotencyKey: key } });
-    expect(lost.errors[0]?.extensions?.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(lost.errors[0]?.extensions?.code).toBe('PROVIDER_OUTCOME_UNKNOWN');
     const other = await gw.gql(CreateChargeDocument, {
       input: { ...CHARGE, amount: '7000', idempotencyKey: key },
     });
@@ -790,7 +794,7 @@ describe('a lost response: a retry with the same key finds what the lost attempt
     };
     proxy.dropNext(/^POST \/charges\/[^/]+\/refunds$/);
     const lost = await gw.gql(RefundChargeDocument, { input });
-    expect(lost.errors[0]?.extensions?.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(lost.errors[0]?.extensions?.code).toBe('PROVIDER_OUTCOME_UNKNOWN');
 
     await resetSandboxStats(sim.url);
     const retry = await gw.gql(RefundChargeDocument, { input });

@@ -129,12 +129,15 @@ async function freePort(): Promise<number> {
 /**
  * A private, throw-away `redis-server` (no persistence) on a free loopback port, which a suite may
  * stop and start again on the same port to simulate an outage. `stop()` is safe to call anytime.
+ * `pause()` freezes it (SIGSTOP: connections stay open, nothing answers) until `resume()`.
  */
 export interface PrivateRedis {
   port: number;
   url: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  pause(): void;
+  resume(): void;
 }
 
 export async function privateRedis(): Promise<PrivateRedis> {
@@ -171,6 +174,11 @@ export async function privateRedis(): Promise<PrivateRedis> {
     server.stderr?.removeAllListeners('data').resume();
   }
 
+  function signal(name: 'SIGSTOP' | 'SIGCONT'): void {
+    if (!child || child.exitCode !== null) throw new Error('private redis is not running');
+    child.kill(name);
+  }
+
   async function stop(): Promise<void> {
     const running = child;
     child = null;
@@ -185,5 +193,12 @@ export async function privateRedis(): Promise<PrivateRedis> {
   process.once('exit', () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
   });
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop,
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+  };
 }

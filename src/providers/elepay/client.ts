@@ -1,7 +1,14 @@
 import { ProviderError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
-import { asRecord, type FreshRead, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
+import {
+  asRecord,
+  type FreshRead,
+  outcomeUnknown,
+  ProviderHttp,
+  type ProviderRequest,
+  stringField,
+} from '../http.js';
 import type {
   ElepayCaptureRequestWire,
   ElepayChargeRequestWire,
@@ -20,6 +27,7 @@ export interface ElepayClientOptions {
   authScheme: 'basic' | 'bearer';
   timeoutMs: number;
   maxConcurrency: number;
+  breakerCooldownMs: number;
   logger: Logger;
   metrics?: Metrics;
 }
@@ -45,29 +53,26 @@ export class ElepayClient {
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
       maxConcurrency: options.maxConcurrency,
+      breakerCooldownMs: options.breakerCooldownMs,
       logger: options.logger,
       metrics: options.metrics,
       describeFailure: describeElepayFailure,
     });
   }
 
-  listCharges(query: ElepayListChargesQuery): Promise<ElepayChargesResponseWire> {
+  async listCharges(query: ElepayListChargesQuery): Promise<ElepayChargesResponseWire> {
     const { limit, offset, ...rest } = query;
-    return this.call({
+    const body = await this.call({
       method: 'GET',
       path: '/charges',
       route: 'GET /charges',
       query: { ...rest, limit: limit?.toString(), offset: offset?.toString() },
-    }) as Promise<ElepayChargesResponseWire>;
+    });
+    return listOf(body, 'charges') as ElepayChargesResponseWire;
   }
 
   createCharge(body: ElepayChargeRequestWire): Promise<ElepayChargeWire> {
-    return this.call({
-      method: 'POST',
-      path: '/charges',
-      route: 'POST /charges',
-      body,
-    }) as Promise<ElepayChargeWire>;
+    return this.write({ method: 'POST', path: '/charges', route: 'POST /charges', body });
   }
 
   /** `fresh`: do not join an identical read in flight (a webhook said it just changed). */
@@ -78,21 +83,21 @@ export class ElepayClient {
   }
 
   captureCharge(id: string, body: ElepayCaptureRequestWire): Promise<ElepayChargeWire> {
-    return this.call({
+    return this.write({
       method: 'POST',
       path: `/charges/${enc(id)}/capture`,
       route: 'POST /charges/:id/capture',
       body,
-    }) as Promise<ElepayChargeWire>;
+    });
   }
 
   /** Cancels (voids) a pending or authorized charge. */
   revokeCharge(id: string): Promise<ElepayChargeWire> {
-    return this.call({
+    return this.write({
       method: 'POST',
       path: `/charges/${enc(id)}/revoke`,
       route: 'POST /charges/:id/revoke',
-    }) as Promise<ElepayChargeWire>;
+    });
   }
 
   getChargeStatus(id: string): Promise<ElepayChargeStatusWire | null> {
@@ -101,8 +106,8 @@ export class ElepayClient {
     );
   }
 
-  listRefunds(chargeId: string, { fresh }: FreshRead = {}): Promise<ElepayRefundsResponseWire | null> {
-    return this.orNull(
+  async listRefunds(chargeId: string, { fresh }: FreshRead = {}): Promise<ElepayRefundsResponseWire | null> {
+    const body = await this.orNull(
       this.call({
         method: 'GET',
         path: `/charges/${enc(chargeId)}/refunds`,
@@ -110,15 +115,16 @@ export class ElepayClient {
         fresh,
       }),
     );
+    return body === null ? null : (listOf(body, 'refunds') as ElepayRefundsResponseWire);
   }
 
   createRefund(chargeId: string, body: ElepayRefundRequestWire): Promise<ElepayRefundWire> {
-    return this.call({
+    return this.write({
       method: 'POST',
       path: `/charges/${enc(chargeId)}/refunds`,
       route: 'POST /charges/:id/refunds',
       body,
-    }) as Promise<ElepayRefundWire>;
+    });
   }
 
   getRefund(chargeId: string, refundId: string, { fresh }: FreshRead = {}): Promise<ElepayRefundWire | null> {
@@ -167,6 +173,16 @@ export class ElepayClient {
     });
   }
 
+  /**
+   * A charge or refund write: an answer that names no object is no proof of what happened (the
+   * write reached elepay), so it is an unknown outcome rather than a failure.
+   */
+  private async write<T>(request: ProviderRequest): Promise<T> {
+    const body = await this.call(request);
+    if (stringField(asRecord(body), 'id') === undefined) throw outcomeUnknown('ELEPAY');
+    return body as T;
+  }
+
   private async orNull<T>(pending: Promise<unknown>): Promise<T | null> {
     try {
       return (await pending) as T;
@@ -175,6 +191,14 @@ export class ElepayClient {
       throw error;
     }
   }
+}
+
+/** A list answer whose list is missing is no answer (it would read as "none"). */
+function listOf(body: unknown, field: string): unknown {
+  if (!Array.isArray(asRecord(body)[field])) {
+    throw new ProviderError('ELEPAY', 'UNAVAILABLE', `elepay answered a list without ${field}`);
+  }
+  return body;
 }
 
 function enc(id: string): string {

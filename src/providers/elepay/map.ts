@@ -1,6 +1,7 @@
 import type { Charge, ElepayRefund } from '../../domain/model.js';
 import { fromMinorUnits } from '../../domain/money.js';
 import type { StatusNormalizer } from '../../domain/status.js';
+import { requiredText, shapeChecked } from '../shape.js';
 import type { ElepayChargeWire, ElepayRefundWire, NumberText } from './wire.js';
 
 /** elepay's default currency when a field omits it (providers/elepay.md §1). */
@@ -12,12 +13,13 @@ function fromMillis(value: NumberText | null | undefined): Date | null {
   return new Date(Number(value));
 }
 
-export function toCharge(wire: ElepayChargeWire, statuses: StatusNormalizer): Charge {
+function chargeOf(wire: ElepayChargeWire, statuses: StatusNormalizer): Charge {
+  requiredText(wire.status, 'status');
   const currency = wire.currency || DEFAULT_CURRENCY;
   return {
     kind: 'Charge',
     provider: 'ELEPAY',
-    providerId: wire.id,
+    providerId: requiredText(wire.id, 'id'),
     status: statuses.normalize('elepayCharge', wire.status),
     providerStatus: wire.status,
     amount: fromMinorUnits(wire.amount, currency),
@@ -34,12 +36,13 @@ export function toCharge(wire: ElepayChargeWire, statuses: StatusNormalizer): Ch
   };
 }
 
-export function toElepayRefund(wire: ElepayRefundWire, statuses: StatusNormalizer): ElepayRefund {
+function refundOf(wire: ElepayRefundWire, statuses: StatusNormalizer): ElepayRefund {
+  requiredText(wire.status, 'status');
   return {
     kind: 'Refund',
     provider: 'ELEPAY',
-    providerId: wire.id,
-    chargeId: wire.chargeId,
+    providerId: requiredText(wire.id, 'id'),
+    chargeId: requiredText(wire.chargeId, 'chargeId'),
     status: statuses.normalize('elepayRefund', wire.status),
     providerStatus: wire.status,
     amount: fromMinorUnits(wire.amount, wire.currency || DEFAULT_CURRENCY),
@@ -49,3 +52,7 @@ export function toElepayRefund(wire: ElepayRefundWire, statuses: StatusNormalize
     metadata: wire.metadata ?? null,
   };
 }
+
+/** elepay charge and refund answers in the domain model; a malformed one is elepay's failure. */
+export const toCharge = shapeChecked('ELEPAY', 'a charge', chargeOf);
+export const toElepayRefund = shapeChecked('ELEPAY', 'a refund', refundOf);

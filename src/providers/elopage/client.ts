@@ -1,7 +1,14 @@
 import { ProviderError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
-import { asRecord, type FreshRead, ProviderHttp, type ProviderRequest, stringField } from '../http.js';
+import {
+  asRecord,
+  type FreshRead,
+  outcomeUnknown,
+  ProviderHttp,
+  type ProviderRequest,
+  stringField,
+} from '../http.js';
 import type {
   ElopageCreatePricingPlanRequestWire,
   ElopageDeleteResponseWire,
@@ -20,6 +27,7 @@ export interface ElopageClientOptions {
   apiSecret: string;
   timeoutMs: number;
   maxConcurrency: number;
+  breakerCooldownMs: number;
   logger: Logger;
   metrics?: Metrics;
 }
@@ -55,6 +63,7 @@ export class ElopageClient {
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
       maxConcurrency: options.maxConcurrency,
+      breakerCooldownMs: options.breakerCooldownMs,
       logger: options.logger,
       metrics: options.metrics,
       describeFailure: describeElopageFailure,
@@ -117,7 +126,12 @@ export class ElopageClient {
   /** Always a full refund: elopage takes no amount (providers/elopage.md quirk 8). */
   async refundPayment(id: string): Promise<ElopageRefundWire> {
     const body = await this.write('POST', `/payments/${id}/refund`, 'POST /payments/:id/refund', {});
-    return unwrapTransaction(body) as ElopageRefundWire;
+    try {
+      return unwrapTransaction(body) as ElopageRefundWire;
+    } catch {
+      // The refund request was accepted but its answer names no refund: it may exist.
+      throw outcomeUnknown('ELOPAGE');
+    }
   }
 
   // Test helpers of the embedded simulator (src/sandbox/elopage): not part of elopage's API. They

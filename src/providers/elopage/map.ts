@@ -14,6 +14,7 @@ import type {
 import { BILLING_INTERVALS } from '../../domain/model.js';
 import { absMoney, type Money, money } from '../../domain/money.js';
 import type { StatusNormalizer } from '../../domain/status.js';
+import { requiredText, shapeChecked } from '../shape.js';
 import type {
   ElopageAuthorCommissionWire,
   ElopagePayerWire,
@@ -105,19 +106,20 @@ function isRefund(wire: ElopagePaymentWire | ElopageRefundWire): wire is Elopage
   return 'total' in wire || 'refunded_transfer_id' in wire || 'refunded_tansfer_id' in wire;
 }
 
-export function toElopageTransaction(
+function transactionOf(
   wire: ElopagePaymentWire | ElopageRefundWire,
   env: ElopageMapping,
 ): ElopageTransaction {
-  return isRefund(wire) ? toElopageRefund(wire, env) : toPayment(wire, env);
+  return isRefund(wire) ? refundOf(wire, env) : paymentOf(wire, env);
 }
 
-export function toPayment(wire: ElopagePaymentWire, { currency, statuses }: ElopageMapping): Payment {
+function paymentOf(wire: ElopagePaymentWire, { currency, statuses }: ElopageMapping): Payment {
+  requiredText(wire.state, 'state');
   const revenue = money(wire.revenue, currency);
   return {
     kind: 'Payment',
     provider: 'ELOPAGE',
-    providerId: wire.id,
+    providerId: requiredText(wire.id, 'id'),
     status: statuses.normalize('elopageTransaction', wire.state),
     providerStatus: wire.state,
     // What the payer paid: the gross revenue. Net and fee are on their own fields.
@@ -140,14 +142,12 @@ export function toPayment(wire: ElopagePaymentWire, { currency, statuses }: Elop
   };
 }
 
-export function toElopageRefund(
-  wire: ElopageRefundWire,
-  { currency, statuses }: ElopageMapping,
-): ElopageRefund {
+function refundOf(wire: ElopageRefundWire, { currency, statuses }: ElopageMapping): ElopageRefund {
+  requiredText(wire.state, 'state');
   return {
     kind: 'Refund',
     provider: 'ELOPAGE',
-    providerId: wire.id,
+    providerId: requiredText(wire.id, 'id'),
     status: statuses.normalize('elopageTransaction', wire.state),
     providerStatus: wire.state,
     // elopage reports refunds with negative amounts; our Refund.amount is positive (API.md).
@@ -165,10 +165,7 @@ export function toElopageRefund(
 }
 
 /** Unknown forms (or a one-time plan without a price) yield null: the plan is skipped, not the page. */
-export function toPricingPlan(
-  wire: ElopagePricingPlanWire,
-  { currency }: ElopageMapping,
-): PricingPlan | null {
+function pricingPlanOf(wire: ElopagePricingPlanWire, { currency }: ElopageMapping): PricingPlan | null {
   const form = toPricingPlanForm(wire.form);
   if (!form || !wire.id) return null;
   const prefs = wire.preferences ?? {};
@@ -214,7 +211,7 @@ function toAuthor(wire: NonNullable<ElopageSalesPageWire['authors']>[number]): S
 }
 
 /** The GET response has no `id`, so the caller passes the ID it asked for. */
-export function toSalesPage(id: string, wire: ElopageSalesPageWire, env: ElopageMapping): SalesPage {
+function salesPageOf(id: string, wire: ElopageSalesPageWire, env: ElopageMapping): SalesPage {
   return {
     kind: 'SalesPage',
     providerId: id,
@@ -225,7 +222,14 @@ export function toSalesPage(id: string, wire: ElopageSalesPageWire, env: Elopage
     errorUrl: wire.error_url ?? null,
     webhookUrl: wire.webhook_url ?? null,
     free: wire.free ?? null,
-    pricingPlans: (wire.pricing_plans ?? []).flatMap((plan) => toPricingPlan(plan, env) ?? []),
+    pricingPlans: (wire.pricing_plans ?? []).flatMap((plan) => pricingPlanOf(plan, env) ?? []),
     authors: (wire.authors ?? []).flatMap((author) => toAuthor(author) ?? []),
   };
 }
+
+/** elopage answers in the domain model; a malformed one is elopage's failure (../shape.ts). */
+export const toElopageTransaction = shapeChecked('ELOPAGE', 'a payment', transactionOf);
+export const toPayment = shapeChecked('ELOPAGE', 'a payment', paymentOf);
+export const toElopageRefund = shapeChecked('ELOPAGE', 'a refund', refundOf);
+export const toPricingPlan = shapeChecked('ELOPAGE', 'a pricing plan', pricingPlanOf);
+export const toSalesPage = shapeChecked('ELOPAGE', 'a sales page', salesPageOf);
