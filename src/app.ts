@@ -14,6 +14,7 @@ import { createMaskError, useMaskedErrorsWithRequestId } from './plugins/maskErr
 import { useBadRequests } from './plugins/useBadRequests.js';
 import { type BrowserSafetyOptions, corsOptionsFor, useBrowserSafety } from './plugins/useBrowserSafety.js';
 import { useIdempotencyReplay } from './plugins/useIdempotencyReplay.js';
+import { useLargeResponseCompression } from './plugins/useLargeResponseCompression.js';
 import { useMetrics } from './plugins/useMetrics.js';
 import { useNoSuggestions } from './plugins/useNoSuggestions.js';
 import { type QueryLimits, useQueryLimits } from './plugins/useQueryLimits.js';
@@ -122,6 +123,8 @@ export function buildApp({
       useIdempotencyReplay(),
       // Subscriptions: one execution per subscriber group and event (src/events/sharedExecution.ts).
       useSharedSubscriptionExecution(),
+      // Last, on the finished answer: large JSON (GraphiQL's schema introspection) goes out compressed.
+      useLargeResponseCompression(),
     ],
     logging: {
       debug: (...args) => services.logger.debug({ args: args.map(yogaLogArg) }, 'yoga'),

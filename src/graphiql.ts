@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { type Encoding, negotiate } from './contentEncoding.js';
 
 /**
  * GraphiQL, served from the installed @graphql-yoga/render-graphiql package as separate,
@@ -22,8 +23,6 @@ interface Asset {
   /** Compressed bodies by encoding, made on first request and kept (the content never changes). */
   encoded: Map<Encoding, Promise<Buffer>>;
 }
-
-type Encoding = 'br' | 'gzip';
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -126,19 +125,6 @@ function renderPage(options: GraphiQLOptions, urls: Assets['urls']): string {
   </body>
 </html>
 `;
-}
-
-/** The best encoding the client accepts (`q=0` refuses one), or null for the plain body. */
-function negotiate(acceptEncoding: string | undefined): Encoding | null {
-  const accepted = new Set<string>();
-  for (const part of (acceptEncoding ?? '').split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    if (name && !(q && Number(q.slice(2)) === 0)) accepted.add(name);
-  }
-  if (accepted.has('br')) return 'br';
-  if (accepted.has('gzip')) return 'gzip';
-  return null;
 }
 
 async function send(

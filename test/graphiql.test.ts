@@ -1,3 +1,5 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { getIntrospectionQuery } from 'graphql';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from './support/harness.js';
@@ -55,6 +57,42 @@ describe('the GraphiQL page', () => {
     const gzip = await get(stylesheet, { 'accept-encoding': 'gzip;q=1, br;q=0' });
     expect(gzip.headers['content-encoding']).toBe('gzip');
     expect((await get('/graphiql/graphiql.0000000000.js')).status).toBe(404);
+  });
+});
+
+describe('the schema GraphiQL loads', () => {
+  const introspect = (headers: Record<string, string>) =>
+    request(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query: getIntrospectionQuery() }),
+    });
+
+  it('comes compressed when the browser accepts it, and plain otherwise', async () => {
+    const plain = await introspect({});
+    const text = await plain.body.text();
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(text.length).toBeGreaterThan(32 * 1024);
+    for (const [accept, encoding, decode] of [
+      ['gzip, deflate, br', 'br', brotliDecompressSync],
+      ['gzip', 'gzip', gunzipSync],
+    ] as const) {
+      const compressed = await introspect({ 'accept-encoding': accept });
+      const body = Buffer.from(await compressed.body.arrayBuffer());
+      expect(compressed.headers['content-encoding']).toBe(encoding);
+      expect(body.length).toBeLessThan(text.length / 4);
+      expect(decode(body).toString()).toBe(text);
+    }
+  });
+
+  it('small answers go out as they are', async () => {
+    const response = await request(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-encoding': 'gzip, br' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(response.headers['content-encoding']).toBeUndefined();
+    expect(await response.body.json()).toEqual({ data: { __typename: 'Query' } });
   });
 });
 

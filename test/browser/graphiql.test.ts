@@ -263,7 +263,7 @@ describe('GraphiQL in Chromium', () => {
     // A second worker from the same URL comes from the browser's cache (the server sees one request).
     const once = new Map(loaded.map(({ url, bytes }, i) => [url.includes('/graphiql/') ? url : i, bytes]));
     const transferred = [...once.values()].reduce((sum, bytes) => sum + bytes, 0);
-    expect(transferred).toBeLessThanOrEqual(2 * 1024 * 1024);
+    expect(transferred).toBeLessThanOrEqual(2_000_000);
     expect((await page.locator('.graphiql-tab-button').allTextContents()).map((t) => t.trim())).toEqual(
       tabs.map((tab) => tab.title),
     );
