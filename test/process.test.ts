@@ -1,88 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { type AddressInfo, createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChargeAndPaymentDocument } from './generated/graphql.js';
 import { execute } from './support/client.js';
+import { banner, type Run, startProcess } from './support/process.js';
 
 /**
  * The real process, started the way `npm start` starts it (tsx running src/main.ts): the banner,
  * GraphiQL, a query, a clean stop on SIGTERM, and a bad configuration refused in plain words.
  */
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ELEPAY_WEBHOOK_SECRET = 'whsec_process_test_secret_0001';
 const ELOPAGE_WEBHOOK_TOKEN = 'process-test-elopage-webhook-token-0001';
 /** Generated sandbox credentials look like these (src/gateway.ts); none may reach a browser. */
 const GENERATED_SECRET = /sk_test_[0-9a-f]{48}|secret_[0-9a-f]{48}|key_[0-9a-f]{32}|whsec_[0-9a-f]{48}/;
-
-interface Run {
-  child: ChildProcess;
-  /** Output chunks as they arrived. */
-  stdout: string[];
-  stderr: string[];
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const children: ChildProcess[] = [];
-
-afterAll(() => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-});
-
-/** Spawns `node --import tsx src/main.ts` with only this environment (plus PATH and HOME). */
-function startProcess(env: Record<string, string>): Run {
-  // Embedded simulators on free ports too, so parallel suites (and a running `npm start`) never collide.
-  const base = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? ROOT,
-    ELEPAY_SANDBOX_PORT: '0',
-    ELOPAGE_SANDBOX_PORT: '0',
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...base, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const run: Run = {
-    child,
-    stdout: [],
-    stderr: [],
-    exit: once(child, 'exit').then(([code, signal]) => ({ code, signal })),
-  };
-  const collect = (into: string[]) => (chunk: Buffer) => into.push(chunk.toString('utf8'));
-  child.stdout?.on('data', collect(run.stdout));
-  child.stderr?.on('data', collect(run.stderr));
-  return run;
-}
-
-function parseJsonLine(line: string): { graphiql?: string; msg: string } | null {
-  try {
-    return JSON.parse(line) as { graphiql?: string; msg: string };
-  } catch {
-    return null;
-  }
-}
-
-/** Resolves with the first JSON log line that has a `graphiql` field; rejects if the process exits. */
-function banner(run: Run): Promise<{ graphiql: string; msg: string }> {
-  return new Promise((resolve, reject) => {
-    const look = () => {
-      // Complete lines only: the last piece may still be on its way.
-      for (const line of run.stdout.join('').split('\n').slice(0, -1)) {
-        const parsed = parseJsonLine(line);
-        if (parsed?.graphiql) return resolve({ graphiql: parsed.graphiql, msg: parsed.msg });
-      }
-    };
-    run.child.stdout?.on('data', look);
-    look();
-    void run.exit.then(({ code }) => reject(new Error(`exited with ${code}: ${run.stderr.join('')}`)));
-  });
-}
 
 describe('npm start', () => {
   let run: Run;
