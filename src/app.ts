@@ -21,6 +21,7 @@ import { type QueryLimits, useQueryLimits } from './plugins/useQueryLimits.js';
 import { type RateLimiter, useRateLimit } from './plugins/useRateLimit.js';
 import { acceptRequestId, assignRequestId, useRequestId } from './plugins/useRequestId.js';
 import { useUnusedFragments } from './plugins/useUnusedFragments.js';
+import { traceWebhook, tracingPlugins } from './tracing/index.js';
 
 export interface AppOptions {
   services: Services;
@@ -100,6 +101,8 @@ export function buildApp({
     maskedErrors: { maskError: createMaskError(services.logger) },
     // Cross-cutting concerns, one useXxx plugin each (src/plugins/), in the order they apply.
     plugins: [
+      // With tracing on (src/tracing/), first: its spans wrap everything the others do.
+      ...tracingPlugins('phases'),
       // Request hygiene before any policy: CSRF guard, introspection switch and response headers; the
       // request ID on every response; malformed parameters as 400; masking that knows the request ID
       // (listed before the others so no other plugin sees an execution's unmasked errors).
@@ -109,6 +112,8 @@ export function buildApp({
       useMaskedErrorsWithRequestId(services.logger),
       // Counts every operation that reaches parsing, by the codes clients see (so after masking).
       useMetrics(services.metrics),
+      // With tracing on, the same codes on the operation's spans.
+      ...tracingPlugins('outcomes'),
       // GraphiQL sends the operation you run with every fragment of its tab; unused ones are fine.
       useUnusedFragments(),
       // Without introspection, errors must not spell out the schema either ("Did you mean …").
@@ -144,11 +149,14 @@ export function buildApp({
     router.get('/graphiql/*', (req, res) => graphiqlApp.asset(req, res, () => notFound(res)));
   }
   const receivers = createWebhookReceivers(webhooks);
+  // One trace per delivery, named by the route template: the elopage token never enters a span.
   router.post('/webhooks/elepay', (req, res) => {
-    void receivers.elepay(req, res);
+    void traceWebhook('POST /webhooks/elepay', req, res, () => receivers.elepay(req, res));
   });
   router.post('/webhooks/elopage/:token', (req, res, params) => {
-    void receivers.elopage(req, res, params.token ?? '');
+    void traceWebhook('POST /webhooks/elopage/:token', req, res, () =>
+      receivers.elopage(req, res, params.token ?? ''),
+    );
   });
   router.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
   router.get('/readyz', (_req, res) => {

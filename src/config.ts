@@ -45,6 +45,19 @@ export interface EventsConfig {
   retentionHours: number;
 }
 
+/**
+ * OpenTelemetry traces (src/tracing/): on when an OTLP endpoint is set, unless OTEL_SDK_DISABLED or
+ * OTEL_TRACES_EXPORTER=none. The SDK reads its standard variables itself (OTEL_SERVICE_NAME,
+ * OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, …); these are the few the gateway checks first.
+ */
+export interface TracingConfig {
+  /** Where spans go, as the SDK derives it (shown in the startup line as its origin only). */
+  endpoint: string;
+  protocol: 'http/protobuf' | 'http/json';
+  /** OTLP header values (often a vendor's API key, or `Bearer <token>`): kept out of logs. */
+  secrets: string[];
+}
+
 export type Scope = 'read' | 'write' | 'refund';
 
 /** An API client the operator configured: the token itself is never stored, only its SHA-256. */
@@ -95,6 +108,8 @@ export interface Config {
   elopage: ElopageConfig;
   events: EventsConfig;
   security: SecurityConfig;
+  /** null: no traces, and no OpenTelemetry module is loaded. */
+  tracing: TracingConfig | null;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +167,14 @@ const httpUrl = z
     const url = URL.canParse(value) ? new URL(value) : null;
     return !url || (!url.username && !url.password && !url.search && !url.hash);
   }, 'must not contain a user name, password, query or fragment')
+  .optional();
+
+/** gRPC would add a second network stack to the image for what a Collector also takes over HTTP (port 4318). */
+const otlpProtocol = z
+  .enum(['http/protobuf', 'http/json'], {
+    message:
+      'must be "http/protobuf" (the default) or "http/json"; gRPC is not supported (a Collector takes OTLP over HTTP on port 4318)',
+  })
   .optional();
 
 const EnvSchema = z.object({
@@ -235,6 +258,18 @@ const EnvSchema = z.object({
     .default('paygraph:'),
   EVENT_RETENTION_EVENTS: positiveInt(10_000, 10_000_000),
   EVENT_RETENTION_HOURS: positiveInt(24, 24 * 90),
+
+  // OpenTelemetry's own names (its specification's environment variables), checked before the SDK reads them.
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl,
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_HEADERS: optionalText,
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: optionalText,
+  OTEL_TRACES_EXPORTER: z
+    .enum(['otlp', 'none'], { message: 'must be "otlp" or "none" (paygraph exports traces over OTLP only)' })
+    .optional(),
+  OTEL_SDK_DISABLED: optionalText,
 });
 
 /** Plain HTTP is acceptable only towards this machine (a simulator) or elopage's staging host. */
@@ -390,6 +425,40 @@ function credentialProblems(e: z.output<typeof CredentialsSchema>): string[] {
   return problems;
 }
 
+/**
+ * The values of an OTLP headers variable (`key1=value1,key2=value2`, values URL-encoded), as given,
+ * decoded, and word by word (the token of `Bearer <token>`).
+ */
+function otlpHeaderValues(text: string | undefined): string[] {
+  return (text ?? '').split(',').flatMap((pair) => {
+    const value = pair.slice(pair.indexOf('=') + 1).trim();
+    if (!pair.includes('=') || !value) return [];
+    let decoded = value;
+    try {
+      decoded = decodeURIComponent(value);
+    } catch {}
+    return [value, decoded, ...decoded.split(/\s+/)];
+  });
+}
+
+function tracingConfigOf(e: z.output<typeof EnvSchema>): TracingConfig | null {
+  const signalEndpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const endpoint =
+    signalEndpoint ??
+    (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : null);
+  if (!endpoint || e.OTEL_SDK_DISABLED?.toLowerCase() === 'true' || e.OTEL_TRACES_EXPORTER === 'none') {
+    return null;
+  }
+  return {
+    endpoint,
+    protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    secrets: [
+      ...otlpHeaderValues(e.OTEL_EXPORTER_OTLP_HEADERS),
+      ...otlpHeaderValues(e.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
+    ],
+  };
+}
+
 export function loadConfig(env: Record<string, string | undefined>): Config {
   // An empty variable (`PORT=` in an env file) means unset; coerced, it would read as 0.
   const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value?.trim()));
@@ -461,5 +530,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
     },
+    tracing: tracingConfigOf(e),
   };
 }

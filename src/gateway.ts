@@ -257,6 +257,10 @@ export function describeGateway(gateway: RunningGateway, config: Config): string
     where('elepay', config.elepay.baseUrl),
     where('elopage', config.elopage.baseUrl),
     accessOf(config),
+    // The collector's origin only: its path is the SDK's business, its headers may hold an API key.
+    ...(config.tracing
+      ? [`traces: OTLP ${config.tracing.protocol} to ${new URL(config.tracing.endpoint).origin}`]
+      : []),
     // Without a secret nothing elepay sends could be verified, so its webhook route is off: say so.
     ...(config.elepay.mode === 'remote' && !config.elepay.webhookSecret
       ? ['elepay webhooks OFF (set ELEPAY_WEBHOOK_SECRET to receive live status)']

@@ -83,6 +83,8 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** Colored, human-readable lines instead of JSON; by default when logging to a terminal. */
   pretty?: boolean;
+  /** Fields for every line at the moment it is written: the trace and span IDs with tracing on (src/tracing/). */
+  traceIds?: () => Record<string, string>;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -103,6 +105,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACT_PATHS, censor: CENSOR },
       hooks: { streamWrite: scrubSecrets },
       timestamp: pino.stdTimeFunctions.isoTime,
+      ...(options.traceIds ? { mixin: options.traceIds } : {}),
     },
     destination,
   );

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { describeGateway, startGateway } from './gateway.js';
 import { warmGraphiqlAssets } from './graphiql.js';
 import { createLogger } from './logger.js';
+import { startTracing, traceIds } from './tracing/index.js';
 
 /** Process entry: configuration, start, graceful stop on signals. */
 let config: ReturnType<typeof loadConfig>;
@@ -15,7 +16,9 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger({ level: config.logLevel });
+const logger = createLogger({ level: config.logLevel, traceIds: config.tracing ? traceIds : undefined });
+// Before the gateway, so its routes and plugins are built with tracing on; the SDK is loaded only then.
+const tracing = config.tracing ? await startTracing(config.tracing, logger) : null;
 const gateway = await startGateway(config, logger).catch((error: unknown) => {
   // A port that is taken or not ours to bind is an operator's problem, not a bug: one line, no stack.
   const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
@@ -35,12 +38,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    gateway.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
+    gateway
+      .close()
+      // Spans still buffered are exported before the process ends.
+      .then(() => tracing?.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while stopping');
+          process.exit(1);
+        },
+      );
   });
 }

@@ -183,3 +183,60 @@ describe('problems', () => {
     expect(problems.join('\n')).not.toMatch(/do_not_print_me/);
   });
 });
+
+describe('tracing (OpenTelemetry variables)', () => {
+  it('is off without an OTLP endpoint, and off when the SDK or the traces exporter is disabled', () => {
+    expect(loadConfig({}).tracing).toBeNull();
+    expect(
+      loadConfig({ OTEL_SERVICE_NAME: 'paygraph', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).tracing,
+    ).toBeNull();
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: 'TRUE' }).tracing).toBeNull();
+    expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing).toBeNull();
+  });
+
+  it('sends to <endpoint>/v1/traces over http/protobuf by default; the traces-only variables win', () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toMatchObject({
+      endpoint: 'http://collector:4318/v1/traces',
+      protocol: 'http/protobuf',
+    });
+    expect(
+      loadConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/otlp/traces',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+      }).tracing,
+    ).toMatchObject({ endpoint: 'https://traces.example.com/otlp/traces', protocol: 'http/json' });
+  });
+
+  it('keeps the OTLP header values (an API key, a bearer token) as secrets for the logs', () => {
+    const tracing = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp.example.com',
+      OTEL_EXPORTER_OTLP_HEADERS:
+        'x-api-key=vendor_key_0123456789,authorization=Bearer%20tok_0123456789abcdef',
+    }).tracing;
+    expect(tracing?.secrets).toEqual(
+      expect.arrayContaining([
+        'vendor_key_0123456789',
+        'Bearer tok_0123456789abcdef',
+        'tok_0123456789abcdef',
+      ]),
+    );
+  });
+
+  it('refuses gRPC, other exporters and an endpoint with credentials, in one line each', () => {
+    const problems = problemsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://user:pass_do_not_print_me@collector:4318',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_TRACES_EXPORTER: 'zipkin',
+    });
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+      'OTEL_TRACES_EXPORTER',
+    ]);
+    expect(problems.find((problem) => problem.startsWith('OTEL_EXPORTER_OTLP_PROTOCOL'))).toContain('4318');
+    expect(problems.join('\n')).not.toContain('pass_do_not_print_me');
+  });
+});

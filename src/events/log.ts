@@ -1,5 +1,6 @@
 import type { Transaction } from '../domain/model.js';
 import type { PaymentStatus } from '../domain/status.js';
+import { tracePublish } from '../tracing/index.js';
 import { compareCursors, judgeChange, type TransactionStatusEvent, type Verdict } from './event.js';
 
 /**
@@ -119,11 +120,13 @@ export function notifyListeners(
   listeners: Iterable<(event: TransactionStatusEvent) => void>,
   event: TransactionStatusEvent,
 ): void {
-  for (const listener of listeners) {
-    try {
-      listener(event);
-    } catch {
-      // See subscription.ts: the subscriber has already been stopped with the error.
+  tracePublish(event, () => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // See subscription.ts: the subscriber has already been stopped with the error.
+      }
     }
-  }
+  });
 }

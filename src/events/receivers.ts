@@ -9,6 +9,7 @@ import { verifyElepaySignature } from '../providers/elepay/webhook.js';
 import { isElopageId } from '../providers/elopage/client.js';
 import { toElopageTransaction } from '../providers/elopage/map.js';
 import { asRecord, stringField } from '../providers/http.js';
+import { traced, traceRecord } from '../tracing/index.js';
 
 /**
  * The providers' webhooks, turned into events. A webhook is only a hint: after checking where it
@@ -112,7 +113,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
   ): Promise<void> {
     const verdicts: string[] = [];
     for (const transaction of transactions) {
-      const outcome = await events.record(transaction);
+      const outcome = await traceRecord(transaction, () => events.record(transaction));
       verdicts.push(outcome.verdict);
       const { provider, kind, status } = transaction;
       metrics.webhookRecords.inc({ provider, verdict: outcome.verdict });
@@ -174,10 +175,11 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
     await guarded(res, 'ELEPAY', async () => {
       if (elepaySecrets.length === 0) return reply(res, 404, { error: 'not found' });
       const raw = await readBody(req);
-      const verdict = verifyElepaySignature(
-        req.headers['elepay-signature'] as string | undefined,
-        raw,
-        elepaySecrets,
+      const verdict = traced(
+        'webhook.verify',
+        () =>
+          verifyElepaySignature(req.headers['elepay-signature'] as string | undefined, raw, elepaySecrets),
+        (signature) => ({ 'paygraph.webhook.signature': signature }),
       );
       if (verdict !== 'valid') {
         refused('ELEPAY', `signature_${verdict}`);
@@ -196,7 +198,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
       const eventTime = typeof event?.createTime === 'number' ? event.createTime : undefined;
       const { elepay: client, statuses } = services;
       if (type.startsWith('charge.')) {
-        const charge = found(await client.getCharge(id, FRESH), 'charge');
+        const charge = found(await traced('webhook.fetch', () => client.getCharge(id, FRESH)), 'charge');
         return recordAll(res, `elepay ${type}`, [toCharge(charge, statuses)], eventTime);
       }
       if (type.startsWith('refund.')) {
@@ -206,10 +208,9 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
           return reply(res, 400, { error: 'refund event without chargeId' });
         }
         // A refund also moves its charge (PARTIALLY_REFUNDED, REFUNDED): record both as elepay has them.
-        const [refund, charge] = await Promise.all([
-          client.getRefund(chargeId, id, FRESH),
-          client.getCharge(chargeId, FRESH),
-        ]);
+        const [refund, charge] = await traced('webhook.fetch', () =>
+          Promise.all([client.getRefund(chargeId, id, FRESH), client.getCharge(chargeId, FRESH)]),
+        );
         return recordAll(
           res,
           `elepay ${type}`,
@@ -224,7 +225,12 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
   async function elopage(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
     await guarded(res, 'ELOPAGE', async () => {
       // elopage signs nothing: the unguessable path token is the guard (providers/elopage.md quirk 7).
-      if (!sameSecret(token, elopageToken)) {
+      const tokenMatches = traced(
+        'webhook.verify',
+        () => sameSecret(token, elopageToken),
+        (matches) => ({ 'paygraph.webhook.token': matches ? 'valid' : 'bad' }),
+      );
+      if (!tokenMatches) {
         refused('ELOPAGE', 'bad_token');
         return reply(res, 404, { error: 'not found' });
       }
@@ -236,7 +242,10 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         refused('ELOPAGE', 'not_an_event');
         return reply(res, 400, { error: 'not an elopage payment notification' });
       }
-      const wire = found(await services.elopage.getTransaction(id, FRESH), 'payment');
+      const wire = found(
+        await traced('webhook.fetch', () => services.elopage.getTransaction(id, FRESH)),
+        'payment',
+      );
       const mapping = { currency: services.elopageCurrency, statuses: services.statuses };
       await recordAll(res, 'elopage', [toElopageTransaction(wire, mapping)]);
     });

@@ -8,6 +8,7 @@ import {
 import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
 import type { Context, Viewer } from '../context.js';
 import { createLoaders, type Loaders } from '../loaders.js';
+import { traceDelivery } from '../tracing/index.js';
 
 /**
  * One execution per subscriber group and event, one fetch per event.
@@ -132,7 +133,10 @@ function groupResult(event: unknown, args: ExecutionArgs, key: string): Promise<
     const context = args.contextValue as Context;
     // The member's context, but the event's loaders (a prototype link: nothing is copied).
     const contextValue = Object.create(context, { loaders: { value: scope.loadersFor(context) } });
-    result = Promise.resolve(execute({ ...args, rootValue: event, contextValue })).then(share);
+    // With tracing on, a span under the event's publish span, linked to the subscription's trace.
+    result = traceDelivery(event, context, () =>
+      Promise.resolve(execute({ ...args, rootValue: event, contextValue })).then(share),
+    );
     scope.results.set(key, result);
   }
   return result;

@@ -14,6 +14,7 @@ import { ProviderError } from '../domain/errors.js';
 import type { Provider } from '../domain/model.js';
 import type { Logger } from '../logger.js';
 import type { Metrics, ProviderCallObserver } from '../metrics.js';
+import { type ProviderCallTrace, traceProviderCall, traceSharedRead } from '../tracing/index.js';
 import { parseExactJson, stringifyExactJson } from './json.js';
 import { SharedReads } from './sharedReads.js';
 
@@ -164,26 +165,36 @@ export class ProviderHttp {
       joined = false;
       return this.observed(request);
     });
-    if (joined) this.observer?.shared(request.route);
+    if (joined) {
+      this.observer?.shared(request.route);
+      traceSharedRead(this.options.provider, request.route);
+    }
     return answer;
   }
 
-  /** One provider call (retries included), reported to the metrics observer when there is one. */
+  /**
+   * One provider call (retries included), reported to the metrics observer when there is one, and
+   * a span of its own with tracing on (src/tracing/).
+   */
   private async observed(request: ProviderRequest): Promise<unknown> {
-    if (!this.observer) return this.exchange(request);
+    const trace = traceProviderCall(this.options.provider, request.route, this.breaker);
+    if (!this.observer && !trace) return this.exchange(request);
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      const body = await this.exchange(request);
-      this.observer.call(request.route, 'ok', seconds());
+      const body = await this.exchange(request, trace);
+      this.observer?.call(request.route, 'ok', seconds());
+      trace?.end('ok');
       return body;
     } catch (error) {
-      this.observer.call(request.route, error instanceof ProviderError ? error.failure : 'OTHER', seconds());
+      const outcome = error instanceof ProviderError ? error.failure : 'OTHER';
+      this.observer?.call(request.route, outcome, seconds());
+      trace?.end(outcome);
       throw error;
     }
   }
 
-  private async exchange(request: ProviderRequest): Promise<unknown> {
+  private async exchange(request: ProviderRequest, trace?: ProviderCallTrace): Promise<unknown> {
     const deadline = AbortSignal.timeout(this.options.timeoutMs);
     const started = performance.now();
     const policy = request.method === 'GET' ? this.reads : this.breaker;
@@ -192,9 +203,10 @@ export class ProviderHttp {
       const body = await policy.execute(async () => {
         if (++attempt > 1) this.observer?.retry(request.route);
         try {
-          return await this.attempt(request, deadline);
+          return await this.attempt(request, deadline, trace);
         } catch (error) {
           const failure = this.classify(error, request, deadline);
+          trace?.attemptFailed(attempt, failure.failure, failure.status);
           // "Not found" is an ordinary answer to a lookup, not a failure worth a warning.
           this.options.logger[failure.failure === 'NOT_FOUND' ? 'debug' : 'warn'](
             {
@@ -238,7 +250,11 @@ export class ProviderHttp {
     await this.pool.close();
   }
 
-  private async attempt(request: ProviderRequest, deadline: AbortSignal): Promise<unknown> {
+  private async attempt(
+    request: ProviderRequest,
+    deadline: AbortSignal,
+    trace?: ProviderCallTrace,
+  ): Promise<unknown> {
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     let payload: string | undefined;
     if (request.body !== undefined) {
@@ -252,6 +268,7 @@ export class ProviderHttp {
       body: payload,
       signal: deadline,
     });
+    trace?.answered(response.statusCode);
     const text = await readLimited(response.body, MAX_RESPONSE_BYTES);
     const parsed = parseOrUndefined(text);
     if (response.statusCode >= 200 && response.statusCode < 300) {
