@@ -75,6 +75,7 @@ export class Metrics {
   readonly webhooksRefused: Counter<'provider' | 'reason'>;
   readonly webhookRecords: Counter<'provider' | 'verdict'>;
   readonly webhookLag: Histogram<'provider'>;
+  readonly webhookReceiptLag: Histogram<'provider'>;
   readonly webhooksUnavailable: Counter<'provider' | 'reason'>;
 
   readonly liveConnections: Gauge<'transport'>;
@@ -181,7 +182,13 @@ export class Metrics {
     );
     this.webhookLag = histogram(
       'paygraph_webhook_event_to_record_seconds',
-      "Time from the provider's event (elepay createTime) to its record in the event log.",
+      "Time from the provider's event (elepay createTime) to its record in the event log. elepay only: an elopage webhook carries no event time (created_date is when the payment began, success_date only for successful payments and to the minute); see paygraph_webhook_receipt_to_record_seconds.",
+      ['provider'],
+      LAG_BUCKETS,
+    );
+    this.webhookReceiptLag = histogram(
+      'paygraph_webhook_receipt_to_record_seconds',
+      'Time from receiving a webhook to its record in the event log (reading the object back from the provider included), both providers; the only webhook lag measured for elopage.',
       ['provider'],
       LAG_BUCKETS,
     );

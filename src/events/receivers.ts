@@ -102,14 +102,16 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
   const refused = (provider: Provider, reason: string) => metrics.webhooksRefused.inc({ provider, reason });
 
   /**
-   * Records each fetched transaction; the answer tells the provider whether to retry. `eventTime`
-   * is when the provider says the event happened (elepay's createTime; elopage sends none).
+   * Records each fetched transaction; the answer tells the provider whether to retry. `receivedAt`
+   * is when the webhook arrived (performance.now()); `eventTime` is when the provider says the event
+   * happened: elepay's createTime. elopage sends no time of the event (created_date is when the
+   * payment began; success_date exists only once paid, to the minute): its lag counts from receipt.
    */
   async function recordAll(
     res: ServerResponse,
     source: string,
     transactions: Transaction[],
-    eventTime?: number,
+    { receivedAt, eventTime }: { receivedAt: number; eventTime?: number },
   ): Promise<void> {
     const verdicts: string[] = [];
     for (const transaction of transactions) {
@@ -122,6 +124,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
       if (eventTime !== undefined) {
         metrics.webhookLag.observe({ provider }, Math.max(0, Date.now() - eventTime) / 1000);
       }
+      metrics.webhookReceiptLag.observe({ provider }, (performance.now() - receivedAt) / 1000);
       logger.info(
         {
           webhook: source,
@@ -172,6 +175,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
   }
 
   async function elepay(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = performance.now();
     await guarded(res, 'ELEPAY', async () => {
       if (elepaySecrets.length === 0) return reply(res, 404, { error: 'not found' });
       const raw = await readBody(req);
@@ -199,7 +203,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
       const { elepay: client, statuses } = services;
       if (type.startsWith('charge.')) {
         const charge = found(await traced('webhook.fetch', () => client.getCharge(id, FRESH)), 'charge');
-        return recordAll(res, `elepay ${type}`, [toCharge(charge, statuses)], eventTime);
+        return recordAll(res, `elepay ${type}`, [toCharge(charge, statuses)], { receivedAt, eventTime });
       }
       if (type.startsWith('refund.')) {
         const chargeId = stringField(object, 'chargeId');
@@ -215,7 +219,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
           res,
           `elepay ${type}`,
           [toElepayRefund(found(refund, 'refund'), statuses), toCharge(found(charge, 'charge'), statuses)],
-          eventTime,
+          { receivedAt, eventTime },
         );
       }
       reply(res, 200, { received: true, published: 0 });
@@ -223,6 +227,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
   }
 
   async function elopage(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
+    const receivedAt = performance.now();
     await guarded(res, 'ELOPAGE', async () => {
       // elopage signs nothing: the unguessable path token is the guard (providers/elopage.md quirk 7).
       const tokenMatches = traced(
@@ -247,7 +252,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         'payment',
       );
       const mapping = { currency: services.elopageCurrency, statuses: services.statuses };
-      await recordAll(res, 'elopage', [toElopageTransaction(wire, mapping)]);
+      await recordAll(res, 'elopage', [toElopageTransaction(wire, mapping)], { receivedAt });
     });
   }
 

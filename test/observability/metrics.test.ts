@@ -31,6 +31,7 @@ import { connectWs, type Subscriber, subscribeSse, subscribeWs } from '../suppor
  */
 const WEBHOOK_SECRET = 'whsec_metrics_tests_secret_000000000001';
 const METRICS_TOKEN = 'metrics_tests_token_0000000000000000001';
+const ELOPAGE_WEBHOOK_TOKEN = 'metrics-tests-elopage-webhook-token-0001';
 
 type Payload = TransactionStatusChangedSubscription;
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
@@ -143,6 +144,7 @@ beforeAll(async () => {
     ...elepaySim.credentials,
     ELEPAY_BASE_URL: proxy.url,
     ELEPAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    ELOPAGE_WEBHOOK_TOKEN,
     METRICS_TOKEN,
     PUBLIC_URL: 'http://127.0.0.1:1',
   });
@@ -311,10 +313,30 @@ describe('/metrics after a walkthrough', () => {
     expect(value(s, 'paygraph_webhook_records_total', { ...elepay, verdict: 'publish' })).toBe(1);
     expect(value(s, 'paygraph_webhook_records_total', { ...elepay, verdict: 'unchanged' })).toBe(1);
     expect(value(s, 'paygraph_webhook_event_to_record_seconds_count', elepay)).toBe(2);
+    expect(value(s, 'paygraph_webhook_receipt_to_record_seconds_count', elepay)).toBe(2);
     expect(
       value(s, 'paygraph_webhooks_unavailable_total', { ...elepay, reason: 'PROVIDER_UNAVAILABLE' }),
     ).toBe(1);
     expect(sum(s, 'paygraph_webhooks_unavailable_total')).toBe(1);
+  });
+
+  it('times an elopage webhook from its receipt: elopage sends no time of the event', async () => {
+    const response = await request(`${gw.url}/webhooks/elopage/${ELOPAGE_WEBHOOK_TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 540391 }),
+    });
+    expect(response.statusCode).toBe(200);
+    await response.body.dump();
+    const after = await scrape(gw.url);
+    const elopage = { provider: 'ELOPAGE' };
+    expect(value(after, 'paygraph_webhook_records_total', { ...elopage, verdict: 'publish' })).toBe(1);
+    expect(value(after, 'paygraph_webhook_receipt_to_record_seconds_count', elopage)).toBe(1);
+    expect(value(after, 'paygraph_webhook_event_to_record_seconds_count', elopage)).toBe(0);
+    // The metric says so itself, for whoever reads it without the README.
+    expect(after.text).toMatch(
+      /^# HELP paygraph_webhook_event_to_record_seconds .*elepay only: an elopage webhook carries no event time/m,
+    );
   });
 
   it('counts live connections, subscriptions, deliveries, lag and replays by transport', () => {
