@@ -9,7 +9,13 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { type DocumentNode, type GraphQLError, getOperationAST } from 'graphql';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLError,
+  getOperationAST,
+} from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { inSpan } from '../tracing/inSpan.js';
 
@@ -83,6 +89,21 @@ export function useTracing(tracer: Tracer, endpoint: string): { phases: Plugin; 
     const given = ast.name?.value;
     operation.span.updateName(given ? `${type} ${given}` : type);
     operation.span.setAttributes({ 'graphql.operation.type': type, 'graphql.operation.name': given });
+  };
+
+  /** Error codes on the failing phase's span (the active one) and on its operation's. */
+  const fail = (graphqlContext: object, codes: string[]) => {
+    markFailed(trace.getActiveSpan(), codes);
+    markFailed(operationOf(graphqlContext)?.span, codes);
+  };
+
+  /** Execution and subscription: the operation is named from its document, its errors recorded. */
+  const observeResult = (args: ExecutionArgs) => {
+    const graphqlContext = args.contextValue as object;
+    name(graphqlContext, args.document, args.operationName);
+    return ({ result }: { result: ExecutionResult | AsyncIterable<unknown> }) => {
+      if (!isAsyncIterable(result) && result.errors) fail(graphqlContext, codesOf(result.errors));
+    };
   };
 
   /** A graphql-ws operation ends with its execution, or where it stops short of one. */
@@ -159,9 +180,7 @@ export function useTracing(tracer: Tracer, endpoint: string): { phases: Plugin; 
     onParse({ context: graphqlContext }) {
       return ({ result }) => {
         if (result instanceof Error) {
-          const code = String((result as GraphQLError).extensions?.code ?? 'GRAPHQL_PARSE_FAILED');
-          markFailed(trace.getActiveSpan(), [code]);
-          markFailed(operationOf(graphqlContext)?.span, [code]);
+          fail(graphqlContext, [String((result as GraphQLError).extensions?.code ?? 'GRAPHQL_PARSE_FAILED')]);
           endOwned(graphqlContext);
         } else if (result) {
           // Yoga (HTTP) and websocket.ts (graphql-ws) both put the request's GraphQL params here.
@@ -174,8 +193,7 @@ export function useTracing(tracer: Tracer, endpoint: string): { phases: Plugin; 
       return ({ valid, result }) => {
         if (valid) return;
         const codes = result.map((error) => String(error.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED'));
-        markFailed(trace.getActiveSpan(), [...new Set(codes)]);
-        markFailed(operationOf(graphqlContext)?.span, [...new Set(codes)]);
+        fail(graphqlContext, [...new Set(codes)]);
         endOwned(graphqlContext);
       };
     },
@@ -188,30 +206,8 @@ export function useTracing(tracer: Tracer, endpoint: string): { phases: Plugin; 
         });
       };
     },
-    onExecute({ args }) {
-      const graphqlContext = args.contextValue as object;
-      name(graphqlContext, args.document, args.operationName);
-      return {
-        onExecuteDone({ result }) {
-          if (isAsyncIterable(result) || !result.errors) return;
-          const codes = codesOf(result.errors);
-          markFailed(trace.getActiveSpan(), codes);
-          markFailed(operationOf(graphqlContext)?.span, codes);
-        },
-      };
-    },
-    onSubscribe({ args }) {
-      const graphqlContext = args.contextValue as object;
-      name(graphqlContext, args.document, args.operationName);
-      return {
-        onSubscribeResult({ result }) {
-          if (isAsyncIterable(result) || !result.errors) return;
-          const codes = codesOf(result.errors);
-          markFailed(trace.getActiveSpan(), codes);
-          markFailed(operationOf(graphqlContext)?.span, codes);
-        },
-      };
-    },
+    onExecute: (payload) => ({ onExecuteDone: observeResult(payload.args) }),
+    onSubscribe: (payload) => ({ onSubscribeResult: observeResult(payload.args) }),
   };
   return { phases, outcomes };
 }

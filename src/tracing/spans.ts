@@ -1,5 +1,8 @@
 import {
+  type Attributes,
+  type Context,
   context,
+  type Link,
   propagation,
   ROOT_CONTEXT,
   type SpanContext,
@@ -49,6 +52,8 @@ const REMEMBERED_RECORDS = 1_000;
 export function createTracing(tracer: Tracer, shutdown: () => Promise<void>): Tracing {
   const recorded = new Map<string, SpanContext>();
   const published = new WeakMap<object, SpanContext>();
+  const start = (name: string, parent: Context, attributes: Attributes, links: Link[] = []) =>
+    tracer.startSpan(name, { attributes, links }, parent);
 
   return {
     graphql: useTracing(tracer, '/graphql'),
@@ -121,7 +126,7 @@ export function createTracing(tracer: Tracer, shutdown: () => Promise<void>): Tr
 
     span(name, work, describe) {
       const parent = context.active();
-      const span = tracer.startSpan(name, {}, parent);
+      const span = start(name, parent, {});
       return inSpan(span, parent, work, (ok, result) => {
         if (ok && describe) span.setAttributes(describe(result as Awaited<ReturnType<typeof work>>));
       });
@@ -129,23 +134,19 @@ export function createTracing(tracer: Tracer, shutdown: () => Promise<void>): Tr
 
     record(transaction, record) {
       const parent = context.active();
-      const span = tracer.startSpan(
-        'webhook.record',
-        {
-          attributes: {
-            'paygraph.provider': PROVIDER_NAMES[transaction.provider],
-            'paygraph.transaction.kind': transaction.kind,
-            'paygraph.transaction.provider_id': transaction.providerId,
-            'paygraph.transaction.status': transaction.status,
-          },
-        },
-        parent,
-      );
+      const span = start('webhook.record', parent, {
+        'paygraph.provider': PROVIDER_NAMES[transaction.provider],
+        'paygraph.transaction.kind': transaction.kind,
+        'paygraph.transaction.provider_id': transaction.providerId,
+        'paygraph.transaction.status': transaction.status,
+      });
       return inSpan(span, parent, record, (ok, outcome) => {
         if (!ok || !outcome) return;
         span.setAttribute('paygraph.record.verdict', outcome.verdict);
         if (!outcome.event) return;
         span.setAttribute('paygraph.event.cursor', outcome.event.cursor);
+        // The memory log has published it already, under this span; Redis's follower has yet to.
+        if (published.has(outcome.event)) return;
         recorded.set(outcome.event.cursor, span.spanContext());
         if (recorded.size > REMEMBERED_RECORDS) recorded.delete(recorded.keys().next().value as string);
       });
@@ -161,17 +162,11 @@ export function createTracing(tracer: Tracer, shutdown: () => Promise<void>): Tr
         : remembered
           ? trace.setSpanContext(ROOT_CONTEXT, remembered)
           : ROOT_CONTEXT;
-      const span = tracer.startSpan(
-        'event.publish',
-        {
-          attributes: {
-            'paygraph.provider': PROVIDER_NAMES[event.provider],
-            'paygraph.event.cursor': event.cursor,
-            'paygraph.transaction.status': event.status,
-          },
-        },
-        parent,
-      );
+      const span = start('event.publish', parent, {
+        'paygraph.provider': PROVIDER_NAMES[event.provider],
+        'paygraph.event.cursor': event.cursor,
+        'paygraph.transaction.status': event.status,
+      });
       published.set(event, span.spanContext());
       inSpan(span, parent, notify);
     },
@@ -181,13 +176,11 @@ export function createTracing(tracer: Tracer, shutdown: () => Promise<void>): Tr
       const parent = publishedAs ? trace.setSpanContext(ROOT_CONTEXT, publishedAs) : ROOT_CONTEXT;
       const subscription = operationSpanOf(subscriberContext)?.spanContext();
       const cursor = (event as { cursor?: unknown }).cursor;
-      const span = tracer.startSpan(
+      const span = start(
         'event.deliver',
-        {
-          links: subscription ? [{ context: subscription }] : [],
-          attributes: { 'paygraph.event.cursor': typeof cursor === 'string' ? cursor : undefined },
-        },
         parent,
+        { 'paygraph.event.cursor': typeof cursor === 'string' ? cursor : undefined },
+        subscription ? [{ context: subscription }] : [],
       );
       return inSpan(span, parent, execute);
     },

@@ -62,6 +62,20 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     expect(found.map((span) => span.name)).toEqual([name]);
     return found[0] as ReceivedSpan;
   };
+  /** A request's own span: a server span continuing the caller's trace, with route, status and request ID. */
+  const expectRequestSpan = (
+    span: ReceivedSpan,
+    caller: { spanId: string },
+    route: string,
+    requestId: string,
+  ) => {
+    expect(span).toMatchObject({ kind: SERVER, parentSpanId: caller.spanId });
+    expect(span.attributes).toMatchObject({
+      'http.route': route,
+      'http.response.status_code': 200,
+      'paygraph.request_id': requestId,
+    });
+  };
   /** Waits for a trace's spans to be exported: the batch processor sends them every 100 ms here. */
   const traceWith = (traceId: string, names: string[]) =>
     until(
@@ -125,12 +139,7 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     ]);
     // The caller's trace continues: the request span's parent is the caller's span.
     const httpSpan = only(spans, 'POST /graphql');
-    expect(httpSpan).toMatchObject({ kind: SERVER, parentSpanId: parent.spanId });
-    expect(httpSpan.attributes).toMatchObject({
-      'http.route': '/graphql',
-      'http.response.status_code': 200,
-      'paygraph.request_id': requestId,
-    });
+    expectRequestSpan(httpSpan, parent, '/graphql', requestId);
     const operation = only(childrenOf(httpSpan), 'query Payment');
     expect(operation.attributes).toMatchObject({
       'graphql.operation.type': 'query',
@@ -194,12 +203,7 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
 
       const spans = await traceWith(parent.traceId, ['event.deliver', 'elopage GET /sales_pages/:id']);
       const root = only(spans, 'POST /webhooks/elopage/:token');
-      expect(root).toMatchObject({ kind: SERVER, parentSpanId: parent.spanId });
-      expect(root.attributes).toMatchObject({
-        'http.route': '/webhooks/elopage/:token',
-        'http.response.status_code': 200,
-        'paygraph.request_id': requestId,
-      });
+      expectRequestSpan(root, parent, '/webhooks/elopage/:token', requestId);
       const stages = childrenOf(root);
       expect(stages.map((span) => span.name)).toEqual(
         expect.arrayContaining(['webhook.verify', 'webhook.fetch', 'webhook.record']),
