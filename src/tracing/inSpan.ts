@@ -23,7 +23,8 @@ export function inSpan<T>(
     finish(false, undefined, error);
     throw error;
   }
-  if (result instanceof Promise) {
+  // Yoga's phases may return a promise-like of its own (@whatwg-node/promise-helpers), not a Promise.
+  if (isPromiseLike(result)) {
     return result.then(
       (value: Awaited<T>) => {
         finish(true, value);
@@ -37,6 +38,10 @@ export function inSpan<T>(
   }
   finish(true, result as Awaited<T>);
   return result;
+}
+
+function isPromiseLike<T>(value: T): value is T & PromiseLike<Awaited<T>> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;

@@ -170,6 +170,13 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
       });
     }
     expect(only(calls, 'elopage GET /payments/:id').attributes['url.template']).toBe('/payments/:id');
+    // Every span lies within its parent's time: the phases wrap what they started.
+    for (const span of spans) {
+      const parentSpan = spans.find((candidate) => candidate.spanId === span.parentSpanId);
+      if (!parentSpan) continue;
+      expect(span.start, span.name).toBeGreaterThanOrEqual(parentSpan.start);
+      expect(span.end, span.name).toBeLessThanOrEqual(parentSpan.end);
+    }
 
     // Log lines written inside the trace carry its IDs (LOG_LEVEL=debug logs every provider call).
     const logged = await until(

@@ -16,6 +16,9 @@ export interface ReceivedSpan {
   name: string;
   /** OTLP SpanKind: 1 internal, 2 server, 3 client. */
   kind: number;
+  /** Start and end, nanoseconds since the epoch. */
+  start: bigint;
+  end: bigint;
   attributes: Record<string, AttributeValue>;
   events: { name: string; attributes: Record<string, AttributeValue> }[];
   links: { traceId: string; spanId: string }[];
@@ -51,6 +54,8 @@ interface OtlpSpan {
   parentSpanId?: string;
   name: string;
   kind: number;
+  startTimeUnixNano: string | number;
+  endTimeUnixNano: string | number;
   attributes?: OtlpKeyValue[];
   events?: { name: string; attributes?: OtlpKeyValue[] }[];
   links?: { traceId: string; spanId: string }[];
@@ -87,6 +92,8 @@ function spansOf(body: OtlpTraces): ReceivedSpan[] {
         parentSpanId: span.parentSpanId ?? '',
         name: span.name,
         kind: span.kind,
+        start: BigInt(span.startTimeUnixNano),
+        end: BigInt(span.endTimeUnixNano),
         attributes: attributesOf(span.attributes),
         events: (span.events ?? []).map((event) => ({
           name: event.name,
