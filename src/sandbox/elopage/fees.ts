@@ -1,5 +1,5 @@
 import { Dec } from '../../domain/money.js';
-import type { PricingPlanRow } from './types.js';
+import type { PricingPlanRow } from './model.js';
 
 /**
  * elopage's money math, exact (decimal.js, never a float). The document shows no fee formula; the
