@@ -1,5 +1,3 @@
-import type { SandboxReply } from './server.js';
-
 /**
  * How the simulators refuse a request: authentication, validation and the state machines throw
  * the provider's own error, and the HTTP shell (server.ts) catches it in one place and answers with
@@ -7,6 +5,9 @@ import type { SandboxReply } from './server.js';
  * state machine refuse without every caller passing the refusal up, so handlers read as the happy
  * path; anything else thrown is a simulator bug and answers 500.
  */
+
+import type { SandboxReply } from './server.js';
+
 export abstract class ProviderError extends Error {
   /**
    * The reply. `helperRoute` is true for `/_sandbox/...` routes, which are not the provider's and

@@ -1,3 +1,10 @@
+/**
+ * The HTTP shell both provider simulators share: routing, exact JSON in and out, optional
+ * authentication, injected latency, per-route request counts (`GET /_sandbox/stats`) that tests
+ * use to prove how many provider calls the gateway made, and the one place where a thrown
+ * ProviderError becomes the provider's error reply.
+ */
+
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
@@ -5,12 +12,6 @@ import type { Logger } from '../logger.js';
 import { parseExactJson, stringifyExactJson } from '../providers/json.js';
 import { ProviderError } from './errors.js';
 
-/**
- * The HTTP shell both provider simulators share: routing, exact JSON in and out, optional
- * authentication, injected latency, per-route request counts (`GET /_sandbox/stats`) that tests
- * use to prove how many provider calls the gateway made, and the one place where a thrown
- * ProviderError becomes the provider's error reply.
- */
 export interface SandboxRequest {
   method: string;
   /** The route template, e.g. `GET /charges/:id` — also the stats key. */

@@ -1,3 +1,11 @@
+/**
+ * Every response of every simulator route, and every webhook body, against the provider's own
+ * documented schema. The seeds hold no machine-readable schema (an overview guide and an HTML API
+ * document), so contracts/*.schema.json transcribe them: elepay's from providers/elepay.md §4/§7/§8
+ * (itself from elepay's OpenAPI spec), elopage's from the document's response tables. Checked with
+ * ajv: required fields, types, enums, and no field the document does not have.
+ */
+
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,13 +15,6 @@ import { createLogger } from '../../src/logger.js';
 import { createElepaySandbox, type ElepaySandbox } from '../../src/sandbox/elepay/index.js';
 import { createElopageSandbox, type ElopageSandbox } from '../../src/sandbox/elopage/index.js';
 
-/**
- * Every response of every simulator route, and every webhook body, against the provider's own
- * documented schema. The seeds hold no machine-readable schema (an overview guide and an HTML API
- * document), so contracts/*.schema.json transcribe them: elepay's from providers/elepay.md §4/§7/§8
- * (itself from elepay's OpenAPI spec), elopage's from the document's response tables. Checked with
- * ajv: required fields, types, enums, and no field the document does not have.
- */
 // biome-ignore lint/suspicious/noExplicitAny: assertions read response JSON loosely
 type Json = Record<string, any>;
 

@@ -1,15 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import type { ElepayErrorWire } from '../../providers/elepay/wire.js';
-import { ProviderError } from '../errors.js';
-import type { Sent } from '../sent.js';
-import type { SandboxReply } from '../server.js';
-
 /**
  * elepay's current error body (providers/elepay.md §7): `errorCode` is the code to branch on,
  * `code` a deprecated `9_…` legacy string, `message` readable text (English here). The catalogue
  * puts every M/U code at HTTP 400, so provider routes always answer 400; the sandbox helper routes,
  * which are not elepay's, answer 404 for "not found" and 409 for "wrong status".
  */
+
+import { randomBytes } from 'node:crypto';
+import type { ElepayErrorWire } from '../../providers/elepay/wire.js';
+import { ProviderError } from '../errors.js';
+import type { Sent } from '../sent.js';
+import type { SandboxReply } from '../server.js';
+
 export type ElepayErrorCode =
   | 'M001002'
   | 'M002001'

@@ -1,3 +1,14 @@
+/**
+ * The elepay simulator: the Charge/Refund API of providers/elepay.md §3 plus sandbox helpers. Both
+ * simulators share one layout: model (enums, rows) · state (state machine) · validation (zod
+ * request schemas) · render (rows → wire JSON, typed by the gateway's wire types) · routes ·
+ * helperRoutes · trigger · webhooks · seed · auth · errors (thrown, answered by the HTTP shell).
+ *
+ * Fidelity notes: a charge created without `resource` is a `web` charge, and any value outside
+ * elepay's ResourceType is refused with M002002 (legacy 40035), because elepay's own SDKs cannot
+ * read a charge whose enum-typed fields are null or unknown (model.ts DEFAULT_RESOURCE).
+ */
+
 import type { Logger } from '../../logger.js';
 import { SandboxServer } from '../server.js';
 import { PROVIDER_RETRY_DELAYS_MS, WebhookSender } from '../webhooks.js';
@@ -9,16 +20,6 @@ import { ElepayState } from './state.js';
 import { triggerRoute } from './trigger.js';
 import { createWebhookSink, type ElepayWebhookTarget } from './webhooks.js';
 
-/**
- * The elepay simulator: the Charge/Refund API of providers/elepay.md §3 plus sandbox helpers. Both
- * simulators share one layout: model (enums, rows) · state (state machine) · validation (zod
- * request schemas) · render (rows → wire JSON, typed by the gateway's wire types) · routes ·
- * helperRoutes · trigger · webhooks · seed · auth · errors (thrown, answered by the HTTP shell).
- *
- * Fidelity notes: a charge created without `resource` is a `web` charge, and any value outside
- * elepay's ResourceType is refused with M002002 (legacy 40035), because elepay's own SDKs cannot
- * read a charge whose enum-typed fields are null or unknown (model.ts DEFAULT_RESOURCE).
- */
 export interface ElepaySandboxOptions {
   /** The one secret key the simulator accepts (Basic user with empty password, or Bearer token). */
   secretKey: string;

@@ -1,3 +1,10 @@
+/**
+ * Rows → elepay JSON (providers/elepay.md §4), typed by the gateway's wire types so that the two
+ * cannot drift apart. Amounts (bigint) and times (UNIX ms) leave as JSON integers via jsonNumber,
+ * never through float formatting. Every documented field is written; enum-typed fields
+ * (paymentMethod, resource, status) always hold one of their values, never null.
+ */
+
 import type {
   ElepayChargeStatusWire,
   ElepayChargesResponseWire,
@@ -10,12 +17,6 @@ import type { Sent } from '../sent.js';
 import { type ChargeRecord, type RefundRecord, SANDBOX_APP_ID } from './model.js';
 import type { ElepayState } from './state.js';
 
-/**
- * Rows → elepay JSON (providers/elepay.md §4), typed by the gateway's wire types so that the two
- * cannot drift apart. Amounts (bigint) and times (UNIX ms) leave as JSON integers via jsonNumber,
- * never through float formatting. Every documented field is written; enum-typed fields
- * (paymentMethod, resource, status) always hold one of their values, never null.
- */
 function num(value: bigint | number) {
   return jsonNumber(value.toString());
 }

@@ -1,10 +1,11 @@
-import type { NewCharge, PaymentMethod } from './model.js';
-import type { ElepayState } from './state.js';
-
 /**
  * A few realistic test-mode charges in several states, so a freshly started sandbox already has
  * something to list. Runs before the webhook sink is attached: seeded objects fire nothing.
  */
+
+import type { NewCharge, PaymentMethod } from './model.js';
+import type { ElepayState } from './state.js';
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;

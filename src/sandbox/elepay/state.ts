@@ -1,3 +1,10 @@
+/**
+ * The simulator's state: charges and refunds and their state machine (providers/elepay.md §5).
+ * Every transition takes `now` so the seed can write history. Every documented event (§8) goes to
+ * the event sink, which does nothing until the factory attaches the webhook sender after seeding,
+ * so seeded objects fire nothing. Refusals are thrown as ElepayApiError.
+ */
+
 import { randomBytes } from 'node:crypto';
 import { SandboxTable } from '../store.js';
 import {
@@ -21,12 +28,6 @@ import type {
   RefundRecord,
 } from './model.js';
 
-/**
- * The simulator's state: charges and refunds and their state machine (providers/elepay.md §5).
- * Every transition takes `now` so the seed can write history. Every documented event (§8) goes to
- * the event sink, which does nothing until the factory attaches the webhook sender after seeding,
- * so seeded objects fire nothing. Refusals are thrown as ElepayApiError.
- */
 export type ElepayEvent =
   | { type: Exclude<ElepayEventType, 'refund.succeeded'>; charge: ChargeRecord }
   | { type: 'refund.succeeded'; refund: RefundRecord };

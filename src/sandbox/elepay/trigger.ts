@@ -1,3 +1,10 @@
+/**
+ * `POST /_sandbox/trigger` — what `npm run trigger` calls. Not part of elepay: it lets a developer
+ * make the simulator emit one of the documented events (providers/elepay.md §8), either again for
+ * an existing object or by driving a fresh charge through the ordinary state machine, so the
+ * delivery is the real signed one with the real retry schedule.
+ */
+
 import type { ElepayChargeWire, ElepayRefundWire } from '../../providers/elepay/wire.js';
 import type { Sent } from '../sent.js';
 import type { SandboxRoute } from '../server.js';
@@ -7,12 +14,6 @@ import { renderCharge, renderRefund } from './render.js';
 import type { ElepayState, EventSink } from './state.js';
 import { parse, triggerRequest } from './validation.js';
 
-/**
- * `POST /_sandbox/trigger` — what `npm run trigger` calls. Not part of elepay: it lets a developer
- * make the simulator emit one of the documented events (providers/elepay.md §8), either again for
- * an existing object or by driving a fresh charge through the ordinary state machine, so the
- * delivery is the real signed one with the real retry schedule.
- */
 /** The charge once paid stays "succeeded" through later refunds, so all three may re-send it. */
 const SUCCEEDED_CHARGE: readonly ChargeStatus[] = ['captured', 'partially_refunded', 'refunded'];
 

@@ -1,3 +1,10 @@
+/**
+ * Request schemas of providers/elepay.md §4 (ChargeReq, ChargeCaptureReq, RefundReq) and §6 (the
+ * list query), plus the sandbox helpers' bodies. elepay reports one problem at a time, so the first
+ * issue becomes the error: an absent required field is M002001, a refined check may name its own
+ * code (`refusedWith`), anything else is M002002; `parameterName` is the top-level field.
+ */
+
 import { z } from 'zod';
 import { isKnownCurrency } from '../../domain/money.js';
 import { type Issues, isAbsent, parseWith } from '../validation.js';
@@ -25,12 +32,6 @@ import {
   SORT_ORDERS,
 } from './model.js';
 
-/**
- * Request schemas of providers/elepay.md §4 (ChargeReq, ChargeCaptureReq, RefundReq) and §6 (the
- * list query), plus the sandbox helpers' bodies. elepay reports one problem at a time, so the first
- * issue becomes the error: an absent required field is M002001, a refined check may name its own
- * code (`refusedWith`), anything else is M002002; `parameterName` is the top-level field.
- */
 interface Refusal {
   errorCode: ElepayErrorCode;
   /** How elepay's message for this code starts. */

@@ -1,3 +1,9 @@
+/**
+ * Turns state events into signed deliveries (providers/elepay.md §8) to the one configured URL.
+ * The body (and so the event id) is fixed once; only the signature header is recomputed, with a
+ * fresh `t`, per attempt. Without a configured webhook the sink drops every event.
+ */
+
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../logger.js';
 import type { ElepayEventWire } from '../../providers/elepay/wire.js';
@@ -8,11 +14,6 @@ import { renderCharge, renderRefund } from './render.js';
 import { SIGNATURE_HEADER, signWebhook } from './signature.js';
 import type { ElepayState, EventSink } from './state.js';
 
-/**
- * Turns state events into signed deliveries (providers/elepay.md §8) to the one configured URL.
- * The body (and so the event id) is fixed once; only the signature header is recomputed, with a
- * fresh `t`, per attempt. Without a configured webhook the sink drops every event.
- */
 export interface ElepayWebhookTarget {
   url: string;
   secret: string;

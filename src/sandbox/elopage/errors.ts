@@ -1,13 +1,14 @@
-import type { ElopageErrorWire } from '../../providers/elopage/wire.js';
-import { ProviderError } from '../errors.js';
-import type { Sent } from '../sent.js';
-import type { SandboxReply } from '../server.js';
-
 /**
  * The simulator's error bodies (providers/elopage.md, Conventions: Errors). The document names
  * `UserNotFound` and `NoAccessRight` without a shape; the others are our own, in the same style.
  * Messages never contain request values, so credentials cannot leak through them.
  */
+
+import type { ElopageErrorWire } from '../../providers/elopage/wire.js';
+import { ProviderError } from '../errors.js';
+import type { Sent } from '../sent.js';
+import type { SandboxReply } from '../server.js';
+
 export type FieldErrors = Record<string, string[]>;
 
 export class ElopageApiError extends ProviderError {

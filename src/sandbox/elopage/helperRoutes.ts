@@ -1,3 +1,8 @@
+/**
+ * Sandbox helper routes standing in for the buyer on the hosted checkout page and for the bank
+ * later settling a slow payment. Not part of elopage's API: unauthenticated and not counted.
+ */
+
 import type { SandboxRoute } from '../server.js';
 import { fieldInvalid } from './errors.js';
 import type { PayerRow, PaymentState, SettleOutcome } from './model.js';
@@ -5,10 +10,6 @@ import { originOf, renderPayment } from './render.js';
 import { checkoutState, type ElopageState } from './state.js';
 import { checkoutRequest, parse, settleRequest } from './validation.js';
 
-/**
- * Sandbox helper routes standing in for the buyer on the hosted checkout page and for the bank
- * later settling a slow payment. Not part of elopage's API: unauthenticated and not counted.
- */
 export const DEFAULT_PAYER: PayerRow = {
   email: 'lena.hoffmann@example.de',
   first_name: 'Lena',

@@ -1,3 +1,10 @@
+/**
+ * The elopage simulator (providers/elopage.md): the documented REST API under `/api`, plus
+ * `/_sandbox/...` helpers that play the buyer (checkout) and the bank (settle). Same layout as the
+ * elepay simulator: model · state · validation · render · routes · helperRoutes · trigger ·
+ * webhooks · seed · auth · errors, plus fees (elopage's money math).
+ */
+
 import type { Logger } from '../../logger.js';
 import { SandboxServer } from '../server.js';
 import { PROVIDER_RETRY_DELAYS_MS, WebhookSender } from '../webhooks.js';
@@ -9,12 +16,6 @@ import { ElopageState } from './state.js';
 import { triggerRoute } from './trigger.js';
 import { createWebhookSink } from './webhooks.js';
 
-/**
- * The elopage simulator (providers/elopage.md): the documented REST API under `/api`, plus
- * `/_sandbox/...` helpers that play the buyer (checkout) and the bank (settle). Same layout as the
- * elepay simulator: model · state · validation · render · routes · helperRoutes · trigger ·
- * webhooks · seed · auth · errors, plus fees (elopage's money math).
- */
 export interface ElopageSandboxOptions {
   apiKey: string;
   apiSecret: string;

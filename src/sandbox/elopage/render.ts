@@ -1,3 +1,10 @@
+/**
+ * Rows → the JSON shapes of the API document, typed by the gateway's wire types so that the two
+ * cannot drift apart, and including the document's inconsistencies: decimals are JSON numbers in a
+ * payment but strings everywhere else, IDs are numbers in one place and strings in another
+ * (providers/elopage.md, Conventions: Numbers).
+ */
+
 import type {
   ElopageAuthorCommissionWire,
   ElopageDeleteResponseWire,
@@ -22,13 +29,6 @@ import type {
   TransactionRow,
 } from './model.js';
 import type { ElopageState } from './state.js';
-
-/**
- * Rows → the JSON shapes of the API document, typed by the gateway's wire types so that the two
- * cannot drift apart, and including the document's inconsistencies: decimals are JSON numbers in a
- * payment but strings everywhere else, IDs are numbers in one place and strings in another
- * (providers/elopage.md, Conventions: Numbers).
- */
 
 /** The seller's shop segment in every hosted URL. */
 const SHOP_SLUG = 'paygraph-sandbox';

@@ -1,11 +1,12 @@
-import type { PayerRow, PaymentMethod, PaymentState, PricingPlanRow, SalesPageRow } from './model.js';
-import type { ElopageState } from './state.js';
-
 /**
  * Demo data: the document's own example (sales page 1087, plan 1306 at 199.9 with a 10 % author,
  * payment 540391 successful with commission 19.385) plus a subscription page and payments in every
  * state. webhook_url is null so seeding and playing with seeded data send no webhooks.
  */
+
+import type { PayerRow, PaymentMethod, PaymentState, PricingPlanRow, SalesPageRow } from './model.js';
+import type { ElopageState } from './state.js';
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 function payer(

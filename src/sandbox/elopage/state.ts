@@ -1,3 +1,12 @@
+/**
+ * The simulator's state: sales pages, pricing plans and transactions, and the payment lifecycle (a
+ * checkout creates a payment, a settlement moves an open one on, a refund is a transaction of its
+ * own). Every status change goes to the event sink, which does nothing until the factory attaches
+ * the webhook sender after seeding, so seeded objects fire nothing. Refusals are thrown as
+ * ElopageApiError. ID ranges follow the document's examples: sales page 1087, pricing plan 1306,
+ * payment 540391, payment session 3913, invoice 2879.
+ */
+
 import { randomBytes } from 'node:crypto';
 import { SandboxTable } from '../store.js';
 import { fieldInvalid, invalidState, notFound, validationFailed } from './errors.js';
@@ -20,14 +29,6 @@ import {
   type TransactionRow,
 } from './model.js';
 
-/**
- * The simulator's state: sales pages, pricing plans and transactions, and the payment lifecycle (a
- * checkout creates a payment, a settlement moves an open one on, a refund is a transaction of its
- * own). Every status change goes to the event sink, which does nothing until the factory attaches
- * the webhook sender after seeding, so seeded objects fire nothing. Refusals are thrown as
- * ElopageApiError. ID ranges follow the document's examples: sales page 1087, pricing plan 1306,
- * payment 540391, payment session 3913, invoice 2879.
- */
 export type EventSink = (transaction: TransactionRow) => void;
 
 /** A plain counter for IDs that have no table of their own (commissions, sessions, invoices). */

@@ -1,3 +1,10 @@
+/**
+ * `POST /_sandbox/trigger` — what `npm run trigger` calls. Not part of elopage, whose webhooks carry
+ * no event type (providers/elopage.md quirk 7): the event names here only say which state the posted
+ * payment (or refund) is in. Either the existing transaction is posted again, or a fresh checkout is
+ * made that ends in that state, posting its body the way every checkout does.
+ */
+
 import type { SandboxReply, SandboxRoute } from '../server.js';
 import { fieldInvalid, invalidState } from './errors.js';
 import { DEFAULT_PAYER } from './helperRoutes.js';
@@ -14,13 +21,6 @@ import { originOf, renderTransaction } from './render.js';
 import { checkoutState, type ElopageState, type EventSink } from './state.js';
 import { parse, triggerRequest } from './validation.js';
 import { hasUsableWebhook } from './webhooks.js';
-
-/**
- * `POST /_sandbox/trigger` — what `npm run trigger` calls. Not part of elopage, whose webhooks carry
- * no event type (providers/elopage.md quirk 7): the event names here only say which state the posted
- * payment (or refund) is in. Either the existing transaction is posted again, or a fresh checkout is
- * made that ends in that state, posting its body the way every checkout does.
- */
 
 /** The document's test data: a succeeding card, the succeeding SEPA IBAN (stays pending), an unknown card. */
 const TEST_CARD = '5017670000005900';

@@ -1,3 +1,10 @@
+/**
+ * Request schemas of the API document (providers/elopage.md, Endpoints) and of the sandbox
+ * helpers. elopage answers every problem at once: 422 `ValidationError` with messages per dotted
+ * field path. `"199.9"` and `199.9` read the same, as do `"5"` and `5` for p_count
+ * (Conventions: Numbers). null counts as "not given" where the document's examples omit a field.
+ */
+
 import { z } from 'zod';
 import { Dec, isUnsignedDecimal } from '../../domain/money.js';
 import { type Issues, isAbsent, parseWith } from '../validation.js';
@@ -20,12 +27,6 @@ import {
   TRIGGER_EVENTS,
 } from './model.js';
 
-/**
- * Request schemas of the API document (providers/elopage.md, Endpoints) and of the sandbox
- * helpers. elopage answers every problem at once: 422 `ValidationError` with messages per dotted
- * field path. `"199.9"` and `199.9` read the same, as do `"5"` and `5` for p_count
- * (Conventions: Numbers). null counts as "not given" where the document's examples omit a field.
- */
 export function parse<S extends z.ZodType>(schema: S, value: unknown, status = 422): z.output<S> {
   return parseWith(schema, value ?? {}, (issues) => validationFailed(fieldErrors(issues), status));
 }

@@ -1,10 +1,3 @@
-import type { Logger } from '../../logger.js';
-import { stringifyExactJson } from '../../providers/json.js';
-import type { WebhookSender } from '../webhooks.js';
-import type { SalesPageRow } from './model.js';
-import { renderTransaction } from './render.js';
-import type { ElopageState, EventSink } from './state.js';
-
 /**
  * elopage POSTs the payment object to the sales page's `webhook_url` on every status change, with
  * no signature and no event type (providers/elopage.md quirk 7); a refund sends the refund object.
@@ -12,6 +5,14 @@ import type { ElopageState, EventSink } from './state.js';
  * none. Links in the body point at the simulator's own address, as a real provider's point at its
  * own host.
  */
+
+import type { Logger } from '../../logger.js';
+import { stringifyExactJson } from '../../providers/json.js';
+import type { WebhookSender } from '../webhooks.js';
+import type { SalesPageRow } from './model.js';
+import { renderTransaction } from './render.js';
+import type { ElopageState, EventSink } from './state.js';
+
 export function createWebhookSink(
   state: ElopageState,
   sender: WebhookSender,
