@@ -1,6 +1,6 @@
 import { type AuthFailure, AuthScopeFailureType } from '@pothos/plugin-scope-auth';
 import type { GraphQLResolveInfo } from 'graphql';
-import type { Scope } from '../config.js';
+import { SCOPES, type Scope } from '../config.js';
 import type { Context } from '../context.js';
 import { CodedError } from '../domain/errors.js';
 
@@ -22,11 +22,8 @@ export const REFUND_SCOPE_ONLY = { skipTypeScopes: true, authScopes: { refund: t
 
 /** The scope map the plugin evaluates for a request, from the viewer resolved at the edge. */
 export function scopesOf(ctx: Context): Record<Scope, boolean> {
-  return {
-    read: ctx.viewer.scopes.has('read'),
-    write: ctx.viewer.scopes.has('write'),
-    refund: ctx.viewer.scopes.has('refund'),
-  };
+  const granted = (scope: Scope) => [scope, ctx.viewer.scopes.has(scope)] as const;
+  return Object.fromEntries(SCOPES.map(granted)) as Record<Scope, boolean>;
 }
 
 function missingScopes(failure: AuthFailure): string[] {
