@@ -54,8 +54,12 @@ async function loadExamples(): Promise<Example[]> {
 }
 
 const examples = await loadExamples();
-const estimateOf = (example: Example) =>
-  estimateProviderCalls(schema, parse(example.query), example.name, undefined);
+/** The estimate for the operation as GraphiQL sends it (no variables: the defaults apply). */
+function estimateOf(example: Example): number {
+  const estimate = estimateProviderCalls(schema, parse(example.query), example.name, undefined);
+  expect(estimate).not.toBeNull();
+  return estimate ?? 0;
+}
 
 const WEBHOOK_ENV = {
   ELEPAY_WEBHOOK_SECRET: 'whsec_call_estimate_tests_0000001',
