@@ -4,6 +4,7 @@
  * with credentials it talks to its base URL; without, the gateway starts its embedded sandbox.
  * The variables are checked by the schemas in ./config/, and the types here follow from them.
  */
+
 import { type ApiClient, loadApiClients } from './config/clients.js';
 import { CredentialsSchema, credentialProblems, providersOf } from './config/credentials.js';
 import { type Env, EnvSchema } from './config/schema.js';

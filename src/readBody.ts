@@ -3,6 +3,7 @@
  * requests): never more than `maxBytes`, and, with `deadlineMs`, never for longer than that. A
  * request whose Content-Length already says too much is refused before a byte is read.
  */
+
 import { IncomingMessage } from 'node:http';
 
 export interface BodyLimits {

@@ -4,6 +4,7 @@
  * (src/auth/viewer.ts), the GraphQL scope auth (src/auth/scopes.ts, src/graphql/builder.ts) follow
  * it, and test/config.test.ts holds the README and the API docs to it.
  */
+
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EnvSchema } from './schema.js';

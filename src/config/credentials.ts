@@ -5,6 +5,7 @@
  * only their own variables (CredentialsSchema), so they run even when another variable is
  * malformed: the operator sees every problem at once.
  */
+
 import type { z } from 'zod';
 import { EnvSchema } from './schema.js';
 

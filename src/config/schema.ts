@@ -3,6 +3,7 @@
  * message a bad value gets. Rules that read several variables are in ./credentials.ts; the API
  * client list is in ./clients.ts.
  */
+
 import { z } from 'zod';
 import { isKnownCurrency } from '../domain/money.js';
 
