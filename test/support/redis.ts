@@ -12,7 +12,7 @@ export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const inCi = () => Boolean(process.env.CI);
 
 /** Whether a Redis answers PING at `url` within about a second. Never throws. */
-export async function redisAvailable(url = REDIS_URL): Promise<boolean> {
+async function redisAvailable(url = REDIS_URL): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 1_000,
