@@ -1,6 +1,3 @@
-import { Redis } from 'ioredis';
-import type { Logger } from './logger.js';
-
 /**
  * Every Redis connection the process opens (event log writer and reader, idempotency store, rate
  * limiter) is made here, one way, so that each has a deadline and fails fast:
@@ -15,6 +12,10 @@ import type { Logger } from './logger.js';
  * A monitor PINGs each connection every second and logs one line when Redis stops answering and one
  * when it answers again; `/readyz` shows each connection's state (`check`).
  */
+
+import { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+
 export const COMMAND_TIMEOUT_MS = 500;
 const SOCKET_TIMEOUT_MS = 1_500;
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -45,6 +46,8 @@ export class RedisConnections {
   private readonly monitor: NodeJS.Timeout;
   /** Since when Redis has not answered every connection, or null while it does. */
   private troubleSince: number | null = null;
+  /** The check in progress: callers arriving meanwhile share it, so two checks never interleave. */
+  private checking: Promise<Record<string, RedisState>> | null = null;
   private closed = false;
 
   constructor(
@@ -88,7 +91,14 @@ export class RedisConnections {
    * state. A blocking reader cannot be asked while it reads, so it counts as stalled when every
    * connection that can be asked is.
    */
-  async check(): Promise<Record<string, RedisState>> {
+  check(): Promise<Record<string, RedisState>> {
+    this.checking ??= this.probeAll().finally(() => {
+      this.checking = null;
+    });
+    return this.checking;
+  }
+
+  private async probeAll(): Promise<Record<string, RedisState>> {
     const askable = this.connections.filter((connection) => !connection.blocking);
     await Promise.all(
       askable.map(async (connection) => {

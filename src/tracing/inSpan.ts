@@ -50,7 +50,7 @@ const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
  * Marks a span failed with the error's code (GraphQL `extensions.code`, a CodedError's `code`) or
  * its class: never its message, which may quote input.
  */
-export function markError(span: Span, error: unknown): void {
+function markError(span: Span, error: unknown): void {
   const coded = error as { code?: unknown; extensions?: { code?: unknown }; name?: unknown } | null;
   const code = [coded?.extensions?.code, coded?.code].find(
     (value): value is string => typeof value === 'string' && CODE.test(value),

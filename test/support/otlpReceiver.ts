@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
  * arrives. Bodies in OTLP/JSON (OTEL_EXPORTER_OTLP_PROTOCOL=http/json) are decoded into spans;
  * protobuf bodies are only counted (the bench needs a receiver, not the spans).
  */
-export type AttributeValue = string | number | boolean | AttributeValue[] | null;
+type AttributeValue = string | number | boolean | AttributeValue[] | null;
 
 export interface ReceivedSpan {
   traceId: string;

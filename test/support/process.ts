@@ -7,7 +7,7 @@ import { afterAll } from 'vitest';
  * The real gateway process, started the way `npm start` starts it (`node --import tsx src/main.ts`)
  * with only the environment a test gives it. Every child a suite started is killed after it.
  */
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Run {
   child: ChildProcess;
