@@ -1,3 +1,23 @@
+/**
+ * GraphQL operations as traces, over HTTP (and SSE) and graphql-ws alike:
+ *
+ *   POST /graphql                      HTTP only: the request (W3C `traceparent` honoured)
+ *   └ query ChargeAndPayment           one per operation (a batch has several)
+ *     ├ graphql.parse · graphql.validate
+ *     └ graphql.execute / graphql.subscribe
+ *       └ elepay GET /charges/:id      provider calls made while resolving (src/tracing/spans.ts)
+ *
+ * Built on the envelop/Yoga `instrumentation` hooks, which wrap each phase so the phase runs inside
+ * its span (provider calls find their parent through AsyncLocalStorage). Attributes are the
+ * operation's type and name, the request ID, the API client's name and error codes: never the
+ * query text, variables or results, which carry payment data.
+ *
+ * Not @envelop/opentelemetry: it records variables and results unless told not to, needs SDK 1.x
+ * beside our 2.x, and has no span around an HTTP request or a graphql-ws operation.
+ *
+ * Loaded only with tracing on (src/tracing/sdk.ts imports it).
+ */
+
 import {
   context,
   propagation,
@@ -18,26 +38,6 @@ import {
 } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { inSpan } from '../tracing/inSpan.js';
-
-/**
- * GraphQL operations as traces, over HTTP (and SSE) and graphql-ws alike:
- *
- *   POST /graphql                      HTTP only: the request (W3C `traceparent` honoured)
- *   └ query ChargeAndPayment           one per operation (a batch has several)
- *     ├ graphql.parse · graphql.validate
- *     └ graphql.execute / graphql.subscribe
- *       └ elepay GET /charges/:id      provider calls made while resolving (src/tracing/spans.ts)
- *
- * Built on the envelop/Yoga `instrumentation` hooks, which wrap each phase so the phase runs inside
- * its span (provider calls find their parent through AsyncLocalStorage). Attributes are the
- * operation's type and name, the request ID, the API client's name and error codes: never the
- * query text, variables or results, which carry payment data.
- *
- * Not @envelop/opentelemetry: it records variables and results unless told not to, needs SDK 1.x
- * beside our 2.x, and has no span around an HTTP request or a graphql-ws operation.
- *
- * Loaded only with tracing on (src/tracing/sdk.ts imports it).
- */
 
 /** Per operation, by its envelop context object: the same object through every phase, on both transports. */
 interface OperationTrace {

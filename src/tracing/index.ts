@@ -1,12 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CircuitBreakerPolicy } from 'cockatiel';
-import type { Plugin } from 'graphql-yoga';
-import type { TracingConfig } from '../config.js';
-import type { Provider, Transaction } from '../domain/model.js';
-import type { TransactionStatusEvent } from '../events/event.js';
-import type { RecordOutcome } from '../events/log.js';
-import { type Logger, protectSecretValues } from '../logger.js';
-
 /**
  * OpenTelemetry traces, on only when an OTLP endpoint is configured (config.ts, TracingConfig).
  * This module is what the rest of the gateway calls, and it loads nothing of OpenTelemetry:
@@ -17,6 +8,15 @@ import { type Logger, protectSecretValues } from '../logger.js';
  * provider per process, context in AsyncLocalStorage), rather than being threaded through every
  * constructor between main.ts and the HTTP client. What each span means: README, Operations.
  */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CircuitBreakerPolicy } from 'cockatiel';
+import type { Plugin } from 'graphql-yoga';
+import type { TracingConfig } from '../config.js';
+import type { Provider, Transaction } from '../domain/model.js';
+import type { TransactionStatusEvent } from '../events/event.js';
+import type { RecordOutcome } from '../events/log.js';
+import { type Logger, protectSecretValues } from '../logger.js';
 
 /** Span attribute values we set: never a URL, a query string, a body or a secret. */
 export type SpanAttributes = Record<string, string | number | boolean | string[] | undefined>;

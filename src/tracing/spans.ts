@@ -1,3 +1,19 @@
+/**
+ * The spans outside GraphQL's own phases (those are src/plugins/useTracing.ts):
+ *
+ *   elepay GET /charges/:id            a provider call: route template, HTTP status, failed
+ *                                      attempts as events, the circuit's state when it began
+ *   POST /webhooks/elepay              one trace per webhook delivery (W3C `traceparent` honoured)
+ *   ├ webhook.verify                   signature or path token
+ *   ├ webhook.fetch                    the provider calls reading the object back
+ *   └ webhook.record                   one per transaction: verdict, event cursor
+ *     └ event.publish                  the event handed to this instance's subscribers
+ *       └ event.deliver                one per subscriber group: the subscription's selection
+ *                                      executed for the event, linked to the subscription's trace
+ *
+ * Names are templates, never an ID, a URL or a query string; IDs appear only as attributes.
+ */
+
 import {
   type Attributes,
   type Context,
@@ -16,22 +32,6 @@ import type { Provider } from '../domain/model.js';
 import { operationSpanOf, useTracing } from '../plugins/useTracing.js';
 import type { Tracing } from './index.js';
 import { inSpan } from './inSpan.js';
-
-/**
- * The spans outside GraphQL's own phases (those are src/plugins/useTracing.ts):
- *
- *   elepay GET /charges/:id            a provider call: route template, HTTP status, failed
- *                                      attempts as events, the circuit's state when it began
- *   POST /webhooks/elepay              one trace per webhook delivery (W3C `traceparent` honoured)
- *   ├ webhook.verify                   signature or path token
- *   ├ webhook.fetch                    the provider calls reading the object back
- *   └ webhook.record                   one per transaction: verdict, event cursor
- *     └ event.publish                  the event handed to this instance's subscribers
- *       └ event.deliver                one per subscriber group: the subscription's selection
- *                                      executed for the event, linked to the subscription's trace
- *
- * Names are templates, never an ID, a URL or a query string; IDs appear only as attributes.
- */
 
 const PROVIDER_NAMES: Record<Provider, string> = { ELEPAY: 'elepay', ELOPAGE: 'elopage' };
 
