@@ -235,6 +235,27 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
       },
     );
 
+    it.each([
+      ['elepay', 'a timestamp beyond any date', { createTime: 9e20 }],
+      ['elepay', 'a timestamp that is no number', { paidTime: 'soon' }],
+      ['elopage', 'a date that is no date', { created_date: '2017-13-45T25:99Z' }],
+      ['elopage', 'a day that is no day', { success_date_short: 'yesterday' }],
+    ] as const)(
+      '%s answering with %s: PROVIDER_UNAVAILABLE, not INTERNAL',
+      async (provider, _what, fields) => {
+        const [proxy, failing, path] =
+          provider === 'elepay'
+            ? ([elepay, 'charge', /^\/charges\/ch_1$/] as const)
+            : ([elopage, 'payment', /^\/api\/payments\/540391$/] as const);
+        proxy.arm({ mode: 'rewritten', method: 'GET', path, fields });
+        const response = await gw.gql(ChargeAndPaymentDocument, { chargeId: 'ch_1', paymentId: '540391' });
+        proxy.clear();
+        expect(codes(response)).toEqual([{ path: [failing], code: 'PROVIDER_UNAVAILABLE' }]);
+        expect(response.errors[0]?.message).toMatch(/of an unexpected shape/);
+        expect(proxy.hits).toBeGreaterThan(0);
+      },
+    );
+
     it('blackhole: PROVIDER_TIMEOUT after the deadline, nothing hangs', async () => {
       elepay.arm({ mode: 'blackhole', method: 'GET', path: /^\/charges\/ch_1$/ });
       const response = await gw.gql(ChargeAndPaymentDocument, { chargeId: 'ch_1', paymentId: '540391' });

@@ -12,6 +12,8 @@ import { request } from 'undici';
  * - `html502`, `invalidJson`, `null200`, `empty200`, `notFound`: the proxy answers itself;
  * - `rateLimited`: 429 with `Retry-After` (seconds);
  * - `truncatedJson`: forwarded (a write takes effect), then only half of the answer is returned;
+ * - `rewritten`: forwarded, then returned as well-formed JSON with the fault's `fields` put over
+ *   the answer's own (a value of a type or range no client expects);
  * - `dropAfterWrite`: forwarded (a write takes effect), then the connection is cut unanswered.
  */
 export type FaultMode =
@@ -20,6 +22,7 @@ export type FaultMode =
   | 'html502'
   | 'invalidJson'
   | 'truncatedJson'
+  | 'rewritten'
   | 'null200'
   | 'empty200'
   | 'notFound'
@@ -34,6 +37,8 @@ export interface Fault {
   path?: RegExp;
   /** `rateLimited`: the Retry-After value in seconds. */
   retryAfterSeconds?: number;
+  /** `rewritten`: top-level fields that replace the answer's (a JSON object). */
+  fields?: Record<string, unknown>;
 }
 
 export interface FaultProxy {
@@ -134,6 +139,11 @@ export async function startFaultProxy(target?: string): Promise<FaultProxy> {
       case 'truncatedJson': {
         const answer = await forward(req, body);
         return json(answer.status, answer.text.slice(0, Math.floor(answer.text.length / 2)));
+      }
+      case 'rewritten': {
+        const answer = await forward(req, body);
+        const original = JSON.parse(answer.text) as Record<string, unknown>;
+        return json(answer.status, JSON.stringify({ ...original, ...active.fields }));
       }
       case 'dropAfterWrite':
         await forward(req, body);
