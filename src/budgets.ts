@@ -1,0 +1,35 @@
+/**
+ * Per-minute budgets per bucket (operations per API client, failed authentications per address),
+ * counted by rate-limiter-flexible. With Redis every instance spends the same budget; an in-memory
+ * insurance limiter answers whenever Redis does not (not connected, or a command past its deadline:
+ * src/redis.ts), so a Redis outage never holds or fails a caller: each instance counts on its own
+ * until Redis is back.
+ */
+import type { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+
+/** Where budgets are shared: one Redis connection and the REDIS_KEY_PREFIX. */
+export interface SharedBudgets {
+  redis: Redis;
+  keyPrefix: string;
+}
+
+const WINDOW_SECONDS = 60;
+
+/** `points` per minute per bucket, under `name` (a key prefix); shared when `shared` is given. */
+export function perMinuteBudget(
+  name: string,
+  points: number,
+  shared: SharedBudgets | null,
+): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ points, duration: WINDOW_SECONDS, keyPrefix: name });
+  if (!shared) return memory;
+  return new RateLimiterRedis({
+    storeClient: shared.redis,
+    keyPrefix: `${shared.keyPrefix}${name}`,
+    points,
+    duration: WINDOW_SECONDS,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: memory,
+  });
+}
