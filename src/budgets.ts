@@ -8,7 +8,14 @@
 import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 
-/** Where budgets are shared: one Redis connection and the REDIS_KEY_PREFIX. */
+/**
+ * How long a budget waits for Redis before its insurance limiter answers instead. A request may
+ * spend two budgets (failed authentications, then operations), so a stalled Redis must cost each
+ * little: a healthy one answers in about a millisecond.
+ */
+export const BUDGET_COMMAND_TIMEOUT_MS = 100;
+
+/** Where budgets are shared: one Redis connection (opened with BUDGET_COMMAND_TIMEOUT_MS) and the REDIS_KEY_PREFIX. */
 export interface SharedBudgets {
   redis: Redis;
   keyPrefix: string;

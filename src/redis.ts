@@ -38,6 +38,8 @@ export interface OpenOptions {
    * that plus COMMAND_TIMEOUT_MS, and it may queue commands while reconnecting.
    */
   blockingMs?: number;
+  /** A deadline shorter than COMMAND_TIMEOUT_MS, for callers that have a fallback of their own. */
+  commandTimeoutMs?: number;
 }
 
 export class RedisConnections {
@@ -58,7 +60,7 @@ export class RedisConnections {
   open(owner: string, options: OpenOptions = {}): Redis {
     const blocking = options.blockingMs !== undefined;
     const client = new Redis(this.url, {
-      commandTimeout: (options.blockingMs ?? 0) + COMMAND_TIMEOUT_MS,
+      commandTimeout: (options.blockingMs ?? 0) + (options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS),
       // A blocking read holds the socket silent on purpose; its own deadline covers it.
       socketTimeout: blocking ? undefined : SOCKET_TIMEOUT_MS,
       connectTimeout: CONNECT_TIMEOUT_MS,
@@ -121,7 +123,7 @@ export class RedisConnections {
       this.troubleSince = Date.now();
       this.logger.warn(
         { redis: Object.fromEntries(down.map(({ owner, state }) => [owner, state])) },
-        'redis is not answering; degraded until it does (webhooks 503, keyed mutations refused, rate limits per instance)',
+        'redis is not answering; degraded until it does (webhooks 503, keyed mutations refused, rate and failed-authentication limits per instance)',
       );
     } else if (down.length === 0 && this.troubleSince !== null) {
       this.logger.info({ downMs: Date.now() - this.troubleSince }, 'redis is answering again');
