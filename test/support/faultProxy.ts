@@ -14,7 +14,8 @@ import { request } from 'undici';
  * - `truncatedJson`: forwarded (a write takes effect), then only half of the answer is returned;
  * - `rewritten`: forwarded, then returned as well-formed JSON with the fault's `fields` put over
  *   the answer's own (a value of a type or range no client expects);
- * - `dropAfterWrite`: forwarded (a write takes effect), then the connection is cut unanswered.
+ * - `dropAfterWrite`: forwarded (a write takes effect), then the connection is cut unanswered;
+ * - `lateAnswer`: forwarded (a write takes effect), then the answer is held back (until the fault ends).
  */
 export type FaultMode =
   | 'blackhole'
@@ -27,7 +28,8 @@ export type FaultMode =
   | 'empty200'
   | 'notFound'
   | 'rateLimited'
-  | 'dropAfterWrite';
+  | 'dropAfterWrite'
+  | 'lateAnswer';
 
 export interface Fault {
   mode: FaultMode;
@@ -116,9 +118,7 @@ export async function startFaultProxy(target?: string): Promise<FaultProxy> {
         return;
       }
       case 'blackhole':
-        held.add(res);
-        res.on('close', () => held.delete(res));
-        return;
+        return hold(res);
       case 'reset':
         req.socket.destroy();
         return;
@@ -149,7 +149,16 @@ export async function startFaultProxy(target?: string): Promise<FaultProxy> {
         await forward(req, body);
         req.socket.destroy();
         return;
+      case 'lateAnswer':
+        await forward(req, body);
+        return hold(res);
     }
+  }
+
+  /** Answers nothing until the fault ends (`clear` cuts the connection). */
+  function hold(res: ServerResponse): void {
+    held.add(res);
+    res.on('close', () => held.delete(res));
   }
 
   function clear(): void {
