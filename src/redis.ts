@@ -1,9 +1,6 @@
-import { Redis } from 'ioredis';
-import type { Logger } from './logger.js';
-
 /**
  * Every Redis connection the process opens (event log writer and reader, idempotency store, rate
- * limiter) is made here, one way, so that each has a deadline and fails fast:
+ * and failed-authentication limits) is made here, one way, so that each has a deadline and fails fast:
  * - a command that gets no answer within COMMAND_TIMEOUT_MS fails ("Command timed out"): a Redis
  *   that is stopped (SIGSTOP, a frozen VM, a dropped route) behaves like one that is down instead
  *   of holding every request, webhook and keyed mutation until it wakes up;
@@ -11,10 +8,14 @@ import type { Logger } from './logger.js';
  *   reconnected, and with no offline queue every command in between is refused at once, so a long
  *   stall costs each caller nothing rather than a timeout each;
  * - the degraded behaviour documented in the README then applies (webhooks 503, keyed mutations
- *   refused, rate limits per instance).
+ *   refused, rate and failed-authentication limits per instance).
  * A monitor PINGs each connection every second and logs one line when Redis stops answering and one
  * when it answers again; `/readyz` shows each connection's state (`check`).
  */
+
+import { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+
 export const COMMAND_TIMEOUT_MS = 500;
 const SOCKET_TIMEOUT_MS = 1_500;
 const CONNECT_TIMEOUT_MS = 2_000;

@@ -1,3 +1,16 @@
+/**
+ * Idempotency records shared by every instance on one Redis: one string key per scope. Claiming is
+ * one Lua script (read, and write a pending claim only when nothing is there), so two instances
+ * never both execute. Completing, renewing and releasing compare the stored text with our own
+ * pending claim first (compare-and-set): an instance whose lease lapsed while another took over
+ * can never overwrite or delete the other's record.
+ *
+ * A claim is written to live only UNCONFIRMED_CLAIM_MS and gets its lease when the claimant renews
+ * it, before executing. A claim sent to a stalled Redis outlives its caller's deadline and may run
+ * once Redis wakes up; unconfirmed, it lapses within moments, so a retry with the key is not made
+ * to wait out a whole lease for a request that was refused.
+ */
+
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { COMMAND_TIMEOUT_MS, type RedisConnections } from '../redis.js';
@@ -13,18 +26,6 @@ import {
   type StoreTimings,
 } from './store.js';
 
-/**
- * Idempotency records shared by every instance on one Redis: one string key per scope. Claiming is
- * one Lua script (read, and write a pending claim only when nothing is there), so two instances
- * never both execute. Completing, renewing and releasing compare the stored text with our own
- * pending claim first (compare-and-set): an instance whose lease lapsed while another took over
- * can never overwrite or delete the other's record.
- *
- * A claim is written to live only UNCONFIRMED_CLAIM_MS and gets its lease when the claimant renews
- * it, before executing. A claim sent to a stalled Redis outlives its caller's deadline and may run
- * once Redis wakes up; unconfirmed, it lapses within moments, so a retry with the key is not made
- * to wait out a whole lease for a request that was refused.
- */
 const CLAIM = `
 local current = redis.call('GET', KEYS[1])
 if current then return current end
