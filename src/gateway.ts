@@ -3,7 +3,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth/viewer.js';
-import { BUDGET_COMMAND_TIMEOUT_MS } from './budgets.js';
 import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { StatusNormalizer } from './domain/status.js';
@@ -162,12 +161,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
 
   // Rate limits and failed authentications share one connection, opened last before serving so
   // nothing that can still fail above leaves it open.
-  const budgets = redis
-    ? {
-        redis: redis.open('rateLimit', { commandTimeoutMs: BUDGET_COMMAND_TIMEOUT_MS }),
-        keyPrefix: config.events.redisKeyPrefix,
-      }
-    : null;
+  const budgets = redis ? { redis: redis.open('rateLimit'), keyPrefix: config.events.redisKeyPrefix } : null;
   const rateLimiter = createRateLimiter({
     perMinute: config.security.rateLimitPerMinute,
     shared: budgets,

@@ -39,8 +39,6 @@ export interface OpenOptions {
    * that plus COMMAND_TIMEOUT_MS, and it may queue commands while reconnecting.
    */
   blockingMs?: number;
-  /** A deadline shorter than COMMAND_TIMEOUT_MS, for callers that have a fallback of their own. */
-  commandTimeoutMs?: number;
 }
 
 export class RedisConnections {
@@ -61,7 +59,7 @@ export class RedisConnections {
   open(owner: string, options: OpenOptions = {}): Redis {
     const blocking = options.blockingMs !== undefined;
     const client = new Redis(this.url, {
-      commandTimeout: (options.blockingMs ?? 0) + (options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS),
+      commandTimeout: (options.blockingMs ?? 0) + COMMAND_TIMEOUT_MS,
       // A blocking read holds the socket silent on purpose; its own deadline covers it.
       socketTimeout: blocking ? undefined : SOCKET_TIMEOUT_MS,
       connectTimeout: CONNECT_TIMEOUT_MS,
