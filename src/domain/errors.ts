@@ -10,6 +10,11 @@ export type ErrorCode =
   | 'PROVIDER_REJECTED'
   // Issue 8 (faults): a write was sent but its answer was lost, so whether it happened is unknown.
   | 'PROVIDER_OUTCOME_UNKNOWN'
+  /**
+   * A keyed mutation while the idempotency store (Redis) does not answer: nothing was done, since
+   * once-only could not be promised; retry later with the same key.
+   */
+  | 'IDEMPOTENCY_UNAVAILABLE'
   | 'QUERY_TOO_COMPLEX'
   | 'RATE_LIMITED'
   /** A subscriber fell too far behind and was cut off; it can resume with `after`. */
