@@ -1,23 +1,14 @@
-import DataLoader from 'dataloader';
-import type { Services } from './context.js';
-import type { Charge, ElepayRefund, ElopageTransaction, PricingPlan, SalesPage } from './domain/model.js';
-import { toCharge, toElepayRefund } from './providers/elepay/map.js';
-import {
-  type ElopageMapping,
-  toElopageTransaction,
-  toPricingPlan,
-  toSalesPage,
-} from './providers/elopage/map.js';
-import type { ElopageSalesPageWire } from './providers/elopage/wire.js';
-import type { FreshRead } from './providers/http.js';
-import { mappedOnce } from './providers/sharedReads.js';
-
 /**
  * Per-request loaders for every by-ID lookup. Neither provider has a batch endpoint, so a batch
  * is one concurrent GET per distinct key; the pool in providers/http.ts caps how many run at once.
  * The same key twice in one request costs one call. Loaders return domain objects, or null for
  * IDs the provider does not know; a failed call fails only the keys it was for.
  */
+import DataLoader from 'dataloader';
+import type { Services } from './context.js';
+import type { Charge, ElepayRefund, ElopageTransaction, PricingPlan, SalesPage } from './domain/model.js';
+import type { FreshRead } from './providers/http.js';
+
 export interface ElepayRefundKey {
   chargeId: string;
   refundId: string;
@@ -32,13 +23,6 @@ export interface Loaders {
   chargeRefunds: DataLoader<string, ElepayRefund[] | null>;
   elepayRefund: DataLoader<ElepayRefundKey, ElepayRefund | null, string>;
 }
-
-// Shared across requests: identical concurrent reads return one wire object (sharedReads.ts).
-const toTransactionOnce = mappedOnce(toElopageTransaction);
-const toSalesPageOnce = mappedOnce((wire: ElopageSalesPageWire, id: string, env: ElopageMapping) =>
-  toSalesPage(id, wire, env),
-);
-const toChargeOnce = mappedOnce(toCharge);
 
 /** One call per key, all at once; a key's failure is returned as its Error, as DataLoader expects. */
 function eachKey<K, V>(load: (key: K) => Promise<V>): DataLoader.BatchLoadFn<K, V> {
@@ -68,16 +52,9 @@ class LazyLoaders implements Loaders {
     private readonly read: FreshRead,
   ) {}
 
-  private get elopageEnv() {
-    return { currency: this.services.elopageCurrency, statuses: this.services.statuses };
-  }
-
   get pricingPlan(): Loaders['pricingPlan'] {
     this.pricingPlanLoader ??= new DataLoader(
-      eachKey(async (id) => {
-        const wire = await this.services.elopage.getPricingPlan(id, this.read);
-        return wire ? toPricingPlan({ ...wire, id: wire.id ?? id }, this.elopageEnv) : null;
-      }),
+      eachKey((id) => this.services.elopage.getPricingPlan(id, this.read)),
     );
     return this.pricingPlanLoader;
   }
@@ -85,9 +62,8 @@ class LazyLoaders implements Loaders {
   get salesPage(): Loaders['salesPage'] {
     this.salesPageLoader ??= new DataLoader(
       eachKey(async (id) => {
-        const wire = await this.services.elopage.getSalesPage(id, this.read);
-        if (!wire) return null;
-        const page = toSalesPageOnce(wire, id, this.elopageEnv);
+        const page = await this.services.elopage.getSalesPage(id, this.read);
+        if (!page) return null;
         for (const plan of page.pricingPlans) this.pricingPlan.prime(plan.providerId, plan);
         return page;
       }),
@@ -97,30 +73,21 @@ class LazyLoaders implements Loaders {
 
   get elopageTransaction(): Loaders['elopageTransaction'] {
     this.elopageTransactionLoader ??= new DataLoader(
-      eachKey(async (id) => {
-        const wire = await this.services.elopage.getTransaction(id, this.read);
-        return wire ? toTransactionOnce(wire, this.elopageEnv) : null;
-      }),
+      eachKey((id) => this.services.elopage.getTransaction(id, this.read)),
     );
     return this.elopageTransactionLoader;
   }
 
   get charge(): Loaders['charge'] {
-    this.chargeLoader ??= new DataLoader(
-      eachKey(async (id) => {
-        const wire = await this.services.elepay.getCharge(id, this.read);
-        return wire ? toChargeOnce(wire, this.services.statuses) : null;
-      }),
-    );
+    this.chargeLoader ??= new DataLoader(eachKey((id) => this.services.elepay.getCharge(id, this.read)));
     return this.chargeLoader;
   }
 
   get elepayRefund(): Loaders['elepayRefund'] {
     this.elepayRefundLoader ??= new DataLoader(
-      eachKey(async ({ chargeId, refundId }: ElepayRefundKey) => {
-        const wire = await this.services.elepay.getRefund(chargeId, refundId, this.read);
-        return wire ? toElepayRefund(wire, this.services.statuses) : null;
-      }),
+      eachKey(({ chargeId, refundId }: ElepayRefundKey) =>
+        this.services.elepay.getRefund(chargeId, refundId, this.read),
+      ),
       { cacheKeyFn: refundKey },
     );
     return this.elepayRefundLoader;
@@ -129,9 +96,8 @@ class LazyLoaders implements Loaders {
   get chargeRefunds(): Loaders['chargeRefunds'] {
     this.chargeRefundsLoader ??= new DataLoader(
       eachKey(async (chargeId) => {
-        const wire = await this.services.elepay.listRefunds(chargeId, this.read);
-        if (!wire) return null;
-        const refunds = wire.refunds.map((refund) => toElepayRefund(refund, this.services.statuses));
+        const refunds = await this.services.elepay.listRefunds(chargeId, this.read);
+        if (!refunds) return null;
         for (const refund of refunds)
           this.elepayRefund.prime({ chargeId, refundId: refund.providerId }, refund);
         return refunds;

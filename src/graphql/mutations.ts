@@ -188,8 +188,6 @@ async function settle<T extends object>(run: () => Promise<T>): Promise<Payload<
   }
 }
 
-const STATE_CODES = new Set(['M006000', 'M006002', 'M006006', 'M006007', 'InvalidState']);
-
 /**
  * A provider's refusal as a user error; null for failures that are not the caller's to fix. The
  * message is what publicProviderError lets through: no provider text beyond codes and names.
@@ -198,10 +196,8 @@ function refusalOf(error: ProviderError): UserError | null {
   const { message } = publicProviderError(error);
   if (error.failure === 'NOT_FOUND') return { field: null, code: 'NOT_FOUND', message };
   if (error.failure !== 'REJECTED') return null;
-  if (error.status === 409 || (error.providerCode && STATE_CODES.has(error.providerCode))) {
-    return { field: null, code: 'INVALID_STATE', message };
-  }
-  if (error.providerCode === 'U008001') return { field: null, code: 'AMOUNT_EXCEEDS_REMAINING', message };
+  if (error.refusal === 'INVALID_STATE') return { field: null, code: 'INVALID_STATE', message };
+  if (error.refusal === 'AMOUNT_TOO_LARGE') return { field: null, code: 'AMOUNT_EXCEEDS_REMAINING', message };
   return { field: null, code: 'PROVIDER_REJECTED', message };
 }
 

@@ -2,7 +2,7 @@ import type { UserError } from '../domain/errors.js';
 import { USER_ERROR_CODES } from '../domain/errors.js';
 import type {
   AuthorCommission,
-  BILLING_INTERVALS,
+  BillingInterval,
   Charge,
   NodeObject,
   OneTimePricingPlan,
@@ -82,7 +82,7 @@ export const PricingPlanFormEnum = builder.enumType('PricingPlanForm', {
   } as const,
 });
 
-const INTERVAL_DESCRIPTIONS: Record<keyof typeof BILLING_INTERVALS, string> = {
+const INTERVAL_DESCRIPTIONS: Record<BillingInterval, string> = {
   ONE_WEEK: 'Every week (elopage `1w`).',
   TWO_WEEKS: 'Every two weeks (`2w`).',
   THREE_WEEKS: 'Every three weeks (`3w`).',
@@ -98,7 +98,7 @@ export const BillingIntervalEnum = builder.enumType('BillingInterval', {
   description: 'The time between two payments of a recurring pricing plan.',
   values: Object.fromEntries(
     Object.entries(INTERVAL_DESCRIPTIONS).map(([name, description]) => [name, { description }]),
-  ) as { [K in keyof typeof BILLING_INTERVALS]: { description: string } },
+  ) as { [K in BillingInterval]: { description: string } },
 });
 
 export const SplittingTypeEnum = builder.enumType('SplittingType', {

@@ -1,11 +1,8 @@
 import { z } from 'zod';
 import type { Context } from '../context.js';
-import { ProviderError } from '../domain/errors.js';
+import { isRefusal } from '../domain/errors.js';
 import type { Charge, ElepayRefund, ElopageRefund, Payment } from '../domain/model.js';
-import { Dec, isUnsignedDecimal, money, toMinorUnits } from '../domain/money.js';
-import { toElepayRefund } from '../providers/elepay/map.js';
-import { toElopageRefund } from '../providers/elopage/map.js';
-import { jsonNumber } from '../providers/json.js';
+import { Dec, isUnsignedDecimal, money } from '../domain/money.js';
 import { fail, type Idempotency, validate } from './mutations.js';
 import { loadCharge, loadPayment } from './nodes.js';
 import { amount as amountRule, optionalLine } from './validation.js';
@@ -100,21 +97,14 @@ export async function refundElepayCharge(
       `at most ${left.amount} ${left.currency} is left to refund`,
     );
   }
-  const units = toMinorUnits(requested, currency);
-  if (units === null)
-    fail(fields.amount, 'INVALID', `${currency} amounts take at most the currency's minor-unit digits`);
-  const wire = await ctx.services.elepay.createRefund(charge.providerId, {
-    amount: jsonNumber(units),
-    currency,
-    ...(input.reason ? { reason: input.reason } : {}),
-    ...(tag ? { metadata: { [REFUND_TAG_KEY]: tag } } : {}),
+  const refund = await ctx.services.elepay.createRefund(charge.providerId, {
+    amount: money(requested, currency),
+    reason: input.reason || null,
+    metadata: tag ? { [REFUND_TAG_KEY]: tag } : null,
   });
   ctx.loaders.charge.clear(charge.providerId);
   ctx.loaders.chargeRefunds.clear(charge.providerId);
-  return {
-    refund: toElepayRefund(wire, ctx.services.statuses),
-    charge: await ctx.loaders.charge.load(charge.providerId),
-  };
+  return { refund, charge: await ctx.loaders.charge.load(charge.providerId) };
 }
 
 /** elopage refunds are full only (quirk 8): an amount is refused before any call. */
@@ -139,29 +129,19 @@ export async function refundElopagePayment(
       `only successful payments can be refunded; this one is ${payment.providerStatus}`,
     );
   }
-  let wire: Awaited<ReturnType<typeof ctx.services.elopage.refundPayment>>;
+  let refund: ElopageRefund;
   try {
-    wire = await ctx.services.elopage.refundPayment(payment.providerId);
+    refund = await ctx.services.elopage.refundPayment(payment.providerId);
   } catch (error) {
     // The payment still reads successful after a refund (elopage has no refunded state), so a keyed
     // retry whose first attempt refunded and lost the answer reaches elopage, which refuses a second
     // refund. elopage refunds a payment once and in full: that refund is the answer to the key.
-    if (!idempotency || !isStateRefusal(error)) throw error;
+    if (!idempotency || !isRefusal(error, 'INVALID_STATE')) throw error;
     return { refund: await refundOfPayment(ctx, payment.providerId), payment };
   }
-  const refund = toElopageRefund(wire, {
-    currency: ctx.services.elopageCurrency,
-    statuses: ctx.services.statuses,
-  });
   ctx.loaders.elopageTransaction.clear(payment.providerId);
   const reloaded = await ctx.loaders.elopageTransaction.load(payment.providerId);
   return { refund, payment: reloaded?.kind === 'Payment' ? reloaded : null };
-}
-
-function isStateRefusal(error: unknown): boolean {
-  return (
-    error instanceof ProviderError && error.failure === 'REJECTED' && error.providerCode === 'InvalidState'
-  );
 }
 
 /**

@@ -3,13 +3,10 @@ import { resolveArrayConnection, resolveOffsetConnection } from '@pothos/plugin-
 import { z } from 'zod';
 import { REFUND_SCOPE_ONLY } from '../../auth/scopes.js';
 import type { Context } from '../../context.js';
-import { ProviderError } from '../../domain/errors.js';
+import { isRefusal } from '../../domain/errors.js';
 import type { Charge } from '../../domain/model.js';
-import { Dec, toMinorUnits } from '../../domain/money.js';
-import type { PaymentStatus } from '../../domain/status.js';
-import { toCharge } from '../../providers/elepay/map.js';
-import type { ElepayListChargesQuery } from '../../providers/elepay/wire.js';
-import { jsonNumber } from '../../providers/json.js';
+import { Dec } from '../../domain/money.js';
+import type { ChargeListQuery } from '../../domain/requests.js';
 import { builder } from '../builder.js';
 import { fail, IDEMPOTENCY_KEY_DESCRIPTION, runMutation, validate } from '../mutations.js';
 import { loadCharge } from '../nodes.js';
@@ -82,18 +79,6 @@ ChargeRef.implement({
   }),
 });
 
-/** The raw elepay status a normalized filter asks for (elepay filters on one status). */
-const STATUS_FILTER: Record<PaymentStatus, string> = {
-  PENDING: 'pending',
-  AUTHORIZED: 'uncaptured',
-  REQUIRES_ACTION: 'amount_mismatch',
-  SUCCEEDED: 'captured',
-  FAILED: 'failed',
-  CANCELED: 'revoked',
-  PARTIALLY_REFUNDED: 'partially_refunded',
-  REFUNDED: 'refunded',
-};
-
 const ChargeFilter = builder.inputType('ChargeFilter', {
   description: 'Narrows `charges`. elepay filters on these server-side, except `orderNo` (see there).',
   fields: (t) => ({
@@ -118,21 +103,16 @@ type ChargeFilterShape = typeof ChargeFilter.$inferInput;
 const ELEPAY_MAX_PAGE = 100;
 const ORDER_NO_SCAN_PAGES = 5;
 
-function listQuery(filter: ChargeFilterShape | null | undefined): ElepayListChargesQuery {
+function listQuery(filter: ChargeFilterShape | null | undefined): ChargeListQuery {
   return {
-    status: filter?.status ? STATUS_FILTER[filter.status] : undefined,
-    from: filter?.createdAfter ? String(filter.createdAfter.getTime()) : undefined,
-    to: filter?.createdBefore ? String(filter.createdBefore.getTime()) : undefined,
-    dateField: filter?.createdAfter || filter?.createdBefore ? 'create_time' : undefined,
-    paymentMethod: filter?.paymentMethods ?? undefined,
+    status: filter?.status,
+    createdAfter: filter?.createdAfter,
+    createdBefore: filter?.createdBefore,
+    paymentMethods: filter?.paymentMethods,
   };
 }
 
-async function chargesByOrderNo(
-  ctx: Context,
-  orderNo: string,
-  query: ElepayListChargesQuery,
-): Promise<Charge[]> {
+async function chargesByOrderNo(ctx: Context, orderNo: string, query: ChargeListQuery): Promise<Charge[]> {
   for (let page = 0; page < ORDER_NO_SCAN_PAGES; page++) {
     const result = await ctx.services.elepay.listCharges({
       ...query,
@@ -140,7 +120,7 @@ async function chargesByOrderNo(
       offset: page * ELEPAY_MAX_PAGE,
     });
     const match = result.charges.find((charge) => charge.orderNo === orderNo);
-    if (match) return [toCharge(match, ctx.services.statuses)];
+    if (match) return [match];
     if (result.charges.length < ELEPAY_MAX_PAGE) break;
   }
   return [];
@@ -179,10 +159,9 @@ builder.queryFields((t) => ({
               limit: Math.min(limit, ELEPAY_MAX_PAGE),
             });
             pageOffset = offset;
-            totalCount = /^\d+$/.test(result.total) ? Number(result.total) : null;
-            const charges = result.charges.map((wire) => toCharge(wire, ctx.services.statuses));
-            for (const charge of charges) ctx.loaders.charge.prime(charge.providerId, charge);
-            return charges;
+            totalCount = result.total;
+            for (const charge of result.charges) ctx.loaders.charge.prime(charge.providerId, charge);
+            return result.charges;
           },
         );
         // For a page of 100, elepay's limit cuts off the look-ahead row that tells Pothos whether
@@ -319,24 +298,6 @@ function generateOrderNo(): string {
   return `pg-${Date.now().toString(36)}-${randomBytes(8).toString('hex')}`;
 }
 
-/** elepay's answers to a reused orderNo (providers/elepay.md §9: its only duplicate guard). */
-const DUPLICATE_ORDER_NO = new Set(['M002004', 'M002007', 'duplicate_order_no']);
-
-const AMOUNT_TOO_LARGE = new Set(['U008001']);
-
-function isProviderCode(error: unknown, codes: ReadonlySet<string>): boolean {
-  return (
-    error instanceof ProviderError &&
-    error.failure === 'REJECTED' &&
-    error.providerCode !== undefined &&
-    codes.has(error.providerCode)
-  );
-}
-
-function isDuplicateOrderNo(error: unknown): boolean {
-  return isProviderCode(error, DUPLICATE_ORDER_NO);
-}
-
 /**
  * The charge an earlier execution with the same key created: its response was lost (or its record
  * expired), and elepay refused the key's orderNo as taken. Rethrows elepay's refusal when the charge
@@ -391,37 +352,32 @@ builder.mutationFields((t) => ({
       runMutation(ctx, 'createCharge', input, async (idempotency) => {
         const currency = validate(z.object({ currency: currencyCode.nullish() }), input).currency ?? 'JPY';
         const valid = validate(createChargeSchema(currency), input);
-        const units = toMinorUnits(new Dec(valid.amount), currency);
-        if (units === null)
-          fail(['input', 'amount'], 'INVALID', `${currency} amounts take fewer decimal places`);
         // With a key (and no orderNo of the caller's), the key fixes the orderNo: elepay then refuses
         // a second charge for it, so not even a retry after a lost response can charge twice.
         const keyedOrderNo = !valid.orderNo && idempotency ? `pg-${idempotency.derivedId}` : null;
-        let wire: Awaited<ReturnType<typeof ctx.services.elepay.createCharge>>;
+        let charge: Charge;
         try {
-          wire = await ctx.services.elepay.createCharge({
-            amount: jsonNumber(units),
-            currency,
+          charge = await ctx.services.elepay.createCharge({
+            amount: { amount: valid.amount, currency },
             paymentMethod: valid.paymentMethod,
             orderNo: valid.orderNo ?? keyedOrderNo ?? generateOrderNo(),
-            ...(input.capture === false ? { capture: false } : {}),
-            ...(valid.description ? { description: valid.description } : {}),
-            ...(valid.metadata ? { metadata: valid.metadata as Record<string, string> } : {}),
+            capture: input.capture !== false,
+            description: valid.description || null,
+            metadata: (valid.metadata as Record<string, string> | null | undefined) ?? null,
           });
         } catch (error) {
-          // elepay's "amount too large" (U008001) means its own limit here, not a remaining amount.
-          if (isProviderCode(error, AMOUNT_TOO_LARGE)) {
+          // elepay's "amount too large" means its own limit here, not a remaining amount.
+          if (isRefusal(error, 'AMOUNT_TOO_LARGE')) {
             fail(
               ['input', 'amount'],
               'INVALID',
               'elepay does not accept this amount for this payment method',
             );
           }
-          if (!keyedOrderNo || !isDuplicateOrderNo(error)) throw error;
+          if (!keyedOrderNo || !isRefusal(error, 'DUPLICATE_ORDER')) throw error;
           const expected = { amount: valid.amount, currency, paymentMethod: valid.paymentMethod };
           return { charge: await chargeOfEarlierAttempt(ctx, keyedOrderNo, expected, error) };
         }
-        const charge = toCharge(wire, ctx.services.statuses);
         ctx.loaders.charge.prime(charge.providerId, charge);
         return { charge };
       }),
@@ -460,7 +416,6 @@ builder.mutationFields((t) => ({
             `only authorized charges can be captured; this one is ${charge.providerStatus}`,
           );
         }
-        let units: string | null = null;
         if (input.amount) {
           const currency = charge.amount.currency;
           validate(z.object({ amount: amount(currency) }), { amount: input.amount });
@@ -472,13 +427,9 @@ builder.mutationFields((t) => ({
               `at most ${ceiling.toString()} ${currency} is authorized`,
             );
           }
-          units = toMinorUnits(new Dec(input.amount), currency);
         }
-        const wire = await ctx.services.elepay.captureCharge(
-          charge.providerId,
-          units ? { amount: jsonNumber(units) } : {},
-        );
-        return { charge: toCharge(wire, ctx.services.statuses) };
+        const partial = input.amount ? { amount: input.amount, currency: charge.amount.currency } : null;
+        return { charge: await ctx.services.elepay.captureCharge(charge.providerId, partial) };
       }),
   }),
   cancelCharge: t.field({
@@ -513,8 +464,7 @@ builder.mutationFields((t) => ({
               : `only pending or authorized charges can be canceled; this one is ${charge.providerStatus}`,
           );
         }
-        const wire = await ctx.services.elepay.revokeCharge(charge.providerId);
-        return { charge: toCharge(wire, ctx.services.statuses) };
+        return { charge: await ctx.services.elepay.cancelCharge(charge.providerId) };
       }),
   }),
   refundCharge: t.field({

@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import { encodeGlobalId } from '../../domain/ids.js';
-import {
-  BILLING_INTERVALS,
-  type BillingInterval,
-  type SplitPricingPlan,
-  type SubscriptionPricingPlan,
-} from '../../domain/model.js';
-import { toPricingPlan } from '../../providers/elopage/map.js';
-import type { ElopagePricingPlanRequestWire } from '../../providers/elopage/wire.js';
+import type { SplitPricingPlan, SubscriptionPricingPlan } from '../../domain/model.js';
+import type { PricingPlanDraft } from '../../domain/requests.js';
 import { builder } from '../builder.js';
 import { fail, IDEMPOTENCY_KEY_DESCRIPTION, runMutation, validate } from '../mutations.js';
 import { loadPricingPlan, loadSalesPage, providerIdOf, typenameOf } from '../nodes.js';
@@ -203,40 +197,12 @@ export function pricingPlanSchema(currency: string) {
   });
 }
 
-function intervalWire(interval: string): string {
-  return BILLING_INTERVALS[interval as BillingInterval];
-}
-
-/** GraphQL plan input → elopage wire (decimals as strings, as elopage's own examples send them). */
-export function toPricingPlanWire(plan: PricingPlanInputShape): ElopagePricingPlanRequestWire {
-  if (plan.oneTime) {
-    return {
-      form: 'one_time',
-      preferences: {
-        price: plan.oneTime.price,
-        ...(plan.oneTime.oldPrice ? { old_price: plan.oneTime.oldPrice } : {}),
-      },
-    };
-  }
-  const recurring = plan.subscription ?? plan.split;
-  if (!recurring) throw new Error('PricingPlanInput is @oneOf: one form is always set');
-  const preferences = {
-    first_interval: intervalWire(recurring.firstInterval),
-    first_amount: recurring.firstAmount,
-    next_interval: intervalWire(recurring.nextInterval),
-    next_amount: recurring.nextAmount,
-  };
-  if (plan.split) {
-    return {
-      form: 'split',
-      preferences: {
-        ...preferences,
-        p_count: plan.split.paymentsCount,
-        splitting_type: plan.split.splittingType.toLowerCase(),
-      },
-    };
-  }
-  return { form: 'subscription', preferences };
+/** The @oneOf plan input as the plan it describes. */
+export function toPricingPlanDraft(plan: PricingPlanInputShape): PricingPlanDraft {
+  if (plan.oneTime) return { form: 'ONE_TIME', ...plan.oneTime };
+  if (plan.subscription) return { form: 'SUBSCRIPTION', ...plan.subscription };
+  if (plan.split) return { form: 'SPLIT', ...plan.split };
+  throw new Error('PricingPlanInput is @oneOf: one form is always set');
 }
 
 builder.queryField('pricingPlan', (t) =>
@@ -288,15 +254,11 @@ builder.mutationField('createPricingPlan', (t) =>
             `the sales page already has ${MAX_PRICING_PLANS} pricing plans`,
           );
         }
-        const wire = await ctx.services.elopage.createPricingPlan({
-          sales_page_id: Number(salesPageId),
-          pricing_plan: toPricingPlanWire(input.plan),
-        });
+        const plan = await ctx.services.elopage.createPricingPlan(
+          salesPageId,
+          toPricingPlanDraft(input.plan),
+        );
         ctx.loaders.salesPage.clear(salesPageId);
-        const plan = toPricingPlan(wire, {
-          currency: ctx.services.elopageCurrency,
-          statuses: ctx.services.statuses,
-        });
         // The create response may lack fields (quirk 5 shows a split plan without intervals): read it back.
         return { pricingPlan: plan ? ((await ctx.loaders.pricingPlan.load(plan.providerId)) ?? plan) : null };
       }),
@@ -333,8 +295,7 @@ builder.mutationField('deletePricingPlan', (t) =>
         const planId = providerIdOf(input.id, 'PricingPlan');
         if (!planId || !/^\d+$/.test(planId))
           fail(['input', 'id'], 'NOT_FOUND', 'no pricing plan with this ID');
-        const result = await ctx.services.elopage.deletePricingPlan(planId);
-        if (result.status !== 'success') {
+        if (!(await ctx.services.elopage.deletePricingPlan(planId))) {
           fail(
             ['input', 'id'],
             'PROVIDER_REJECTED',

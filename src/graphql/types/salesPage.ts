@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { hostAddress, isInternalAddress, isLoopbackHost } from '../../domain/addresses.js';
-import type { ElopageSalesPageRequestWire } from '../../providers/elopage/wire.js';
+import type { SalesPageDraft } from '../../domain/requests.js';
 import { builder } from '../builder.js';
 import {
   fail,
@@ -18,7 +18,7 @@ import {
   PricingPlanInput,
   type PricingPlanInputShape,
   pricingPlanSchema,
-  toPricingPlanWire,
+  toPricingPlanDraft,
 } from './pricingPlan.js';
 
 SalesPageRef.implement({
@@ -264,78 +264,12 @@ function checkPlanCount(count: number): void {
   }
 }
 
-interface SalesPageInputShape {
-  name?: string | null;
-  successUrl?: string | null;
-  cancelUrl?: string | null;
-  errorUrl?: string | null;
-  webhookUrl?: string | null;
-  pageHeader?: string | null;
-  pageFooter?: string | null;
+type SalesPageInputShape = Omit<SalesPageDraft, 'pricingPlans'> & {
   pricingPlans?: PricingPlanInputShape[] | null;
-  authors?:
-    | { authorId: string; customCommissionEnabled?: boolean | null; commission?: string | null }[]
-    | null;
-  successEmail?: {
-    subjectEn?: string | null;
-    subjectDe?: string | null;
-    bodyEn?: string | null;
-    bodyDe?: string | null;
-  } | null;
-  forward?: {
-    firstName?: string | null;
-    lastName?: string | null;
-    email?: string | null;
-    coupon?: string | null;
-    campaignId?: string | null;
-  } | null;
-}
+};
 
-/** Drops null and undefined values so an update leaves those fields untouched at elopage. */
-function defined<T extends object>(record: T): Partial<{ [K in keyof T]: NonNullable<T[K]> }> {
-  return Object.fromEntries(
-    Object.entries(record).filter(([, value]) => value !== null && value !== undefined),
-  ) as Partial<{
-    [K in keyof T]: NonNullable<T[K]>;
-  }>;
-}
-
-function toSalesPageWire(input: SalesPageInputShape): ElopageSalesPageRequestWire {
-  return defined({
-    name: input.name?.trim(),
-    success_url: input.successUrl,
-    cancel_url: input.cancelUrl,
-    error_url: input.errorUrl,
-    webhook_url: input.webhookUrl,
-    page_header: input.pageHeader,
-    page_footer: input.pageFooter,
-    pricing_plans: input.pricingPlans?.map(toPricingPlanWire),
-    // Create requests spell authors `id` + `custom_commission_enabled` (quirk 3).
-    authors: input.authors?.map((author) => ({
-      id: Number(author.authorId),
-      ...defined({
-        custom_commission_enabled: author.customCommissionEnabled,
-        commission: author.commission ? Number(author.commission) : undefined,
-      }),
-    })),
-    success_email: input.successEmail
-      ? defined({
-          subject_en: input.successEmail.subjectEn,
-          subject_de: input.successEmail.subjectDe,
-          body_en: input.successEmail.bodyEn,
-          body_de: input.successEmail.bodyDe,
-        })
-      : undefined,
-    forward: input.forward
-      ? defined({
-          first_name: input.forward.firstName,
-          last_name: input.forward.lastName,
-          email: input.forward.email,
-          coupon: input.forward.coupon,
-          campaign_id: input.forward.campaignId,
-        })
-      : undefined,
-  });
+function toSalesPageDraft(input: SalesPageInputShape): SalesPageDraft {
+  return { ...input, pricingPlans: input.pricingPlans?.map(toPricingPlanDraft) };
 }
 
 const SalesPagePayload = (name: string, verb: string) =>
@@ -371,11 +305,14 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, 'createSalesPage', input, async () => {
         checkPlanCount(input.pricingPlans?.length ?? 0);
-        validate(salesPageSchema(ctx.services.elopageCurrency, true, ctx.services.sandbox.elopage), input);
-        const saved = await ctx.services.elopage.createSalesPage(
-          toSalesPageWire({ ...input, webhookUrl: input.webhookUrl ?? ctx.services.elopageWebhookUrl }),
+        validate(
+          salesPageSchema(ctx.services.elopageCurrency, true, ctx.services.sandbox.elopage !== null),
+          input,
         );
-        return { salesPage: await ctx.loaders.salesPage.load(saved.id) };
+        const id = await ctx.services.elopage.createSalesPage(
+          toSalesPageDraft({ ...input, webhookUrl: input.webhookUrl ?? ctx.services.elopageWebhookUrl }),
+        );
+        return { salesPage: await ctx.loaders.salesPage.load(id) };
       }),
   }),
   updateSalesPage: t.field({
@@ -387,12 +324,15 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, 'updateSalesPage', input, async () => {
         checkPlanCount(input.pricingPlans?.length ?? 0);
-        validate(salesPageSchema(ctx.services.elopageCurrency, false, ctx.services.sandbox.elopage), input);
+        validate(
+          salesPageSchema(ctx.services.elopageCurrency, false, ctx.services.sandbox.elopage !== null),
+          input,
+        );
         const id = providerIdOf(input.id, 'SalesPage');
         const page = id ? await loadSalesPage(ctx, id) : null;
         if (!page || !id) fail(['input', 'id'], 'NOT_FOUND', 'no sales page with this ID');
         checkPlanCount(page.pricingPlans.length + (input.pricingPlans?.length ?? 0));
-        await ctx.services.elopage.updateSalesPage(id, toSalesPageWire(input));
+        await ctx.services.elopage.updateSalesPage(id, toSalesPageDraft(input));
         ctx.loaders.salesPage.clear(id);
         return { salesPage: await ctx.loaders.salesPage.load(id) };
       }),

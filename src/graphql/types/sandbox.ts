@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { decodeGlobalId } from '../../domain/ids.js';
 import type { Transaction } from '../../domain/model.js';
-import { toCharge, toElepayRefund } from '../../providers/elepay/map.js';
-import { toPayment } from '../../providers/elopage/map.js';
 import { builder } from '../builder.js';
 import { fail, runMutation, validate } from '../mutations.js';
 import { providerIdOf } from '../nodes.js';
@@ -60,9 +58,6 @@ const SandboxSettleTransactionPayload = builder.simpleObject('SandboxSettleTrans
   }),
 });
 
-const SETTLE_OUTCOMES = { SUCCEED: 'succeed', FAIL: 'fail', CANCEL: 'cancel' } as const;
-const CHECKOUT_OUTCOMES = { ...SETTLE_OUTCOMES, PENDING: 'pending' } as const;
-
 builder.mutationFields((t) => ({
   sandboxCompleteCheckout: t.field({
     type: SandboxCompleteCheckoutPayload,
@@ -97,7 +92,8 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, { input }, ctx) =>
       runMutation(async () => {
-        if (!ctx.services.sandbox.elopage)
+        const sandbox = ctx.services.sandbox.elopage;
+        if (!sandbox)
           fail(null, 'SANDBOX_ONLY', `sandboxCompleteCheckout is ${SANDBOX_ONLY_MESSAGE} (elopage)`);
         validate(
           z.object({
@@ -114,37 +110,7 @@ builder.mutationFields((t) => ({
           : undefined;
         if (pricingPlanId === null)
           fail(['input', 'pricingPlanId'], 'NOT_FOUND', 'no pricing plan with this ID');
-        const payer = input.payer;
-        const wire = await ctx.services.elopage.sandboxCheckout({
-          sales_page_id: salesPageId,
-          outcome: CHECKOUT_OUTCOMES[input.outcome],
-          ...(pricingPlanId ? { pricing_plan_id: pricingPlanId } : {}),
-          ...(input.paymentMethod ? { payment_method: input.paymentMethod } : {}),
-          ...(input.cardNumber ? { card_number: input.cardNumber } : {}),
-          ...(input.iban ? { iban: input.iban } : {}),
-          ...(payer
-            ? {
-                payer: {
-                  email: payer.email,
-                  first_name: payer.firstName,
-                  last_name: payer.lastName,
-                  country: payer.country,
-                  city: payer.city,
-                  street: payer.street,
-                  zip: payer.zip,
-                  company: payer.company,
-                  vat_id: payer.vatId,
-                  phone: payer.phone,
-                },
-              }
-            : {}),
-        });
-        return {
-          payment: toPayment(wire, {
-            currency: ctx.services.elopageCurrency,
-            statuses: ctx.services.statuses,
-          }),
-        };
+        return { payment: await sandbox.checkout({ ...input, salesPageId, pricingPlanId }) };
       }),
   }),
   sandboxSettleTransaction: t.field({
@@ -175,32 +141,23 @@ builder.mutationFields((t) => ({
       runMutation(async (): Promise<{ transaction: Transaction }> => {
         if (input.outcome === 'PENDING')
           fail(['input', 'outcome'], 'INVALID', 'a transaction is settled with SUCCEED, FAIL or CANCEL');
-        const outcome = SETTLE_OUTCOMES[input.outcome];
+        const outcome = input.outcome;
         const ref = decodeGlobalId(input.transactionId);
-        const { services } = ctx;
+        const { elepay, elopage } = ctx.services.sandbox;
         if (ref?.kind === 'Payment') {
-          if (!services.sandbox.elopage)
+          if (!elopage)
             fail(null, 'SANDBOX_ONLY', `sandboxSettleTransaction is ${SANDBOX_ONLY_MESSAGE} (elopage)`);
-          const wire = await services.elopage.sandboxSettlePayment(ref.id, outcome);
-          return {
-            transaction: toPayment(wire, { currency: services.elopageCurrency, statuses: services.statuses }),
-          };
+          return { transaction: await elopage.settlePayment(ref.id, outcome) };
         }
         if (ref?.kind === 'Charge') {
-          if (!services.sandbox.elepay)
+          if (!elepay)
             fail(null, 'SANDBOX_ONLY', `sandboxSettleTransaction is ${SANDBOX_ONLY_MESSAGE} (elepay)`);
-          return {
-            transaction: toCharge(
-              await services.elepay.sandboxSettleCharge(ref.id, outcome),
-              services.statuses,
-            ),
-          };
+          return { transaction: await elepay.settleCharge(ref.id, outcome) };
         }
         if (ref?.kind === 'Refund' && ref.provider === 'ELEPAY') {
-          if (!services.sandbox.elepay)
+          if (!elepay)
             fail(null, 'SANDBOX_ONLY', `sandboxSettleTransaction is ${SANDBOX_ONLY_MESSAGE} (elepay)`);
-          const wire = await services.elepay.sandboxSettleRefund(ref.chargeId, ref.id, outcome);
-          return { transaction: toElepayRefund(wire, services.statuses) };
+          return { transaction: await elepay.settleRefund(ref.chargeId, ref.id, outcome) };
         }
         return fail(
           ['input', 'transactionId'],
