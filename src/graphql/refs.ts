@@ -1,5 +1,9 @@
-import type { UserError } from '../domain/errors.js';
-import { USER_ERROR_CODES } from '../domain/errors.js';
+import {
+  USER_ERROR_CODES,
+  USER_ERROR_DESCRIPTIONS,
+  type UserError,
+  type UserErrorCode,
+} from '../domain/errors.js';
 import type {
   AuthorCommission,
   BillingInterval,
@@ -109,22 +113,9 @@ export const SplittingTypeEnum = builder.enumType('SplittingType', {
   } as const,
 });
 
-const USER_ERROR_DESCRIPTIONS: Record<(typeof USER_ERROR_CODES)[number], string> = {
-  INVALID: 'A value is malformed or out of range.',
-  REQUIRED: 'A required value is missing or empty.',
-  TOO_MANY_PRICING_PLANS: 'A sales page can have at most 5 pricing plans.',
-  AMOUNT_EXCEEDS_REMAINING: 'The amount is larger than what is left to capture or refund.',
-  PARTIAL_REFUND_UNSUPPORTED: 'elopage refunds payments in full only.',
-  INVALID_STATE: 'The object is not in a state that allows this operation.',
-  NOT_FOUND: 'The referenced object does not exist.',
-  PROVIDER_REJECTED: 'The provider refused the request.',
-  IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used with different input.',
-  SANDBOX_ONLY: 'This operation exists only on the embedded sandbox providers.',
-};
-
 export const UserErrorCodeEnum = builder.enumType('UserErrorCode', {
   description: 'Stable codes of expected mutation failures.',
   values: Object.fromEntries(
     USER_ERROR_CODES.map((code) => [code, { description: USER_ERROR_DESCRIPTIONS[code] }]),
-  ) as { [K in (typeof USER_ERROR_CODES)[number]]: { description: string } },
+  ) as { [K in UserErrorCode]: { description: string } },
 });

@@ -5,6 +5,7 @@ import './types/money.js';
 import './types/node.js';
 import './types/pricingPlan.js';
 import './types/salesPage.js';
+import './types/salesPageAuthor.js';
 import './types/payment.js';
 import './types/refund.js';
 import './types/charge.js';

@@ -20,28 +20,24 @@ TransactionRef.implement({
   resolveType: (transaction) => transaction.kind,
   fields: (t) => ({
     providerId: t.exposeID('providerId', { description: "The provider's own ID." }),
-    provider: t.field({
+    provider: t.expose('provider', {
       type: ProviderEnum,
       description: 'The provider it lives at.',
-      resolve: (tx) => tx.provider,
     }),
-    status: t.field({
+    status: t.expose('status', {
       type: PaymentStatusEnum,
       description: 'Normalized status.',
-      resolve: (tx) => tx.status,
     }),
     providerStatus: t.exposeString('providerStatus', { description: 'The raw status the provider reports.' }),
-    amount: t.field({
+    amount: t.expose('amount', {
       type: MoneyRef,
       description:
         'The amount: what the payer paid (gross) for payments and charges, what was returned for refunds (positive).',
-      resolve: (tx) => tx.amount,
     }),
-    createdAt: t.field({
+    createdAt: t.expose('createdAt', {
       type: 'DateTime',
       nullable: true,
       description: 'When the provider created it.',
-      resolve: (tx) => tx.createdAt,
     }),
   }),
 });

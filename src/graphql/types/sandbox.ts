@@ -1,15 +1,18 @@
-import { z } from 'zod';
-import { decodeGlobalId } from '../../domain/ids.js';
-import type { Transaction } from '../../domain/model.js';
-import { builder } from '../builder.js';
-import { fail, runMutation, validate } from '../mutations.js';
-import { providerIdOf } from '../nodes.js';
-import { PaymentRef, TransactionRef, UserErrorRef } from '../refs.js';
-
 /**
- * Test helpers that drive the embedded simulators the way a buyer or a payment network would. They
- * exist only where a provider runs on its embedded sandbox; anywhere else they answer SANDBOX_ONLY.
+ * Test helpers that drive the embedded simulators the way a buyer or a payment network would
+ * (services/sandbox.ts). They exist only where a provider runs on its embedded sandbox; anywhere
+ * else they answer SANDBOX_ONLY.
  */
+import { z } from 'zod';
+import { fail } from '../../domain/errors.js';
+import { decodeGlobalId } from '../../domain/ids.js';
+import { completeCheckout, requireElopageSandbox, settleTransaction } from '../../services/sandbox.js';
+import { builder } from '../builder.js';
+import { runMutation, validate } from '../mutations.js';
+import { providerIdOf } from '../nodes.js';
+import { payloadType } from '../payloads.js';
+import { PaymentRef, TransactionRef } from '../refs.js';
+
 const SandboxOutcomeEnum = builder.enumType('SandboxOutcome', {
   description: 'How a simulated payer or payment network ends a transaction.',
   values: {
@@ -36,25 +39,23 @@ const SandboxPayerInput = builder.inputType('SandboxPayerInput', {
   }),
 });
 
-const SANDBOX_ONLY_MESSAGE = 'only available when this provider runs on the embedded sandbox';
-
-const SandboxCompleteCheckoutPayload = builder.simpleObject('SandboxCompleteCheckoutPayload', {
+const SandboxCompleteCheckoutPayload = payloadType('SandboxCompleteCheckoutPayload', {
   description: 'The result of `sandboxCompleteCheckout`.',
+  unchanged: 'no payment was made',
   fields: (t) => ({
     payment: t.field({ type: PaymentRef, nullable: true, description: 'The payment the checkout created.' }),
-    userErrors: t.field({ type: [UserErrorRef], description: 'Why no payment was made, if so.' }),
   }),
 });
 
-const SandboxSettleTransactionPayload = builder.simpleObject('SandboxSettleTransactionPayload', {
+const SandboxSettleTransactionPayload = payloadType('SandboxSettleTransactionPayload', {
   description: 'The result of `sandboxSettleTransaction`.',
+  unchanged: 'nothing changed',
   fields: (t) => ({
     transaction: t.field({
       type: TransactionRef,
       nullable: true,
       description: 'The transaction after settling.',
     }),
-    userErrors: t.field({ type: [UserErrorRef], description: 'Why nothing changed, if so.' }),
   }),
 });
 
@@ -92,9 +93,7 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, { input }, ctx) =>
       runMutation(async () => {
-        const sandbox = ctx.services.sandbox.elopage;
-        if (!sandbox)
-          fail(null, 'SANDBOX_ONLY', `sandboxCompleteCheckout is ${SANDBOX_ONLY_MESSAGE} (elopage)`);
+        requireElopageSandbox(ctx, 'sandboxCompleteCheckout');
         validate(
           z.object({
             paymentMethod: z.enum(['card', 'paypal', 'sofort', 'bank_account', 'bank_wire']).nullish(),
@@ -110,7 +109,7 @@ builder.mutationFields((t) => ({
           : undefined;
         if (pricingPlanId === null)
           fail(['input', 'pricingPlanId'], 'NOT_FOUND', 'no pricing plan with this ID');
-        return { payment: await sandbox.checkout({ ...input, salesPageId, pricingPlanId }) };
+        return { payment: await completeCheckout(ctx, { ...input, salesPageId, pricingPlanId }) };
       }),
   }),
   sandboxSettleTransaction: t.field({
@@ -138,34 +137,11 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(async (): Promise<{ transaction: Transaction }> => {
-        if (input.outcome === 'PENDING')
+      runMutation(async () => {
+        const { outcome } = input;
+        if (outcome === 'PENDING')
           fail(['input', 'outcome'], 'INVALID', 'a transaction is settled with SUCCEED, FAIL or CANCEL');
-        const outcome = input.outcome;
-        const ref = decodeGlobalId(input.transactionId);
-        const { elepay, elopage } = ctx.services.sandbox;
-        if (ref?.kind === 'Payment') {
-          if (!elopage)
-            fail(null, 'SANDBOX_ONLY', `sandboxSettleTransaction is ${SANDBOX_ONLY_MESSAGE} (elopage)`);
-          return { transaction: await elopage.settlePayment(ref.id, outcome) };
-        }
-        if (ref?.kind === 'Charge') {
-          if (!elepay)
-            fail(null, 'SANDBOX_ONLY', `sandboxSettleTransaction is ${SANDBOX_ONLY_MESSAGE} (elepay)`);
-          return { transaction: await elepay.settleCharge(ref.id, outcome) };
-        }
-        if (ref?.kind === 'Refund' && ref.provider === 'ELEPAY') {
-          if (!elepay)
-            fail(null, 'SANDBOX_ONLY', `sandboxSettleTransaction is ${SANDBOX_ONLY_MESSAGE} (elepay)`);
-          return { transaction: await elepay.settleRefund(ref.chargeId, ref.id, outcome) };
-        }
-        return fail(
-          ['input', 'transactionId'],
-          'INVALID',
-          ref?.kind === 'Refund'
-            ? 'elopage refunds complete when they are created'
-            : 'must be the global ID of a Payment, Charge or elepay Refund',
-        );
+        return { transaction: await settleTransaction(ctx, decodeGlobalId(input.transactionId), outcome) };
       }),
   }),
 }));
