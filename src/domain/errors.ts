@@ -39,11 +39,18 @@ export const ERROR_CODES = {
     meaning:
       "that provider's fields fail (`extensions.provider`); the rest of the query resolves. While the provider asked for a pause (`Retry-After`) or its circuit is open, it comes at once with `extensions.retryAfter` (seconds)",
   },
-  PROVIDER_TIMEOUT: { http: '200', meaning: 'the provider did not answer within its deadline' },
-  PROVIDER_AUTH_FAILED: { http: '200', meaning: 'the provider refused the configured credentials' },
+  PROVIDER_TIMEOUT: {
+    http: '200',
+    meaning: 'the provider did not answer within its deadline (`*_TIMEOUT_MS`); only its fields fail',
+  },
+  PROVIDER_AUTH_FAILED: {
+    http: '200',
+    meaning: 'the provider refused the configured credentials; only its fields fail',
+  },
   PROVIDER_REJECTED: {
     http: '200',
-    meaning: 'the provider refused the request (`extensions.providerCode` is its own code)',
+    meaning:
+      'the provider refused a read (a mutation reports a refusal as a `userError`); `extensions.providerCode` is its own code',
   },
   PROVIDER_OUTCOME_UNKNOWN: {
     http: '200',
