@@ -1,3 +1,8 @@
+/**
+ * The composition root: starts the embedded simulators a configuration needs, builds the provider
+ * clients (and the simulators' helper clients, only in sandbox mode), the event log, idempotency
+ * store and rate limiter, and serves the app on one HTTP server.
+ */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

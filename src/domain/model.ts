@@ -7,18 +7,16 @@ import type { PaymentStatus } from './status.js';
 
 export type Provider = 'ELEPAY' | 'ELOPAGE';
 
-export const BILLING_INTERVALS = [
-  'ONE_WEEK',
-  'TWO_WEEKS',
-  'THREE_WEEKS',
-  'ONE_MONTH',
-  'TWO_MONTHS',
-  'THREE_MONTHS',
-  'SIX_MONTHS',
-  'ONE_YEAR',
-  'TWO_YEARS',
-] as const;
-export type BillingInterval = (typeof BILLING_INTERVALS)[number];
+export type BillingInterval =
+  | 'ONE_WEEK'
+  | 'TWO_WEEKS'
+  | 'THREE_WEEKS'
+  | 'ONE_MONTH'
+  | 'TWO_MONTHS'
+  | 'THREE_MONTHS'
+  | 'SIX_MONTHS'
+  | 'ONE_YEAR'
+  | 'TWO_YEARS';
 
 export type PricingPlanForm = 'ONE_TIME' | 'SUBSCRIPTION' | 'SPLIT';
 export type SplittingType = 'INSTALLMENT' | 'LIMITED_SUBSCRIPTION';

@@ -1,3 +1,9 @@
+/**
+ * The schema builder and nothing else: plugins, scalar shapes, the context type. Types live in
+ * ./types, one file per domain type. Fields are non-null unless a field says otherwise.
+ * The relay plugin provides connections; `Node` and its lookups are ours (types/node.ts) because
+ * global IDs carry the provider and, for elepay refunds, the charge (domain/ids.ts).
+ */
 import SchemaBuilder, { type SchemaTypes } from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
@@ -5,12 +11,6 @@ import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { forbiddenError, scopesOf } from '../auth/scopes.js';
 import type { Context } from '../context.js';
 
-/**
- * The schema builder and nothing else: plugins, scalar shapes, the context type. Types live in
- * ./types, one file per domain type. Fields are non-null unless a field says otherwise.
- * The relay plugin provides connections; `Node` and its lookups are ours (types/node.ts) because
- * global IDs carry the provider and, for elepay refunds, the charge (domain/ids.ts).
- */
 export const builder = new SchemaBuilder<{
   Context: Context;
   DefaultFieldNullability: false;

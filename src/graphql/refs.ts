@@ -1,3 +1,8 @@
+/**
+ * Type references shared across the type files. Declaring them here, apart from their fields,
+ * lets `Payment.salesPage` and `Refund.refundedTransaction` point at each other's types without
+ * circular imports; each ./types file implements its own refs.
+ */
 import {
   USER_ERROR_CODES,
   USER_ERROR_DESCRIPTIONS,
@@ -24,11 +29,6 @@ import type { Money } from '../domain/money.js';
 import { PAYMENT_STATUSES } from '../domain/status.js';
 import { builder } from './builder.js';
 
-/**
- * Type references shared across the type files. Declaring them here, apart from their fields,
- * lets `Payment.salesPage` and `Refund.refundedTransaction` point at each other's types without
- * circular imports; each ./types file implements its own refs.
- */
 export const NodeRef = builder.interfaceRef<NodeObject>('Node');
 export const TransactionRef = builder.interfaceRef<Transaction>('Transaction');
 export const PricingPlanRef = builder.interfaceRef<PricingPlan>('PricingPlan');

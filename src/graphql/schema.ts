@@ -1,3 +1,7 @@
+/**
+ * The schema: every type file, the root types with their scopes, sorted for printing
+ * (scripts/print-schema.ts writes schema/schema.graphql from it).
+ */
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './types/scalars.js';

@@ -1,25 +1,3 @@
-import {
-  type DocumentNode,
-  type FieldNode,
-  type GraphQLField,
-  GraphQLIncludeDirective,
-  type GraphQLObjectType,
-  type GraphQLOutputType,
-  type GraphQLSchema,
-  GraphQLSkipDirective,
-  getArgumentValues,
-  getDirectiveValues,
-  getNamedType,
-  getNullableType,
-  getOperationAST,
-  getVariableValues,
-  isAbstractType,
-  isListType,
-  isObjectType,
-  Kind,
-  type SelectionSetNode,
-} from 'graphql';
-
 /**
  * How many provider calls one operation could make, estimated before it runs.
  *
@@ -51,6 +29,27 @@ import {
  * below it). On an interface or union, the costliest possible type counts, since each object has
  * exactly one type. `@skip`/`@include` are honoured with the request's variables.
  */
+import {
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLField,
+  GraphQLIncludeDirective,
+  type GraphQLObjectType,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+  GraphQLSkipDirective,
+  getArgumentValues,
+  getDirectiveValues,
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  getVariableValues,
+  isAbstractType,
+  isListType,
+  isObjectType,
+  Kind,
+  type SelectionSetNode,
+} from 'graphql';
 
 /** What a field costs: calls of its own, and how many times its selection runs. */
 interface FieldCost {

@@ -1,5 +1,3 @@
-import type { ProviderRequest } from './http.js';
-
 /**
  * Identical provider reads in flight at the same time go to the provider once: every later caller
  * joins the first one's promise and gets the same answer, or the same ProviderError. This is what
@@ -15,6 +13,8 @@ import type { ProviderRequest } from './http.js';
  * - A joiner inherits the first caller's deadline and retries, which end no later than its own would.
  * - Answers are shared objects: callers map them to new domain objects and never mutate them.
  */
+import type { ProviderRequest } from './http.js';
+
 export class SharedReads {
   private readonly inFlight = new Map<string, Promise<unknown>>();
 

@@ -15,7 +15,7 @@ import { failAll, requireCharge, requirePayment } from './lookups.js';
 const REFUND_TAG_KEY = 'paygraphIdempotency';
 
 /** What is left to refund: the charge amount less every refund that is not failed (pending ones count). */
-export function remainingRefundable(charge: Charge, refunds: ElepayRefund[]): Dec {
+function remainingRefundable(charge: Charge, refunds: ElepayRefund[]): Dec {
   const refunded = refunds
     .filter((refund) => refund.status !== 'FAILED')
     .reduce((sum, refund) => sum.add(new Dec(refund.amount.amount)), new Dec(0));

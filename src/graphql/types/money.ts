@@ -1,3 +1,4 @@
+/** Value objects every type shares: `Money`, `Payer`, `AuthorCommission` and `UserError`. */
 import { AuthorCommissionRef, MoneyRef, PayerRef, UserErrorCodeEnum, UserErrorRef } from '../refs.js';
 
 MoneyRef.implement({

@@ -1,3 +1,7 @@
+/**
+ * The `Node` and `Transaction` interfaces and the lookups by global ID: `node`, `nodes` and
+ * `transaction` (whichever provider the ID names).
+ */
 import { decodeGlobalId, globalIdOf } from '../../domain/ids.js';
 import { builder } from '../builder.js';
 import { loadNode, typenameOf } from '../nodes.js';

@@ -1,3 +1,7 @@
+/**
+ * Live status: the `transactionStatusChanged` subscription and its event type. Events come from
+ * the event log (events/), which records what the provider's API said after a webhook.
+ */
 import type { TransactionStatusEvent } from '../../events/event.js';
 import { observeDeliveries } from '../../events/observed.js';
 import { checkResumeCursor, statusEvents } from '../../events/subscription.js';

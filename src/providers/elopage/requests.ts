@@ -18,7 +18,7 @@ function defined<T extends object>(record: T): Partial<{ [K in keyof T]: NonNull
   ) as Partial<{ [K in keyof T]: NonNullable<T[K]> }>;
 }
 
-export function pricingPlanRequest(plan: PricingPlanDraft): ElopagePricingPlanRequestWire {
+function pricingPlanRequest(plan: PricingPlanDraft): ElopagePricingPlanRequestWire {
   if (plan.form === 'ONE_TIME') {
     return {
       form: 'one_time',
