@@ -88,8 +88,10 @@ const providerOf = (path: string) => /^src\/providers\/([^/]+)\//.exec(path)?.[1
  * failure tables are the providers' own.
  */
 const PUBLIC_PROVIDER_MODULES = /^src\/providers\/(http|json|[^/]+\/(client|sandbox|webhook))\.ts$/;
-/** The files at src/ (and domain/) the provider layer may use besides its own: types and logging. */
-const PROVIDER_MAY_USE = new Set(['src/logger.ts', 'src/metrics.ts']);
+/** Leaf modules at src/ that any layer may use: logging and the size-limited body reader. */
+const UTILITIES = new Set(['src/logger.ts', 'src/readBody.ts']);
+/** What the provider layer may use besides its own modules and domain/. */
+const PROVIDER_MAY_USE = new Set([...UTILITIES, 'src/metrics.ts']);
 
 interface Rule {
   name: string;
@@ -102,7 +104,7 @@ const RULES: Rule[] = [
     breaks: ({ from, to }) => isDomain(from) && !isDomain(to),
   },
   {
-    name: 'providers/ sees only domain/, logging and metrics (never services, GraphQL, events, context)',
+    name: 'providers/ sees only domain/, logging, metrics and the body reader (never services, GraphQL, events, context)',
     breaks: ({ from, to }) =>
       isProviders(from) && !isProviders(to) && !isDomain(to) && !PROVIDER_MAY_USE.has(to),
   },
@@ -148,12 +150,12 @@ const RULES: Rule[] = [
     breaks: ({ from, to }) => !isSandbox(from) && isSandbox(to) && from !== 'src/gateway.ts',
   },
   {
-    name: 'the simulators use nothing of the gateway but domain values, logging and exact JSON',
+    name: 'the simulators use nothing of the gateway but domain values, the utilities and exact JSON',
     breaks: ({ from, to }) =>
       isSandbox(from) &&
       !isSandbox(to) &&
       !isDomain(to) &&
-      to !== 'src/logger.ts' &&
+      !UTILITIES.has(to) &&
       to !== 'src/providers/json.ts' &&
       !/^src\/providers\/[^/]+\/wire\.ts$/.test(to),
   },

@@ -6,6 +6,7 @@ import type { Provider, Transaction } from '../domain/model.js';
 import { codeLabel } from '../metrics.js';
 import { readElepayEvent, verifyElepaySignature } from '../providers/elepay/webhook.js';
 import { readElopageNotification } from '../providers/elopage/webhook.js';
+import { BodyTooLarge, BodyTooSlow, readBody } from '../readBody.js';
 
 /**
  * The providers' webhooks, turned into events. A webhook is only a hint: after checking where it
@@ -21,10 +22,11 @@ export interface WebhookReceiverOptions {
   elopageToken: string;
 }
 
-/** Webhook bodies are small JSON objects; anything larger is refused unread. */
-const MAX_BODY_BYTES = 256 * 1024;
-/** A provider sends its small body at once; a sender trickling it holds a socket for nothing. */
-const BODY_DEADLINE_MS = 10_000;
+/**
+ * Webhook bodies are small JSON objects (anything larger is refused unread), sent at once (a sender
+ * trickling one holds a socket for nothing).
+ */
+const WEBHOOK_BODY = { maxBytes: 256 * 1024, deadlineMs: 10_000 };
 
 /**
  * A webhook says the object just changed: its lookup must not join a read of the same object that
@@ -32,37 +34,8 @@ const BODY_DEADLINE_MS = 10_000;
  */
 const FRESH = { fresh: true };
 
-class BodyTooLarge extends Error {}
-class BodyTooSlow extends Error {}
-
 /** The provider has no readable object behind the webhook yet: it should retry later. */
 class NotReadableYet extends Error {}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new BodyTooLarge();
-  const reading = (async () => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
-  })();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BodyTooSlow()), BODY_DEADLINE_MS);
-  });
-  try {
-    return await Promise.race([reading, late]);
-  } finally {
-    clearTimeout(timer);
-    // Abandoned on a timeout: the 408 closes the connection, which ends this read with an error.
-    reading.catch(() => undefined);
-  }
-}
 
 /** The object a webhook names, which must exist: a lookup that finds nothing is retried later. */
 function found<T>(object: T | null, what: string): T {
@@ -156,7 +129,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
   async function elepay(req: IncomingMessage, res: ServerResponse): Promise<void> {
     await guarded(res, 'ELEPAY', async () => {
       if (elepaySecrets.length === 0) return reply(res, 404, { error: 'not found' });
-      const raw = await readBody(req);
+      const raw = await readBody(req, WEBHOOK_BODY);
       const verdict = verifyElepaySignature(
         req.headers['elepay-signature'] as string | undefined,
         raw,
@@ -204,7 +177,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         return reply(res, 404, { error: 'not found' });
       }
       metrics.webhooksVerified.inc({ provider: 'ELOPAGE' });
-      const id = readElopageNotification(await readBody(req));
+      const id = readElopageNotification(await readBody(req, WEBHOOK_BODY));
       if (!id) {
         refused('ELOPAGE', 'not_an_event');
         return reply(res, 400, { error: 'not an elopage payment notification' });
