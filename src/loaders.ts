@@ -6,7 +6,14 @@
  */
 import DataLoader from 'dataloader';
 import type { Services } from './context.js';
-import type { Charge, ElepayRefund, ElopageTransaction, PricingPlan, SalesPage } from './domain/model.js';
+import type {
+  Charge,
+  ElepayRefund,
+  ElopageTransaction,
+  NodeObject,
+  PricingPlan,
+  SalesPage,
+} from './domain/model.js';
 import type { FreshRead } from './providers/http.js';
 
 export interface ElepayRefundKey {
@@ -22,6 +29,12 @@ export interface Loaders {
   charge: DataLoader<string, Charge | null>;
   chargeRefunds: DataLoader<string, ElepayRefund[] | null>;
   elepayRefund: DataLoader<ElepayRefundKey, ElepayRefund | null, string>;
+  /**
+   * Puts an object already read (a page of charges, a write's answer, a replayed payload) into the
+   * loader that would fetch it, so a field that loads it by ID later in the request reads this one
+   * instead of calling the provider. The one place that primes loaders.
+   */
+  remember(node: NodeObject): void;
 }
 
 /** One call per key, all at once; a key's failure is returned as its Error, as DataLoader expects. */
@@ -64,7 +77,7 @@ class LazyLoaders implements Loaders {
       eachKey(async (id) => {
         const page = await this.services.elopage.getSalesPage(id, this.read);
         if (!page) return null;
-        for (const plan of page.pricingPlans) this.pricingPlan.prime(plan.providerId, plan);
+        this.remember(page);
         return page;
       }),
     );
@@ -98,12 +111,37 @@ class LazyLoaders implements Loaders {
       eachKey(async (chargeId) => {
         const refunds = await this.services.elepay.listRefunds(chargeId, this.read);
         if (!refunds) return null;
-        for (const refund of refunds)
-          this.elepayRefund.prime({ chargeId, refundId: refund.providerId }, refund);
+        for (const refund of refunds) this.remember(refund);
         return refunds;
       }),
     );
     return this.chargeRefundsLoader;
+  }
+
+  remember(node: NodeObject): void {
+    switch (node.kind) {
+      case 'Charge':
+        this.charge.prime(node.providerId, node);
+        break;
+      case 'Payment':
+        this.elopageTransaction.prime(node.providerId, node);
+        break;
+      case 'Refund':
+        if (node.provider === 'ELEPAY') {
+          this.elepayRefund.prime({ chargeId: node.chargeId, refundId: node.providerId }, node);
+        } else {
+          this.elopageTransaction.prime(node.providerId, node);
+        }
+        break;
+      case 'SalesPage':
+        this.salesPage.prime(node.providerId, node);
+        // Its plans came with it: a plan looked up by ID later costs no call.
+        for (const plan of node.pricingPlans) this.remember(plan);
+        break;
+      case 'PricingPlan':
+        this.pricingPlan.prime(node.providerId, node);
+        break;
+    }
   }
 }
 

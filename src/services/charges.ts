@@ -31,7 +31,7 @@ export async function listCharges(
     offset,
     limit: Math.min(limit, ELEPAY_MAX_PAGE),
   });
-  for (const charge of page.charges) ctx.loaders.charge.prime(charge.providerId, charge);
+  for (const charge of page.charges) ctx.loaders.remember(charge);
   return page;
 }
 
@@ -95,7 +95,7 @@ export async function createCharge(
     if (!keyedOrderNo || !isRefusal(error, 'DUPLICATE_ORDER')) throw error;
     charge = await chargeOfEarlierAttempt(ctx, keyedOrderNo, request, error);
   }
-  ctx.loaders.charge.prime(charge.providerId, charge);
+  ctx.loaders.remember(charge);
   return charge;
 }
 

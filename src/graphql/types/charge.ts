@@ -6,6 +6,7 @@
 import { resolveArrayConnection, resolveOffsetConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import type { ChargePage } from '../../domain/requests.js';
+import { pageSize, providerCalls } from '../../plugins/providerCallCost.js';
 import {
   cancelCharge,
   captureCharge,
@@ -14,6 +15,7 @@ import {
   findChargeByOrderNo,
   hasMoreCharges,
   listCharges,
+  ORDER_NO_SCAN_PAGES,
 } from '../../services/charges.js';
 import { builder } from '../builder.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION, runMutation, validate } from '../mutations.js';
@@ -60,6 +62,7 @@ ChargeRef.implement({
     refunds: t.connection(
       {
         type: RefundRef,
+        extensions: providerCalls((args) => ({ calls: 1, items: pageSize(args) })),
         description: "The charge's refunds, pending ones included, oldest first.",
         resolve: async (charge, args, ctx) =>
           resolveArrayConnection({ args }, (await ctx.loaders.chargeRefunds.load(charge.providerId)) ?? []),
@@ -90,6 +93,7 @@ const ChargeFilter = builder.inputType('ChargeFilter', {
 
 builder.queryFields((t) => ({
   charge: t.field({
+    extensions: providerCalls({ calls: 1 }),
     type: ChargeRef,
     nullable: true,
     description: "An elepay charge by global ID or elepay's own charge ID; null if it does not exist.",
@@ -99,6 +103,12 @@ builder.queryFields((t) => ({
   charges: t.connection(
     {
       type: ChargeRef,
+      // A search by order number scans pages of charges and finds one at most.
+      extensions: providerCalls((args) =>
+        (args.filter as { orderNo?: unknown } | null | undefined)?.orderNo != null
+          ? { calls: ORDER_NO_SCAN_PAGES, items: 1 }
+          : { calls: 1, items: pageSize(args, ELEPAY_MAX_PAGE) },
+      ),
       // Nullable on purpose: an elepay outage then nulls this field only, not elopage data beside it.
       nullable: true,
       description: 'elepay charges, newest first.',
@@ -205,6 +215,8 @@ const CancelChargeInput = builder.inputType('CancelChargeInput', {
 
 builder.mutationFields((t) => ({
   createCharge: t.field({
+    // The write, and when a keyed retry finds its orderNo taken, the pages scanned for that charge.
+    extensions: providerCalls({ calls: 1 + ORDER_NO_SCAN_PAGES }),
     type: ChargePayload,
     description: 'Creates an elepay charge. It starts PENDING until the payer completes it.',
     args: { input: t.arg({ type: CreateChargeInput, required: true, description: "The mutation's input." }) },
@@ -224,6 +236,7 @@ builder.mutationFields((t) => ({
       }),
   }),
   captureCharge: t.field({
+    extensions: providerCalls({ calls: 2 }), // load + capture
     type: ChargePayload,
     description: 'Captures an AUTHORIZED charge, in full or for a smaller amount.',
     args: {
@@ -237,6 +250,7 @@ builder.mutationFields((t) => ({
       }),
   }),
   cancelCharge: t.field({
+    extensions: providerCalls({ calls: 2 }), // load + revoke
     type: ChargePayload,
     description:
       'Cancels a PENDING or AUTHORIZED charge (elepay "revoke"). Captured charges are refunded instead.',

@@ -3,6 +3,7 @@
  * `transaction` (whichever provider the ID names).
  */
 import { decodeGlobalId, globalIdOf } from '../../domain/ids.js';
+import { providerCalls } from '../../plugins/providerCallCost.js';
 import { builder } from '../builder.js';
 import { loadNode, typenameOf } from '../nodes.js';
 import { MoneyRef, NodeRef, PaymentStatusEnum, ProviderEnum, TransactionRef } from '../refs.js';
@@ -48,6 +49,7 @@ TransactionRef.implement({
 
 builder.queryFields((t) => ({
   node: t.field({
+    extensions: providerCalls({ calls: 1 }),
     type: NodeRef,
     nullable: true,
     description: 'Any object by its global ID; null when it does not exist.',
@@ -58,6 +60,11 @@ builder.queryFields((t) => ({
     },
   }),
   nodes: t.field({
+    // One call per distinct ID: the loaders send the same ID once.
+    extensions: providerCalls(({ ids }) => {
+      const count = Array.isArray(ids) ? new Set(ids).size : ids == null ? 0 : 1;
+      return { calls: count, items: count };
+    }),
     type: [NodeRef],
     nullable: { list: false, items: true },
     description: 'Several objects by global ID, in order; null for each that does not exist.',
@@ -69,6 +76,7 @@ builder.queryFields((t) => ({
       }),
   }),
   transaction: t.field({
+    extensions: providerCalls({ calls: 1 }),
     type: TransactionRef,
     nullable: true,
     description: 'A payment, charge or refund by global ID; null for anything else.',

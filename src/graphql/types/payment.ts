@@ -2,6 +2,8 @@
  * The elopage `Payment`: the object and the `payment` query. refundPayment is with the other
  * refunds (types/refund.ts).
  */
+
+import { providerCalls } from '../../plugins/providerCallCost.js';
 import { builder } from '../builder.js';
 import { loadPayment } from '../nodes.js';
 import {
@@ -44,6 +46,7 @@ PaymentRef.implement({
       description: 'Shared by every payment of one recurring purchase.',
     }),
     salesPage: t.field({
+      extensions: providerCalls({ calls: 1 }),
       type: SalesPageRef,
       nullable: true,
       description:
@@ -74,6 +77,7 @@ PaymentRef.implement({
 
 builder.queryField('payment', (t) =>
   t.field({
+    extensions: providerCalls({ calls: 1 }),
     type: PaymentRef,
     nullable: true,
     description: "An elopage payment by global ID or elopage's own ID; null if it does not exist.",

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { SplitPricingPlan, SubscriptionPricingPlan } from '../../domain/model.js';
 import type { PricingPlanDraft } from '../../domain/requests.js';
+import { providerCalls } from '../../plugins/providerCallCost.js';
 import { createPricingPlan, deletePricingPlan } from '../../services/salesPages.js';
 import { type BuilderTypes, builder } from '../builder.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION, runMutation, validate } from '../mutations.js';
@@ -166,6 +167,7 @@ export function toPricingPlanDraft(plan: PricingPlanInputShape): PricingPlanDraf
 
 builder.queryField('pricingPlan', (t) =>
   t.field({
+    extensions: providerCalls({ calls: 1 }),
     type: PricingPlanRef,
     nullable: true,
     description: "An elopage pricing plan by global ID or elopage's own ID; null if it does not exist.",
@@ -193,6 +195,7 @@ const CreatePricingPlanInput = builder.inputType('CreatePricingPlanInput', {
 
 builder.mutationField('createPricingPlan', (t) =>
   t.field({
+    extensions: providerCalls({ calls: 3 }), // load the page + create + read the plan back
     type: CreatePricingPlanPayload,
     description: 'Adds a pricing plan to an elopage sales page (at most 5 per page).',
     args: {
@@ -225,6 +228,7 @@ const DeletePricingPlanInput = builder.inputType('DeletePricingPlanInput', {
 
 builder.mutationField('deletePricingPlan', (t) =>
   t.field({
+    extensions: providerCalls({ calls: 2 }),
     type: DeletePricingPlanPayload,
     description: 'Deletes an elopage pricing plan. A sales page keeps at least one.',
     args: {

@@ -6,6 +6,7 @@ import { REFUND_SCOPE_ONLY } from '../../auth/scopes.js';
 import { fail } from '../../domain/errors.js';
 import { decodeGlobalId } from '../../domain/ids.js';
 import type { Refund } from '../../domain/model.js';
+import { providerCalls } from '../../plugins/providerCallCost.js';
 import { refundCharge, refundPayment, refuseElopageAmount } from '../../services/refunds.js';
 import { builder } from '../builder.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION, runMutation, validate } from '../mutations.js';
@@ -44,6 +45,7 @@ RefundRef.implement({
       resolve: (r) => (r.provider === 'ELEPAY' ? r.refundedAt : null),
     }),
     refundedTransaction: t.field({
+      extensions: providerCalls({ calls: 1 }),
       type: TransactionRef,
       nullable: true,
       description: 'The charge or payment this refund reverses.',
@@ -87,6 +89,7 @@ RefundRef.implement({
 
 builder.queryField('refund', (t) =>
   t.field({
+    extensions: providerCalls({ calls: 1 }),
     type: RefundRef,
     nullable: true,
     description:
@@ -137,6 +140,7 @@ const RefundTransactionPayload = payloadType('RefundTransactionPayload', {
 
 builder.mutationFields((t) => ({
   refundCharge: t.field({
+    extensions: providerCalls({ calls: 4 }), // load charge + list refunds + refund + reload
     ...REFUND_SCOPE_ONLY,
     type: RefundChargePayload,
     description: 'Refunds a captured charge, in part or (without amount) all that remains.',
@@ -167,6 +171,7 @@ builder.mutationFields((t) => ({
       }),
   }),
   refundPayment: t.field({
+    extensions: providerCalls({ calls: 3 }), // load + refund + reload
     ...REFUND_SCOPE_ONLY,
     type: RefundPaymentPayload,
     description: 'Refunds an elopage payment in full (elopage has no partial refunds).',
@@ -193,6 +198,7 @@ builder.mutationFields((t) => ({
       }),
   }),
   refundTransaction: t.field({
+    extensions: providerCalls({ calls: 4 }), // as refundCharge or refundPayment
     ...REFUND_SCOPE_ONLY,
     type: RefundTransactionPayload,
     description: 'Refunds a charge or a payment, whichever provider it lives at.',

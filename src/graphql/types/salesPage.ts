@@ -5,7 +5,13 @@
 import { z } from 'zod';
 import type { Context } from '../../context.js';
 import type { SalesPageDraft } from '../../domain/requests.js';
-import { checkPlanCount, createSalesPage, updateSalesPage } from '../../services/salesPages.js';
+import { providerCalls } from '../../plugins/providerCallCost.js';
+import {
+  checkPlanCount,
+  createSalesPage,
+  MAX_PRICING_PLANS,
+  updateSalesPage,
+} from '../../services/salesPages.js';
 import { builder } from '../builder.js';
 import {
   IDEMPOTENCY_KEY_DESCRIPTION,
@@ -55,6 +61,8 @@ SalesPageRef.implement({
     }),
     free: t.exposeBoolean('free', { nullable: true, description: 'True for a free product.' }),
     pricingPlans: t.expose('pricingPlans', {
+      // Embedded in the sales page's answer: no call, up to elopage's maximum of plans.
+      extensions: providerCalls({ items: MAX_PRICING_PLANS }),
       type: [PricingPlanRef],
       description: "The ways to pay, in elopage's order.",
     }),
@@ -197,6 +205,7 @@ const SalesPagePayload = (name: string, verb: string) =>
 
 builder.queryField('salesPage', (t) =>
   t.field({
+    extensions: providerCalls({ calls: 1 }),
     type: SalesPageRef,
     nullable: true,
     description: "An elopage sales page by global ID or elopage's own ID; null if it does not exist.",
@@ -207,6 +216,7 @@ builder.queryField('salesPage', (t) =>
 
 builder.mutationFields((t) => ({
   createSalesPage: t.field({
+    extensions: providerCalls({ calls: 2 }), // create + read back
     type: SalesPagePayload('CreateSalesPagePayload', 'createSalesPage'),
     description: 'Creates an elopage sales page with its pricing plans.',
     args: {
@@ -220,6 +230,7 @@ builder.mutationFields((t) => ({
       }),
   }),
   updateSalesPage: t.field({
+    extensions: providerCalls({ calls: 3 }), // load + update + read back
     type: SalesPagePayload('UpdateSalesPagePayload', 'updateSalesPage'),
     description: 'Changes an elopage sales page; fields left out stay as they are.',
     args: {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { fail } from '../../domain/errors.js';
 import { decodeGlobalId } from '../../domain/ids.js';
+import { providerCalls } from '../../plugins/providerCallCost.js';
 import { completeCheckout, requireElopageSandbox, settleTransaction } from '../../services/sandbox.js';
 import { builder } from '../builder.js';
 import { runMutation, validate } from '../mutations.js';
@@ -61,6 +62,8 @@ const SandboxSettleTransactionPayload = payloadType('SandboxSettleTransactionPay
 
 builder.mutationFields((t) => ({
   sandboxCompleteCheckout: t.field({
+    // The helper route, and the read of the payment its webhook makes the gateway do.
+    extensions: providerCalls({ calls: 2 }),
     type: SandboxCompleteCheckoutPayload,
     description:
       "Sandbox only: a buyer completes the elopage checkout of a sales page. Honours elopage's test data (cards 5017670000005900/6700/7500/8300; SEPA IBAN DE89370400440532013000 stays pending until settled, DE62370400440532013001 fails).",
@@ -113,6 +116,7 @@ builder.mutationFields((t) => ({
       }),
   }),
   sandboxSettleTransaction: t.field({
+    extensions: providerCalls({ calls: 2 }), // the helper route, and its webhook's read
     type: SandboxSettleTransactionPayload,
     description:
       "Sandbox only: settles a pending payment, charge or elepay refund, as the payer or the payment network would, firing the provider's webhook.",
