@@ -46,6 +46,8 @@ export class RedisConnections {
   private readonly monitor: NodeJS.Timeout;
   /** Since when Redis has not answered every connection, or null while it does. */
   private troubleSince: number | null = null;
+  /** The check in progress: callers arriving meanwhile share it, so two checks never interleave. */
+  private checking: Promise<Record<string, RedisState>> | null = null;
   private closed = false;
 
   constructor(
@@ -89,7 +91,14 @@ export class RedisConnections {
    * state. A blocking reader cannot be asked while it reads, so it counts as stalled when every
    * connection that can be asked is.
    */
-  async check(): Promise<Record<string, RedisState>> {
+  check(): Promise<Record<string, RedisState>> {
+    this.checking ??= this.probeAll().finally(() => {
+      this.checking = null;
+    });
+    return this.checking;
+  }
+
+  private async probeAll(): Promise<Record<string, RedisState>> {
     const askable = this.connections.filter((connection) => !connection.blocking);
     await Promise.all(
       askable.map(async (connection) => {
