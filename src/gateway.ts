@@ -178,14 +178,15 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     metrics,
   };
 
-  // Created last before serving, so nothing that can still fail above leaves its Redis client open.
+  // Rate limits and failed authentications share one connection, opened last before serving so
+  // nothing that can still fail above leaves it open.
+  const budgets = redis ? { redis: redis.open('rateLimit'), keyPrefix: config.events.redisKeyPrefix } : null;
   const rateLimiter = createRateLimiter({
     perMinute: config.security.rateLimitPerMinute,
-    redis,
-    redisKeyPrefix: config.events.redisKeyPrefix,
+    shared: budgets,
     logger,
   });
-  const authenticator = createAuthenticator(config.security);
+  const authenticator = createAuthenticator(config.security, budgets);
   const { listener, yoga } = buildApp({
     services,
     webhooks: {
@@ -238,7 +239,6 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         elopageSandbox?.sandbox.server.close(),
       ]);
       await services.events.close();
-      await rateLimiter.close();
       await services.idempotency.close();
       redis?.close();
     },

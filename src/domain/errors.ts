@@ -62,6 +62,11 @@ export const ERROR_CODES = {
     meaning: 'events after the subscription cursor are no longer kept; `extensions.oldestCursor`',
   },
   SUBSCRIBER_TOO_SLOW: { http: '—', meaning: 'a subscriber fell too far behind; resubscribe with `after`' },
+  IDEMPOTENCY_UNAVAILABLE: {
+    http: '200',
+    meaning:
+      'a keyed mutation while the idempotency store does not answer: nothing was done; retry later with the same key',
+  },
   INTERNAL: { http: '200', meaning: 'unexpected; `extensions.requestId` finds the log line' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 export type ErrorCode = keyof typeof ERROR_CODES;

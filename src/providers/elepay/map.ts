@@ -42,10 +42,15 @@ const REFUND_STATUSES: StatusTable = {
   statuses: { pending: 'PENDING', refunded: 'SUCCEEDED' },
 };
 
-/** elepay timestamps are UNIX milliseconds (§1). */
+/**
+ * elepay timestamps are UNIX milliseconds (§1). Anything else, digits beyond what a Date holds
+ * included, is an answer of an unexpected shape: a date that cannot be shown is not shown as null.
+ */
 function fromMillis(value: NumberText | null | undefined): Date | null {
-  if (value === null || value === undefined || !/^\d+$/.test(value)) return null;
-  return new Date(Number(value));
+  if (value === null || value === undefined) return null;
+  const date = /^\d{1,16}$/.test(value) ? new Date(Number(value)) : null;
+  if (!date || Number.isNaN(date.getTime())) throw new Error('a timestamp is not UNIX milliseconds');
+  return date;
 }
 
 function chargeOf(wire: ElepayChargeWire, statuses: StatusNormalizer): Charge {

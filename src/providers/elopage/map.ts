@@ -68,15 +68,23 @@ export const INTERVALS: Record<BillingInterval, string> = {
   TWO_YEARS: '2y',
 };
 
-/** `2017-12-11T15:47Z` (no seconds) and full ISO strings both parse; anything else is null. */
+/**
+ * `2017-12-11T15:47Z` (no seconds) and full ISO strings both parse; absent or empty is null; any
+ * other text is an answer of an unexpected shape, as in elepay's map.
+ */
 function toDate(value: string | null | undefined): Date | null {
-  if (!value) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
+  if (value === null || value === undefined || value === '') return null;
+  const date = /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : null;
+  if (!date || Number.isNaN(date.getTime())) throw new Error('a date is not ISO-8601');
+  return date;
 }
 
 function toDateOnly(value: string | null | undefined): string | null {
-  return value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : null;
+  if (value === null || value === undefined || value === '') return null;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new Error('a date is not YYYY-MM-DD');
+  }
+  return value;
 }
 
 function optionalMoney(value: NumberText | null | undefined, currency: string): Money | null {
