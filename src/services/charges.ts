@@ -68,7 +68,16 @@ function generateOrderNo(): string {
   return `pg-${Date.now().toString(36)}-${randomBytes(8).toString('hex')}`;
 }
 
-export type ChargeRequest = Omit<NewCharge, 'orderNo'> & { orderNo: string | null };
+/** A charge to create, as its input was validated; without an orderNo one is made up. */
+export interface ChargeRequest {
+  amount: string;
+  currency: string;
+  paymentMethod: string;
+  orderNo?: string | null;
+  capture: boolean;
+  description?: string | null;
+  metadata?: Record<string, string> | null;
+}
 
 /**
  * Creates a charge. With a retry key (and no orderNo of the caller's) the key fixes the orderNo:
@@ -81,22 +90,27 @@ export async function createCharge(
   retryKey: string | null,
 ): Promise<Charge> {
   const keyedOrderNo = !request.orderNo && retryKey ? `pg-${retryKey}` : null;
-  let charge: Charge;
+  const charge: NewCharge = {
+    amount: { amount: request.amount, currency: request.currency },
+    paymentMethod: request.paymentMethod,
+    orderNo: request.orderNo || keyedOrderNo || generateOrderNo(),
+    capture: request.capture,
+    description: request.description || null,
+    metadata: request.metadata ?? null,
+  };
+  let created: Charge;
   try {
-    charge = await ctx.services.elepay.createCharge({
-      ...request,
-      orderNo: request.orderNo ?? keyedOrderNo ?? generateOrderNo(),
-    });
+    created = await ctx.services.elepay.createCharge(charge);
   } catch (error) {
     // elepay's "amount too large" means its own limit here, not a remaining amount.
     if (isRefusal(error, 'AMOUNT_TOO_LARGE')) {
       fail(['input', 'amount'], 'INVALID', 'elepay does not accept this amount for this payment method');
     }
     if (!keyedOrderNo || !isRefusal(error, 'DUPLICATE_ORDER')) throw error;
-    charge = await chargeOfEarlierAttempt(ctx, keyedOrderNo, request, error);
+    created = await chargeOfEarlierAttempt(ctx, keyedOrderNo, charge, error);
   }
-  ctx.loaders.remember(charge);
-  return charge;
+  ctx.loaders.remember(created);
+  return created;
 }
 
 /**
@@ -107,7 +121,7 @@ export async function createCharge(
 async function chargeOfEarlierAttempt(
   ctx: Context,
   orderNo: string,
-  request: ChargeRequest,
+  request: NewCharge,
   refusal: unknown,
 ): Promise<Charge> {
   const charge = await findChargeByOrderNo(ctx, orderNo);

@@ -224,14 +224,7 @@ builder.mutationFields((t) => ({
       runMutation(ctx, 'createCharge', input, async (retryKey) => {
         const currency = validate(z.object({ currency: currencyCode.nullish() }), input).currency ?? 'JPY';
         const valid = validate(newCharge(currency), input);
-        const request = {
-          amount: { amount: valid.amount, currency },
-          paymentMethod: valid.paymentMethod,
-          orderNo: valid.orderNo ?? null,
-          capture: input.capture !== false,
-          description: valid.description || null,
-          metadata: valid.metadata ?? null,
-        };
+        const request = { ...valid, currency, capture: input.capture !== false };
         return { charge: await createCharge(ctx, request, retryKey) };
       }),
   }),
