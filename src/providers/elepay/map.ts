@@ -95,16 +95,26 @@ function refundOf(wire: ElepayRefundWire, statuses: StatusNormalizer): ElepayRef
 export const toCharge = checkedAnswer('ELEPAY', 'a charge', elepayChargeSchema, chargeOf);
 export const toElepayRefund = checkedAnswer('ELEPAY', 'a refund', elepayRefundSchema, refundOf);
 
-/** GET /charges: a page, and elepay's count of all matches (null when it is not a count). */
+/**
+ * GET /charges: a page, and elepay's count of all matches (null when it is not a count GraphQL's
+ * 32-bit `Int` can carry).
+ */
 export const toChargePage = checkedAnswer(
   'ELEPAY',
   'a list of charges',
   elepayChargesSchema,
   (wire, statuses: StatusNormalizer): ChargePage => ({
     charges: wire.charges.map((charge) => chargeOf(charge, statuses)),
-    total: /^\d{1,15}$/.test(wire.total) ? Number(wire.total) : null,
+    total: countOf(wire.total),
   }),
 );
+
+const MAX_COUNT = 2 ** 31 - 1;
+
+function countOf(text: string): number | null {
+  const count = /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
+  return count <= MAX_COUNT ? count : null;
+}
 
 /** GET /charges/{id}/refunds: every refund of the charge. */
 export const toElepayRefunds = checkedAnswer(
