@@ -1,3 +1,8 @@
+/**
+ * The composition root: starts the embedded simulators a configuration needs, builds the provider
+ * clients (and the simulators' helper clients, only in sandbox mode), the event log, idempotency
+ * store and rate limiter, and serves the app on one HTTP server.
+ */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,8 +17,10 @@ import { createIdempotencyStore } from './idempotency/index.js';
 import { type Logger, protectSecretValues } from './logger.js';
 import { Metrics, operationNamesIn } from './metrics.js';
 import { createRateLimiter } from './plugins/useRateLimit.js';
-import { ElepayClient } from './providers/elepay/client.js';
-import { ElopageClient } from './providers/elopage/client.js';
+import { ElepayClient, type ElepayClientOptions } from './providers/elepay/client.js';
+import { ElepaySandboxClient } from './providers/elepay/sandbox.js';
+import { ElopageClient, type ElopageClientOptions } from './providers/elopage/client.js';
+import { ElopageSandboxClient } from './providers/elopage/sandbox.js';
 import type { ElepaySandbox } from './sandbox/elepay/index.js';
 import type { ElopageSandbox } from './sandbox/elopage/index.js';
 import { serveGraphqlOverWebSocket } from './websocket.js';
@@ -127,31 +134,43 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const redis = config.events.redisUrl
     ? new (await import('./redis.js')).RedisConnections(config.events.redisUrl, logger)
     : null;
+  const statuses = new StatusNormalizer((table, raw) =>
+    logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
+  );
+  const elepayOptions: ElepayClientOptions = {
+    ...elepay,
+    authScheme: config.elepay.authScheme,
+    timeoutMs: config.elepay.timeoutMs,
+    maxConcurrency: config.elepay.maxConcurrency,
+    breakerCooldownMs: config.elepay.breakerCooldownMs,
+    logger,
+    metrics,
+    statuses,
+  };
+  const elopageOptions: ElopageClientOptions = {
+    ...elopage,
+    timeoutMs: config.elopage.timeoutMs,
+    maxConcurrency: config.elopage.maxConcurrency,
+    breakerCooldownMs: config.elopage.breakerCooldownMs,
+    logger,
+    metrics,
+    currency: config.elopage.currency,
+    statuses,
+  };
   const services: Services = {
-    elepay: new ElepayClient({
-      ...elepay,
-      authScheme: config.elepay.authScheme,
-      timeoutMs: config.elepay.timeoutMs,
-      maxConcurrency: config.elepay.maxConcurrency,
-      breakerCooldownMs: config.elepay.breakerCooldownMs,
-      logger,
-      metrics,
-    }),
-    elopage: new ElopageClient({
-      ...elopage,
-      timeoutMs: config.elopage.timeoutMs,
-      maxConcurrency: config.elopage.maxConcurrency,
-      breakerCooldownMs: config.elopage.breakerCooldownMs,
-      logger,
-      metrics,
-    }),
-    sandbox: { elepay: elepaySandbox !== null, elopage: elopageSandbox !== null },
+    elepay: new ElepayClient(elepayOptions),
+    elopage: new ElopageClient(elopageOptions),
+    // The simulators' helper routes get clients of their own, only when a simulator runs (their
+    // calls are no provider calls: not in the provider metrics).
+    sandbox: {
+      elepay: elepaySandbox ? new ElepaySandboxClient({ ...elepayOptions, metrics: undefined }) : null,
+      elopage: elopageSandbox
+        ? new ElopageSandboxClient({ ...elopageOptions, baseUrl: elopageSandbox.url, metrics: undefined })
+        : null,
+    },
     elopageCurrency: config.elopage.currency,
     // The URL createSalesPage registers: the simulator delivers to it, real elopage needs PUBLIC_URL.
     elopageWebhookUrl: `${elopageSandbox ? sandboxWebhookBase : publicUrl}/webhooks/elopage/${elopageWebhookToken}`,
-    statuses: new StatusNormalizer((table, raw) =>
-      logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
-    ),
     events: await createEventLog(config.events, logger, redis),
     idempotency: await createIdempotencyStore(config, redis),
     redis,
@@ -214,6 +233,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       await Promise.all([
         services.elepay.close(),
         services.elopage.close(),
+        services.sandbox.elepay?.close(),
+        services.sandbox.elopage?.close(),
         elepaySandbox?.sandbox.server.close(),
         elopageSandbox?.sandbox.server.close(),
       ]);

@@ -242,6 +242,10 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
       ['elepay', 'a timestamp that is no number', { paidTime: 'soon' }],
       ['elopage', 'a date that is no date', { created_date: '2017-13-45T25:99Z' }],
       ['elopage', 'a day that is no day', { success_date_short: 'yesterday' }],
+      ['elepay', 'a flag that is no boolean', { liveMode: 'yes' }],
+      ['elepay', 'an order number that is an object', { orderNo: { a: 1 } }],
+      ['elepay', 'a payment method that is a list', { paymentMethod: ['card'] }],
+      ['elopage', 'an amount that is no number', { amount: { value: 1 } }],
     ] as const)(
       '%s answering with %s: PROVIDER_UNAVAILABLE, not INTERNAL',
       async (provider, _what, fields) => {
@@ -257,6 +261,20 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
         expect(proxy.hits).toBeGreaterThan(0);
       },
     );
+
+    it('elepay counting more charges than GraphQL can count: the page answers, totalCount is null', async () => {
+      elepay.arm({
+        mode: 'rewritten',
+        method: 'GET',
+        path: /^\/charges$/,
+        fields: { total: 99_999_999_999 },
+      });
+      const response = await gw.gql(ChargesDocument, { first: 1 });
+      elepay.clear();
+      expect(response.errors).toEqual([]);
+      expect(response.data?.charges?.totalCount).toBeNull();
+      expect(response.data?.charges?.edges).toHaveLength(1);
+    });
 
     it('blackhole: PROVIDER_TIMEOUT after the deadline, nothing hangs', async () => {
       elepay.arm({ mode: 'blackhole', method: 'GET', path: /^\/charges\/ch_1$/ });
