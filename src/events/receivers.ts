@@ -102,17 +102,19 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
 
   /**
    * Records each fetched transaction; the answer tells the provider whether to retry. `eventTime`
-   * is when the provider says the event happened (elepay's createTime; elopage sends none).
+   * is when the provider says the event happened and `eventId` its ID (elepay's createTime and
+   * `evt_…`; elopage sends neither).
    */
   async function recordAll(
     res: ServerResponse,
     source: string,
     transactions: Transaction[],
     eventTime?: number,
+    eventId?: string,
   ): Promise<void> {
     const verdicts: string[] = [];
     for (const transaction of transactions) {
-      const outcome = await events.record(transaction);
+      const outcome = await events.record(transaction, eventId);
       verdicts.push(outcome.verdict);
       const { provider, kind, status } = transaction;
       metrics.webhookRecords.inc({ provider, verdict: outcome.verdict });
@@ -194,10 +196,11 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         return reply(res, 400, { error: 'not an elepay event' });
       }
       const eventTime = typeof event?.createTime === 'number' ? event.createTime : undefined;
+      const eventId = event ? stringField(event, 'id') : undefined;
       const { elepay: client, statuses } = services;
       if (type.startsWith('charge.')) {
         const charge = found(await client.getCharge(id, FRESH), 'charge');
-        return recordAll(res, `elepay ${type}`, [toCharge(charge, statuses)], eventTime);
+        return recordAll(res, `elepay ${type}`, [toCharge(charge, statuses)], eventTime, eventId);
       }
       if (type.startsWith('refund.')) {
         const chargeId = stringField(object, 'chargeId');
@@ -215,6 +218,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
           `elepay ${type}`,
           [toElepayRefund(found(refund, 'refund'), statuses), toCharge(found(charge, 'charge'), statuses)],
           eventTime,
+          eventId,
         );
       }
       reply(res, 200, { received: true, published: 0 });
