@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isKnownCurrency } from './domain/money.js';
+import { databaseUrlVariable, type LedgerConfig, ledgerConfigOf } from './ledger/config.js';
 
 /**
  * Environment → typed configuration. Every problem becomes one line naming the variable, and
@@ -95,6 +96,8 @@ export interface Config {
   elopage: ElopageConfig;
   events: EventsConfig;
   security: SecurityConfig;
+  /** The transaction ledger's database (DATABASE_URL; src/ledger/config.ts). */
+  ledger: LedgerConfig;
 }
 
 export class ConfigError extends Error {
@@ -235,6 +238,7 @@ const EnvSchema = z.object({
     .default('paygraph:'),
   EVENT_RETENTION_EVENTS: positiveInt(10_000, 10_000_000),
   EVENT_RETENTION_HOURS: positiveInt(24, 24 * 90),
+  DATABASE_URL: databaseUrlVariable,
 });
 
 /** Plain HTTP is acceptable only towards this machine (a simulator) or elopage's staging host. */
@@ -461,5 +465,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
     },
+    ledger: ledgerConfigOf(e.DATABASE_URL),
   };
 }

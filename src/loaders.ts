@@ -1,6 +1,13 @@
 import DataLoader from 'dataloader';
 import type { Services } from './context.js';
-import type { Charge, ElepayRefund, ElopageTransaction, PricingPlan, SalesPage } from './domain/model.js';
+import type {
+  Charge,
+  ElepayRefund,
+  ElopageTransaction,
+  PricingPlan,
+  SalesPage,
+  Transaction,
+} from './domain/model.js';
 import { toCharge, toElepayRefund } from './providers/elepay/map.js';
 import {
   type ElopageMapping,
@@ -43,6 +50,24 @@ const toChargeOnce = mappedOnce(toCharge);
 /** One call per key, all at once; a key's failure is returned as its Error, as DataLoader expects. */
 function eachKey<K, V>(load: (key: K) => Promise<V>): DataLoader.BatchLoadFn<K, V> {
   return (keys) => Promise.all(keys.map((key) => load(key).catch((error: unknown) => error as Error)));
+}
+
+/**
+ * Notes the transactions a batch read in the ledger (src/ledger), in one write that nobody waits
+ * for: the ledger indexes what the gateway saw, and a read never waits on it or fails with it.
+ */
+function noted<K, V extends Transaction | Transaction[] | null>(
+  services: Services,
+  batch: DataLoader.BatchLoadFn<K, V>,
+): DataLoader.BatchLoadFn<K, V> {
+  return async (keys) => {
+    const values = await batch(keys);
+    const read = Array.from(values).flatMap((value) =>
+      value instanceof Error || value === null ? [] : value,
+    );
+    if (read.length > 0) void services.ledger.observe(read, 'READ');
+    return values;
+  };
 }
 
 const refundKey = (key: ElepayRefundKey) => `${key.chargeId}\u0000${key.refundId}`;
@@ -97,30 +122,39 @@ class LazyLoaders implements Loaders {
 
   get elopageTransaction(): Loaders['elopageTransaction'] {
     this.elopageTransactionLoader ??= new DataLoader(
-      eachKey(async (id) => {
-        const wire = await this.services.elopage.getTransaction(id, this.read);
-        return wire ? toTransactionOnce(wire, this.elopageEnv) : null;
-      }),
+      noted(
+        this.services,
+        eachKey(async (id: string) => {
+          const wire = await this.services.elopage.getTransaction(id, this.read);
+          return wire ? toTransactionOnce(wire, this.elopageEnv) : null;
+        }),
+      ),
     );
     return this.elopageTransactionLoader;
   }
 
   get charge(): Loaders['charge'] {
     this.chargeLoader ??= new DataLoader(
-      eachKey(async (id) => {
-        const wire = await this.services.elepay.getCharge(id, this.read);
-        return wire ? toChargeOnce(wire, this.services.statuses) : null;
-      }),
+      noted(
+        this.services,
+        eachKey(async (id: string) => {
+          const wire = await this.services.elepay.getCharge(id, this.read);
+          return wire ? toChargeOnce(wire, this.services.statuses) : null;
+        }),
+      ),
     );
     return this.chargeLoader;
   }
 
   get elepayRefund(): Loaders['elepayRefund'] {
     this.elepayRefundLoader ??= new DataLoader(
-      eachKey(async ({ chargeId, refundId }: ElepayRefundKey) => {
-        const wire = await this.services.elepay.getRefund(chargeId, refundId, this.read);
-        return wire ? toElepayRefund(wire, this.services.statuses) : null;
-      }),
+      noted(
+        this.services,
+        eachKey(async ({ chargeId, refundId }: ElepayRefundKey) => {
+          const wire = await this.services.elepay.getRefund(chargeId, refundId, this.read);
+          return wire ? toElepayRefund(wire, this.services.statuses) : null;
+        }),
+      ),
       { cacheKeyFn: refundKey },
     );
     return this.elepayRefundLoader;
@@ -128,14 +162,17 @@ class LazyLoaders implements Loaders {
 
   get chargeRefunds(): Loaders['chargeRefunds'] {
     this.chargeRefundsLoader ??= new DataLoader(
-      eachKey(async (chargeId) => {
-        const wire = await this.services.elepay.listRefunds(chargeId, this.read);
-        if (!wire) return null;
-        const refunds = wire.refunds.map((refund) => toElepayRefund(refund, this.services.statuses));
-        for (const refund of refunds)
-          this.elepayRefund.prime({ chargeId, refundId: refund.providerId }, refund);
-        return refunds;
-      }),
+      noted(
+        this.services,
+        eachKey(async (chargeId: string) => {
+          const wire = await this.services.elepay.listRefunds(chargeId, this.read);
+          if (!wire) return null;
+          const refunds = wire.refunds.map((refund) => toElepayRefund(refund, this.services.statuses));
+          for (const refund of refunds)
+            this.elepayRefund.prime({ chargeId, refundId: refund.providerId }, refund);
+          return refunds;
+        }),
+      ),
     );
     return this.chargeRefundsLoader;
   }

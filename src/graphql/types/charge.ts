@@ -128,6 +128,12 @@ function listQuery(filter: ChargeFilterShape | null | undefined): ElepayListChar
   };
 }
 
+/** Charges a list read enter the ledger (src/ledger), as every read does (loaders.ts), unawaited. */
+function noteRead(ctx: Context, charges: Charge[]): Charge[] {
+  void ctx.services.ledger.observe(charges, 'READ');
+  return charges;
+}
+
 async function chargesByOrderNo(
   ctx: Context,
   orderNo: string,
@@ -140,7 +146,7 @@ async function chargesByOrderNo(
       offset: page * ELEPAY_MAX_PAGE,
     });
     const match = result.charges.find((charge) => charge.orderNo === orderNo);
-    if (match) return [toCharge(match, ctx.services.statuses)];
+    if (match) return noteRead(ctx, [toCharge(match, ctx.services.statuses)]);
     if (result.charges.length < ELEPAY_MAX_PAGE) break;
   }
   return [];
@@ -180,7 +186,10 @@ builder.queryFields((t) => ({
             });
             pageOffset = offset;
             totalCount = /^\d+$/.test(result.total) ? Number(result.total) : null;
-            const charges = result.charges.map((wire) => toCharge(wire, ctx.services.statuses));
+            const charges = noteRead(
+              ctx,
+              result.charges.map((wire) => toCharge(wire, ctx.services.statuses)),
+            );
             for (const charge of charges) ctx.loaders.charge.prime(charge.providerId, charge);
             return charges;
           },
