@@ -33,6 +33,9 @@ import {
  * | Query.node, transaction, salesPage, pricingPlan, payment, refund, charge | 1               | 1                              |
  * | Query.nodes(ids)                                                       | distinct ids    | distinct ids                   |
  * | Query.charges(first/last, filter)                                      | 1 (5 with filter.orderNo: it scans up to 5 pages) | first ?? last ?? 20, at most 100 (1 with orderNo) |
+ * | Query.transactions(first) (the ledger: totalCount, cursors, filters)   | 0               | first ?? 20, at most 100       |
+ * | TransactionEdge.node (read from its provider)                          | 1 per item      | 1                              |
+ * | Transaction.statusHistory (the ledger)                                 | 0               | 20 (any other list)            |
  * | Charge.refunds(first/last)                                             | 1 per charge    | first ?? last ?? 20            |
  * | Payment.salesPage                                                      | 1 per payment   | 1                              |
  * | Refund.refundedTransaction                                             | 1 per refund    | 1                              |
@@ -120,11 +123,13 @@ function fieldCost(
       if (filter?.orderNo != null) return { calls: ORDER_NO_SCAN_PAGES, items: 1 };
       return { calls: 1, items: pageSize(args, DEFAULT_LIST_SIZE, MAX_PAGE) };
     }
+    if (name === 'transactions') return { calls: 0, items: pageSize(args, DEFAULT_LIST_SIZE, MAX_PAGE) };
   }
   if (parent === schema.getMutationType()) {
     return { calls: MUTATION_CALLS[name] ?? DEFAULT_MUTATION_CALLS, items: 1 };
   }
   if (owner === 'Charge' && name === 'refunds') return { calls: 1, items: pageSize(args, DEFAULT_LIST_SIZE) };
+  if (owner === 'TransactionEdge' && name === 'node') return { calls: 1, items: 1 };
   if (owner === 'Payment' && name === 'salesPage') return { calls: 1, items: 1 };
   if (owner === 'Refund' && name === 'refundedTransaction') return { calls: 1, items: 1 };
   if (owner === 'SalesPage' && name === 'pricingPlans') return { calls: 0, items: MAX_PRICING_PLANS };
