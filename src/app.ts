@@ -40,7 +40,7 @@ export interface AppOptions {
   metricsAccess: MetricsAccess;
 }
 
-export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Over HTTP the listener has settled the ID already (assignRequestId); graphql-ws gets a fresh one. */
 function requestIdOf(headers: Headers | undefined): string {

@@ -1,8 +1,3 @@
-import { type DestinationStream, type Logger, pino } from 'pino';
-import pretty from 'pino-pretty';
-
-export type { Logger } from 'pino';
-
 /**
  * Structured JSON logs, or colored lines for a person when stdout is a terminal (pino-pretty,
  * formatting the same JSON after it was scrubbed). Nothing we log carries a secret by construction (the HTTP layer logs
@@ -12,6 +7,12 @@ export type { Logger } from 'pino';
  *   is registered with protectSecretValues and cut out of each line before it is written, wherever
  *   it hides (an error message, a URL, a stack).
  */
+
+import { type DestinationStream, type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
 const REDACT_PATHS = [
   'authorization',
   'headers.authorization',

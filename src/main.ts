@@ -1,10 +1,11 @@
-import { ConfigError, loadConfig } from './config.js';
+/** Process entry: configuration, start, graceful stop on signals. */
+
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { describeGateway, startGateway } from './gateway.js';
 import { warmGraphiqlAssets } from './graphiql.js';
 import { createLogger } from './logger.js';
 
-/** Process entry: configuration, start, graceful stop on signals. */
-let config: ReturnType<typeof loadConfig>;
+let config: Config;
 try {
   config = loadConfig(process.env);
 } catch (error) {

@@ -1,12 +1,12 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Provider } from './domain/model.js';
-
 /**
  * Every Prometheus metric the gateway exposes at `/metrics`, in one registry per gateway (tests run
  * several gateways in one process). Label values are bounded by construction: providers, route
  * templates, enum-like codes, known operation names. Never an ID, a path, a URL or a secret: callers
  * pass free text through `codeLabel` or `operationLabel`, which fold anything else into one value.
  */
+
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Provider } from './domain/model.js';
 
 /** Buckets from 5 ms to 30 s: provider calls and GraphQL operations both live in this range. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

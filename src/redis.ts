@@ -1,6 +1,3 @@
-import { Redis } from 'ioredis';
-import type { Logger } from './logger.js';
-
 /**
  * Every Redis connection the process opens (event log writer and reader, idempotency store, rate
  * limiter) is made here, one way, so that each has a deadline and fails fast:
@@ -15,6 +12,10 @@ import type { Logger } from './logger.js';
  * A monitor PINGs each connection every second and logs one line when Redis stops answering and one
  * when it answers again; `/readyz` shows each connection's state (`check`).
  */
+
+import { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+
 export const COMMAND_TIMEOUT_MS = 500;
 const SOCKET_TIMEOUT_MS = 1_500;
 const CONNECT_TIMEOUT_MS = 2_000;

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, SCOPES } from '../src/config.js';
 
 /** loadConfig: environment → typed configuration, or every problem at once, one line per variable. */
 const TOKEN = 'elopage-webhook-token-config-0001';
@@ -102,6 +103,8 @@ describe('problems', () => {
     [{ ELOPAGE_WEBHOOK_TOKEN: 'short' }, 'ELOPAGE_WEBHOOK_TOKEN'],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
     [{ METRICS_TOKEN: 'has a space in it 0000000000000' }, 'METRICS_TOKEN'],
+    [{ CORS_ORIGINS: 'https://app.example.com, app.example.com' }, 'CORS_ORIGINS'],
+    [{ PAYGRAPH_CLIENTS: '[{"name":"x"' }, 'PAYGRAPH_CLIENTS'],
     [{ ELEPAY_BASE_URL: 'https://api.elepay.io' }, 'ELEPAY_BASE_URL'],
     [{ ELOPAGE_BASE_URL: 'https://elopage.com/api' }, 'ELOPAGE_BASE_URL'],
     [{ ELOPAGE_API_KEY: 'k', ELOPAGE_WEBHOOK_TOKEN: TOKEN }, 'ELOPAGE_API_SECRET'],
@@ -173,6 +176,23 @@ describe('problems', () => {
     ]);
   });
 
+  it('reports a malformed client list and CORS origin beside other malformed variables', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      CORS_ORIGINS: 'app.example.com',
+      PAYGRAPH_CLIENTS: JSON.stringify([{ name: 'shop', tokenSha256: 'a'.repeat(64), scopes: ['admin'] }]),
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^PORT: /),
+      'CORS_ORIGINS: 1 entry is not an origin like https://app.example.com',
+      'PAYGRAPH_CLIENTS[0].scopes[0]: must be "read", "write" or "refund"',
+    ]);
+    expect(problemsOf({ PORT: 'abc', PAYGRAPH_CLIENTS_FILE: '/nonexistent/paygraph-clients.json' })).toEqual([
+      expect.stringMatching(/^PORT: /),
+      'PAYGRAPH_CLIENTS_FILE: cannot be read (ENOENT)',
+    ]);
+  });
+
   it('never repeats a secret value in a problem', () => {
     const problems = problemsOf({
       ELEPAY_SECRET_KEY: 'sk_live_do_not_print_me',
@@ -181,5 +201,31 @@ describe('problems', () => {
     });
     expect(problems.length).toBeGreaterThan(1);
     expect(problems.join('\n')).not.toMatch(/do_not_print_me/);
+  });
+});
+
+describe('the scopes', () => {
+  const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+  /** The text from `start` to the next line that starts with `end`. */
+  const section = (text: string, start: string, end: RegExp) => {
+    const from = text.indexOf(start);
+    expect(from).toBeGreaterThanOrEqual(0);
+    const rest = text.slice(from + start.length);
+    return rest.slice(0, rest.search(end));
+  };
+
+  it("are the README's scope table and its client examples", () => {
+    const readme = section(read('README.md'), '**Scopes.**', /^\*\*Headers\.\*\*/m);
+    expect([...readme.matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1])).toEqual([...SCOPES]);
+    const examples = [...readme.matchAll(/"scopes":(\[[^\]]*\])/g)].flatMap(
+      (match) => JSON.parse(match[1] ?? '[]') as string[],
+    );
+    expect(examples.length).toBeGreaterThan(0);
+    for (const scope of examples) expect(SCOPES).toContain(scope);
+  });
+
+  it('are the ones the API conventions name', () => {
+    const conventions = section(read('docs/api.intro.md'), '**Scopes.**', /^$/m);
+    expect([...conventions.matchAll(/`(\w+)`\s+\(/g)].map((match) => match[1])).toEqual([...SCOPES]);
   });
 });

@@ -1,9 +1,3 @@
-import { type AuthFailure, AuthScopeFailureType } from '@pothos/plugin-scope-auth';
-import type { GraphQLResolveInfo } from 'graphql';
-import type { Scope } from '../config.js';
-import type { Context } from '../context.js';
-import { CodedError } from '../domain/errors.js';
-
 /**
  * The scope rules, enforced per field by @pothos/plugin-scope-auth before any resolver runs (so a
  * forbidden mutation never reaches a provider):
@@ -18,15 +12,19 @@ import { CodedError } from '../domain/errors.js';
  * Fields of the objects these return carry no scopes: whoever may call the root field may read
  * its result.
  */
+
+import { type AuthFailure, AuthScopeFailureType } from '@pothos/plugin-scope-auth';
+import type { GraphQLResolveInfo } from 'graphql';
+import { SCOPES, type Scope } from '../config.js';
+import type { Context } from '../context.js';
+import { CodedError } from '../domain/errors.js';
+
 export const REFUND_SCOPE_ONLY = { skipTypeScopes: true, authScopes: { refund: true } } as const;
 
 /** The scope map the plugin evaluates for a request, from the viewer resolved at the edge. */
 export function scopesOf(ctx: Context): Record<Scope, boolean> {
-  return {
-    read: ctx.viewer.scopes.has('read'),
-    write: ctx.viewer.scopes.has('write'),
-    refund: ctx.viewer.scopes.has('refund'),
-  };
+  const granted = (scope: Scope) => [scope, ctx.viewer.scopes.has(scope)] as const;
+  return Object.fromEntries(SCOPES.map(granted)) as Record<Scope, boolean>;
 }
 
 function missingScopes(failure: AuthFailure): string[] {

@@ -1,13 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { ApiClient, Scope, SecurityConfig } from '../config.js';
+import { type ApiClient, SCOPES, type Scope, type SecurityConfig } from '../config.js';
 import type { Viewer } from '../context.js';
 
-export const ALL_SCOPES: readonly Scope[] = ['read', 'write', 'refund'];
-
 /** Open access: every scope, no client name (only while no clients exist and every provider is sandboxed). */
-export const OPEN_VIEWER: Viewer = Object.freeze({ client: null, scopes: new Set<Scope>(ALL_SCOPES) });
+export const OPEN_VIEWER: Viewer = Object.freeze({ client: null, scopes: new Set<Scope>(SCOPES) });
 
 /** Why a caller could not be authenticated; the message never repeats what the caller sent. */
 export type AuthenticationFailure = 'missing' | 'invalid';

@@ -9,6 +9,7 @@ import { verifyElepaySignature } from '../providers/elepay/webhook.js';
 import { isElopageId } from '../providers/elopage/client.js';
 import { toElopageTransaction } from '../providers/elopage/map.js';
 import { asRecord, stringField } from '../providers/http.js';
+import { BodyTooLarge, BodyTooSlow, readBody } from '../readBody.js';
 
 /**
  * The providers' webhooks, turned into events. A webhook is only a hint: after checking where it
@@ -24,10 +25,11 @@ export interface WebhookReceiverOptions {
   elopageToken: string;
 }
 
-/** Webhook bodies are small JSON objects; anything larger is refused unread. */
-const MAX_BODY_BYTES = 256 * 1024;
-/** A provider sends its small body at once; a sender trickling it holds a socket for nothing. */
-const BODY_DEADLINE_MS = 10_000;
+/**
+ * Webhook bodies are small JSON objects (anything larger is refused unread), sent at once (a sender
+ * trickling one holds a socket for nothing).
+ */
+const WEBHOOK_BODY = { maxBytes: 256 * 1024, deadlineMs: 10_000 };
 
 /**
  * A webhook says the object just changed: its lookup must not join a read of the same object that
@@ -35,37 +37,8 @@ const BODY_DEADLINE_MS = 10_000;
  */
 const FRESH = { fresh: true };
 
-class BodyTooLarge extends Error {}
-class BodyTooSlow extends Error {}
-
 /** The provider has no readable object behind the webhook yet: it should retry later. */
 class NotReadableYet extends Error {}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new BodyTooLarge();
-  const reading = (async () => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
-  })();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BodyTooSlow()), BODY_DEADLINE_MS);
-  });
-  try {
-    return await Promise.race([reading, late]);
-  } finally {
-    clearTimeout(timer);
-    // Abandoned on a timeout: the 408 closes the connection, which ends this read with an error.
-    reading.catch(() => undefined);
-  }
-}
 
 /** The object a webhook names, which must exist: a lookup that finds nothing is retried later. */
 function found<T>(object: T | null, what: string): T {
@@ -175,7 +148,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
   async function elepay(req: IncomingMessage, res: ServerResponse): Promise<void> {
     await guarded(res, 'ELEPAY', async () => {
       if (elepaySecrets.length === 0) return reply(res, 404, { error: 'not found' });
-      const raw = await readBody(req);
+      const raw = await readBody(req, WEBHOOK_BODY);
       const verdict = verifyElepaySignature(
         req.headers['elepay-signature'] as string | undefined,
         raw,
@@ -233,7 +206,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         return reply(res, 404, { error: 'not found' });
       }
       metrics.webhooksVerified.inc({ provider: 'ELOPAGE' });
-      const body = parseLoosely(await readBody(req));
+      const body = parseLoosely(await readBody(req, WEBHOOK_BODY));
       const rawId = body?.id;
       const id = typeof rawId === 'number' ? String(rawId) : typeof rawId === 'string' ? rawId : '';
       if (!isElopageId(id)) {

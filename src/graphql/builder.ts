@@ -3,6 +3,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { forbiddenError, scopesOf } from '../auth/scopes.js';
+import type { Scope } from '../config.js';
 import type { Context } from '../context.js';
 
 /**
@@ -15,7 +16,7 @@ export const builder = new SchemaBuilder<{
   Context: Context;
   DefaultFieldNullability: false;
   /** The API client scopes (src/auth/scopes.ts has the rules). */
-  AuthScopes: { read: boolean; write: boolean; refund: boolean };
+  AuthScopes: Record<Scope, boolean>;
   Scalars: {
     ID: { Input: string; Output: string };
     Decimal: { Input: string; Output: string };

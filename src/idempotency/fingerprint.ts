@@ -14,7 +14,7 @@ export function canonicalJson(value: unknown): string {
  * Deeper than any valid input of ours (the deepest, a sales page's plans, is 4 levels; metadata is
  * flat): a JSONObject nested thousands deep would otherwise overflow the stack while fingerprinting.
  */
-export const MAX_INPUT_DEPTH = 32;
+const MAX_INPUT_DEPTH = 32;
 
 export class InputTooDeepError extends Error {
   constructor() {

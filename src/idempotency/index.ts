@@ -3,7 +3,6 @@ import type { RedisConnections } from '../redis.js';
 import { MemoryIdempotencyStore } from './memoryStore.js';
 import type { IdempotencyStore } from './store.js';
 
-export { MemoryIdempotencyStore } from './memoryStore.js';
 export type { IdempotencyStore } from './store.js';
 
 /**

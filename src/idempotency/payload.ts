@@ -1,14 +1,15 @@
-import type { NodeObject } from '../domain/model.js';
-import { reviveTransactionDates } from '../events/event.js';
-import type { Loaders } from '../loaders.js';
-import { scrubSecrets } from '../logger.js';
-
 /**
  * Mutation payloads as stored for replays. A payload is `{ <object fields>, userErrors }` whose
  * object fields hold domain objects (domain/model.ts) or IDs. JSON keeps everything but Dates, which
  * only transactions carry; those are revived by the same field list as the event log uses, never by
  * a name rule that would also catch a merchant's metadata.
  */
+
+import type { NodeObject } from '../domain/model.js';
+import { reviveTransactionDates } from '../events/event.js';
+import type { Loaders } from '../loaders.js';
+import { scrubSecrets } from '../logger.js';
+
 export function serializePayload(payload: object, masks: readonly PayloadMask[] = []): string {
   let text = JSON.stringify(payload);
   for (const { secret, shownAs } of masks) if (secret) text = text.replaceAll(secret, shownAs);

@@ -1,3 +1,11 @@
+/**
+ * Idempotency records shared by every instance on one Redis: one string key per scope. Claiming is
+ * one Lua script (read, and write a pending claim with a lease only when nothing is there), so two
+ * instances never both execute. Completing, renewing and releasing compare the stored text with our
+ * own pending claim first (compare-and-set): an instance whose lease lapsed while another took over
+ * can never overwrite or delete the other's record.
+ */
+
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisConnections } from '../redis.js';
@@ -13,13 +21,6 @@ import {
   type StoreTimings,
 } from './store.js';
 
-/**
- * Idempotency records shared by every instance on one Redis: one string key per scope. Claiming is
- * one Lua script (read, and write a pending claim with a lease only when nothing is there), so two
- * instances never both execute. Completing, renewing and releasing compare the stored text with our
- * own pending claim first (compare-and-set): an instance whose lease lapsed while another took over
- * can never overwrite or delete the other's record.
- */
 const CLAIM = `
 local current = redis.call('GET', KEYS[1])
 if current then return current end

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Claim, IdempotencyRecord, IdempotencyStore } from './store.js';
 
 /** How long a repeat waits for the first request with its key before giving up (it may retry). */
-export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
+const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
 const FIRST_POLL_MS = 10;
 const MAX_POLL_MS = 200;
 

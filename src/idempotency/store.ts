@@ -4,6 +4,7 @@
  * every repeat within the TTL receives. Both backends keep the same contract, so several gateway
  * instances on one Redis behave like one instance on memory.
  */
+
 export type IdempotencyRecord =
   | {
       state: 'pending';

@@ -1,9 +1,6 @@
-import type { IncomingMessage } from 'node:http';
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
-
 /**
- * Malformed requests are the client's problem and must stay cheap for us; both fixes were found by
- * test/security/fuzz.test.ts.
+ * Malformed requests are the client's problem and must stay cheap for us (test/security/fuzz.test.ts
+ * sends them):
  *
  * - JSON in a GET's query string (`?variables=%7B`) reaches JSON.parse raw in Yoga, which its masking
  *   then reports as a bug (INTERNAL, error log). Yoga wraps a body that is not JSON itself; this
@@ -13,6 +10,10 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
  *   it and never reads the client's next request, so the connection hangs until Node's request
  *   timeout. Such an answer closes the connection instead.
  */
+
+import type { IncomingMessage } from 'node:http';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+
 function badRequest(): Error {
   return createGraphQLError('The request is not valid: a parameter is not valid JSON', {
     extensions: { code: 'BAD_REQUEST', http: { status: 400 } },

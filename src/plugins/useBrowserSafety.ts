@@ -1,11 +1,12 @@
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
-import { type CORSOptions, createGraphQLError, type Plugin } from 'graphql-yoga';
-
 /**
  * What a browser may do with the gateway: which origins may call it (CORS), that no other site can
  * make a browser send it an operation unasked (CSRF), and whether the schema can be explored
  * (introspection). GraphiQL itself is switched in app.ts (Yoga's `graphiql` option).
  */
+
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { type CORSOptions, createGraphQLError, type Plugin } from 'graphql-yoga';
+
 export interface BrowserSafetyOptions {
   /** Origins allowed to call from browsers (config CORS_ORIGINS); empty = no cross-origin access. */
   corsOrigins: readonly string[];

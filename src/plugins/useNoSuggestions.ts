@@ -1,12 +1,13 @@
-import { type ExecutionResult, GraphQLError } from 'graphql';
-import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
-
 /**
  * graphql-js suggests names in its errors ("Cannot query field "chargez" on type "Query". Did you
  * mean "charges"?"), in validation and in variable coercion alike. With introspection off that would
  * hand the schema out name by name, so every such hint is cut out (graphql-armor's plugin covers
  * validation only, and not the enum-value wording).
  */
+
+import { type ExecutionResult, GraphQLError } from 'graphql';
+import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
+
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 
 function withoutSuggestion(error: Error): GraphQLError {

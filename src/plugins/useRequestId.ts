@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Plugin } from 'graphql-yoga';
-
 /**
  * One request ID per HTTP request, on every route: the client's own (for tracing across services)
  * when it looks like an ID, a fresh UUID otherwise. It is the `x-request-id` of the response, the
  * `requestId` of every log line the request causes, and the `extensions.requestId` of a masked
  * INTERNAL error, so an operator can go from what a user reports to the log in one search.
  */
+
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Plugin } from 'graphql-yoga';
+
 const ACCEPTABLE_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 /** The client's ID if it is a plain token of sane length (anything else could forge log lines). */

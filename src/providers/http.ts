@@ -14,6 +14,7 @@ import { ProviderError } from '../domain/errors.js';
 import type { Provider } from '../domain/model.js';
 import type { Logger } from '../logger.js';
 import type { Metrics, ProviderCallObserver } from '../metrics.js';
+import { readBody } from '../readBody.js';
 import { parseExactJson, stringifyExactJson } from './json.js';
 import { SharedReads } from './sharedReads.js';
 
@@ -252,7 +253,7 @@ export class ProviderHttp {
       body: payload,
       signal: deadline,
     });
-    const text = await readLimited(response.body, MAX_RESPONSE_BYTES);
+    const text = (await readBody(response.body, { maxBytes: MAX_RESPONSE_BYTES })).toString('utf8');
     const parsed = parseOrUndefined(text);
     if (response.statusCode >= 200 && response.statusCode < 300) {
       // Every provider answer we use is a JSON object: an empty body, `null` or a truncated text
@@ -405,17 +406,6 @@ function queryString(query: ProviderRequest['query']): string {
   }
   const text = params.toString();
   return text ? `?${text}` : '';
-}
-
-async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) throw new Error('provider response too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseOrUndefined(text: string): unknown {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { Logger } from '../logger.js';
 import { parseExactJson, stringifyExactJson } from '../providers/json.js';
+import { BodyTooLarge, readBody } from '../readBody.js';
 
 /**
  * The HTTP shell both provider simulators share: routing, exact JSON in and out, optional
@@ -130,7 +131,10 @@ export class SandboxServer {
       return { status: 404, body: { error: 'NotFound', message: 'no such route' } };
     if (!route.helper) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
 
-    const rawBody = await readBody(body);
+    const rawBody = await readBody(body, { maxBytes: MAX_BODY_BYTES }).then(
+      (buffer) => buffer.toString('utf8'),
+      (error: unknown) => (error instanceof BodyTooLarge ? null : Promise.reject(error)),
+    );
     if (rawBody === null)
       return { status: 413, body: { error: 'PayloadTooLarge', message: 'body too large' } };
     let parsedBody: unknown;
@@ -157,15 +161,4 @@ export class SandboxServer {
     }
     return route.handler(request);
   }
-}
-
-async function readBody(stream: AsyncIterable<Buffer>): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

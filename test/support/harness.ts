@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { request } from 'undici';
 import { expect } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, SCOPES, type Scope } from '../../src/config.js';
 import { type RunningGateway, startGateway } from '../../src/gateway.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createElepaySandbox } from '../../src/sandbox/elepay/index.js';
@@ -68,7 +68,7 @@ export interface TestGateway {
 /** A random API token and the PAYGRAPH_CLIENTS entry that admits it (only its SHA-256 is configured). */
 export function testClient(
   name: string,
-  scopes: ('read' | 'write' | 'refund')[],
+  scopes: Scope[],
 ): { token: string; client: { name: string; tokenSha256: string; scopes: string[] } } {
   const token = `pgt_${name}_${randomBytes(24).toString('base64url')}`;
   return { token, client: { name, tokenSha256: createHash('sha256').update(token).digest('hex'), scopes } };
@@ -81,7 +81,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   const remote = Boolean(env.ELEPAY_SECRET_KEY || env.ELOPAGE_API_KEY || env.ELOPAGE_API_SECRET);
   const auto =
     remote && !env.PAYGRAPH_CLIENTS && !env.PAYGRAPH_CLIENTS_FILE
-      ? testClient('test-harness', ['read', 'write', 'refund'])
+      ? testClient('test-harness', [...SCOPES])
       : null;
   const token = auto?.token ?? null;
   const config = loadConfig({

@@ -12,7 +12,7 @@ export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const inCi = () => Boolean(process.env.CI);
 
 /** Whether a Redis answers PING at `url` within about a second. Never throws. */
-export async function redisAvailable(url = REDIS_URL): Promise<boolean> {
+async function redisAvailable(url = REDIS_URL): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 1_000,
@@ -56,62 +56,58 @@ export function uniquePrefix(): string {
   return `paygraph-test:${randomBytes(8).toString('hex')}:`;
 }
 
-/** Deletes every key under `prefix` (call it in afterAll with the suite's uniquePrefix()). */
-export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<number> {
-  if (!/^paygraph-test:[0-9a-f]+:$/.test(prefix)) throw new Error(`refusing to delete keys under ${prefix}`);
+/**
+ * Every key under `prefix`, one SCAN page at a time, on a short-lived client of its own (a suite's
+ * bookkeeping must not share a connection with the gateway under test).
+ */
+async function eachKeyPage(
+  prefix: string,
+  url: string,
+  visit: (keys: string[], client: Redis) => Promise<void>,
+): Promise<void> {
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
   client.on('error', () => undefined);
   try {
-    let deleted = 0;
     let cursor = '0';
     do {
       const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
       cursor = next;
-      if (keys.length > 0) deleted += await client.unlink(...keys);
+      if (keys.length > 0) await visit(keys, client);
     } while (cursor !== '0');
-    return deleted;
   } finally {
     client.disconnect();
   }
+}
+
+/** Deletes every key under `prefix` (call it in afterAll with the suite's uniquePrefix()). */
+export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<number> {
+  if (!/^paygraph-test:[0-9a-f]+:$/.test(prefix)) throw new Error(`refusing to delete keys under ${prefix}`);
+  let deleted = 0;
+  await eachKeyPage(prefix, url, async (keys, client) => {
+    deleted += await client.unlink(...keys);
+  });
+  return deleted;
 }
 
 /** How many keys exist under `prefix` (to prove a suite wrote where it was told to). */
 export async function countKeys(prefix: string, url = REDIS_URL): Promise<number> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  client.on('error', () => undefined);
-  try {
-    let count = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      count += keys.length;
-    } while (cursor !== '0');
-    return count;
-  } finally {
-    client.disconnect();
-  }
+  let count = 0;
+  await eachKeyPage(prefix, url, async (keys) => {
+    count += keys.length;
+  });
+  return count;
 }
 
 /** The string values of every key under `prefix` (to prove what a suite's records hold). */
 export async function redisValues(prefix: string, url = REDIS_URL): Promise<string[]> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  client.on('error', () => undefined);
-  try {
-    const values: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      for (const key of keys) {
-        const value = await client.get(key).catch(() => null);
-        if (value !== null) values.push(value);
-      }
-    } while (cursor !== '0');
-    return values;
-  } finally {
-    client.disconnect();
-  }
+  const values: string[] = [];
+  await eachKeyPage(prefix, url, async (keys, client) => {
+    for (const key of keys) {
+      const value = await client.get(key).catch(() => null);
+      if (value !== null) values.push(value);
+    }
+  });
+  return values;
 }
 
 async function freePort(): Promise<number> {
