@@ -244,7 +244,8 @@ for (const engine of engines) {
       expect(history(made.r1)).toEqual(['∅→PENDING MUTATION', 'PENDING→SUCCEEDED WEBHOOK']);
       expect(history(made.paid)).toEqual(['∅→SUCCEEDED WEBHOOK']);
       expect(history(made.declined)).toEqual(['∅→FAILED WEBHOOK']);
-      expect(history(made.r2)).toEqual(['∅→SUCCEEDED MUTATION']);
+      // elopage sends the refund's webhook while it answers the mutation: either may tell first.
+      expect(['∅→SUCCEEDED MUTATION', '∅→SUCCEEDED WEBHOOK']).toContainEqual(history(made.r2)?.join());
       const c1 = everything.find((node) => node.id === made.c1)?.statusHistory ?? [];
       expect(c1.map((change) => change.providerEventId)).toEqual([
         null,
