@@ -92,10 +92,11 @@ export interface Ledger {
    */
   observe(transactions: readonly Transaction[], source: ObservationSource): Promise<void>;
   /**
-   * Takes in one change of the event log, exactly once: a cursor at or before the checkpoint is a
-   * duplicate. Changes must come in log order. Rejects when the database cannot record it.
+   * Takes in changes of the event log, in log order, in one database transaction, each exactly
+   * once: a cursor at or before the checkpoint is a duplicate and skipped. Resolves to how many were
+   * new; rejects, taking in none, when the database cannot record them.
    */
-  project(change: RecordedChange): Promise<'applied' | 'duplicate'>;
+  project(changes: readonly RecordedChange[]): Promise<number>;
   /** The cursor of the last change taken in from the event log ('0-0' before the first). */
   checkpoint(): Promise<string>;
   /** Transactions matching `filter`, newest first, `first` of them after `after`. */

@@ -20,6 +20,8 @@ export interface Projection {
   stop(): Promise<void>;
 }
 
+/** At most this many changes per database transaction. */
+const BATCH = 200;
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 30_000;
 
@@ -33,13 +35,15 @@ export function startProjection(events: EventLog, ledger: Ledger, logger: Logger
   let running: Promise<void> | null = null;
   let wake: (() => void) | null = null;
 
-  const project = (event: TransactionStatusEvent) =>
-    ledger.project({
-      cursor: event.cursor,
-      occurredAt: event.occurredAt,
-      transaction: event.transaction,
-      providerEventId: event.providerEventId ?? null,
-    });
+  const project = (events: TransactionStatusEvent[]) =>
+    ledger.project(
+      events.map((event) => ({
+        cursor: event.cursor,
+        occurredAt: event.occurredAt,
+        transaction: event.transaction,
+        providerEventId: event.providerEventId ?? null,
+      })),
+    );
 
   async function catchUp(): Promise<void> {
     queue = [];
@@ -51,9 +55,9 @@ export function startProjection(events: EventLog, ledger: Ledger, logger: Logger
         'ledger: the event log no longer keeps every change since the ledger last read it; those are missing from the ledger',
       );
     }
-    for (const event of replay.events) {
+    for (let start = 0; start < replay.events.length; start += BATCH) {
       if (stopped) return;
-      await project(event);
+      await project(replay.events.slice(start, start + BATCH));
     }
     catchingUp = false;
   }
@@ -91,9 +95,10 @@ export function startProjection(events: EventLog, ledger: Ledger, logger: Logger
           await catchUp();
           recovered();
         }
-        const next = queue.shift();
-        if (!next) return;
-        await project(next);
+        if (queue.length === 0) return;
+        // A burst of webhooks is taken in together: one database transaction, one checkpoint write.
+        // Should it fail, the catch-up that follows reads these again from the log.
+        await project(queue.splice(0, BATCH));
         recovered();
       } catch (error) {
         await backOff(error);

@@ -56,6 +56,7 @@ export class SqlLedger implements Ledger {
   private readonly noted = new Map<string, PaymentStatus>();
   /** Whether the last observation failed: an outage is logged when it begins and when it ends. */
   private failing = false;
+  private readonly noting = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Kysely<LedgerDatabase>,
@@ -65,19 +66,30 @@ export class SqlLedger implements Ledger {
     this.locks = engine === 'postgres';
   }
 
-  async observe(transactions: readonly Transaction[], source: ObservationSource): Promise<void> {
-    // One lock order for every writer (sorted by ID), so two concurrent pages cannot deadlock.
-    const news = transactions
-      .map((transaction) => ({ id: globalIdOf(transaction), transaction }))
-      .filter(({ id, transaction }) => this.noted.get(id) !== transaction.status)
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    if (news.length === 0) return;
+  observe(transactions: readonly Transaction[], source: ObservationSource): Promise<void> {
+    // Reads do not wait for their notes: close() does, so none is cut off by a shutdown.
+    const noting = this.note(transactions, source);
+    this.noting.add(noting);
+    return noting.finally(() => this.noting.delete(noting));
+  }
+
+  private async note(transactions: readonly Transaction[], source: ObservationSource): Promise<void> {
     const observedAt = new Date();
+    const news = transactions
+      .filter((transaction) => this.noted.get(globalIdOf(transaction)) !== transaction.status)
+      .map(
+        (transaction): Observation => ({
+          transaction,
+          source,
+          observedAt,
+          providerEventId: null,
+          cursor: null,
+        }),
+      );
+    if (news.length === 0) return;
     try {
       await this.db.transaction().execute(async (trx) => {
-        for (const { transaction } of news) {
-          await this.apply(trx, { transaction, source, observedAt, providerEventId: null, cursor: null });
-        }
+        for (const observation of inLockOrder(news)) await this.apply(trx, observation);
       });
     } catch (error) {
       if (!this.failing) {
@@ -92,10 +104,11 @@ export class SqlLedger implements Ledger {
     if (this.failing) this.logger.info('ledger: noting transactions again');
     this.failing = false;
     if (this.noted.size + news.length > NOTED_CAPACITY) this.noted.clear();
-    for (const { id, transaction } of news) this.noted.set(id, transaction.status);
+    for (const { transaction } of news) this.noted.set(globalIdOf(transaction), transaction.status);
   }
 
-  async project(change: RecordedChange): Promise<'applied' | 'duplicate'> {
+  async project(changes: readonly RecordedChange[]): Promise<number> {
+    if (changes.length === 0) return 0;
     return this.db.transaction().execute(async (trx) => {
       const checkpoint = await trx
         .selectFrom('checkpoints')
@@ -103,20 +116,27 @@ export class SqlLedger implements Ledger {
         .where('name', '=', EVENTS_CHECKPOINT)
         .$if(this.locks, (query) => query.forUpdate())
         .executeTakeFirstOrThrow();
-      if (compareCursors(change.cursor, checkpoint.cursor) <= 0) return 'duplicate';
-      await this.apply(trx, {
-        transaction: change.transaction,
-        source: 'WEBHOOK',
-        observedAt: change.occurredAt,
-        providerEventId: change.providerEventId ?? null,
-        cursor: change.cursor,
-      });
+      let last = checkpoint.cursor;
+      const fresh: Observation[] = [];
+      for (const change of changes) {
+        if (compareCursors(change.cursor, last) <= 0) continue;
+        fresh.push({
+          transaction: change.transaction,
+          source: 'WEBHOOK',
+          observedAt: change.occurredAt,
+          providerEventId: change.providerEventId ?? null,
+          cursor: change.cursor,
+        });
+        last = change.cursor;
+      }
+      if (fresh.length === 0) return 0;
+      for (const observation of inLockOrder(fresh)) await this.apply(trx, observation);
       await trx
         .updateTable('checkpoints')
-        .set({ cursor: change.cursor })
+        .set({ cursor: last })
         .where('name', '=', EVENTS_CHECKPOINT)
         .execute();
-      return 'applied';
+      return fresh.length;
     });
   }
 
@@ -168,6 +188,7 @@ export class SqlLedger implements Ledger {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.noting);
     await this.db.destroy();
   }
 
@@ -176,37 +197,39 @@ export class SqlLedger implements Ledger {
    * then locked and judged; only a status that moves it forward is stored and added to its history.
    */
   private async apply(trx: SqlTransaction<LedgerDatabase>, observation: Observation): Promise<void> {
-    const { transaction, observedAt } = observation;
+    const { transaction } = observation;
     const id = globalIdOf(transaction);
-    const at = observedAt.getTime();
+    const at = observation.observedAt.getTime();
     const amountMinor = minorUnitsOf(transaction);
-    await trx
-      .insertInto('transactions')
-      .values({
-        id,
-        provider: transaction.provider,
-        kind: kindOf(transaction),
-        provider_id: transaction.providerId,
-        status: transaction.status,
-        provider_status: transaction.providerStatus,
-        amount_minor: amountMinor,
-        currency: transaction.amount.currency,
-        sales_page_id: 'salesPageId' in transaction ? transaction.salesPageId : null,
-        tenant: null,
-        created_at_ms: transaction.createdAt?.getTime() ?? at,
-        updated_at_ms: at,
-        changes: 0,
-      })
-      .onConflict((conflict) => conflict.column('id').doNothing())
-      .execute();
-    const row = await trx
-      .selectFrom('transactions')
-      .select(['status', 'changes'])
-      .where('id', '=', id)
-      .$if(this.locks, (query) => query.forUpdate())
-      .executeTakeFirstOrThrow();
+    let row = await this.lockRow(trx, id);
+    if (!row) {
+      // New: the row comes with its first status, unless another instance made it just now.
+      const made = await trx
+        .insertInto('transactions')
+        .values({
+          id,
+          provider: transaction.provider,
+          kind: kindOf(transaction),
+          provider_id: transaction.providerId,
+          status: transaction.status,
+          provider_status: transaction.providerStatus,
+          amount_minor: amountMinor,
+          currency: transaction.amount.currency,
+          sales_page_id: 'salesPageId' in transaction ? transaction.salesPageId : null,
+          tenant: null,
+          created_at_ms: transaction.createdAt?.getTime() ?? at,
+          updated_at_ms: at,
+          changes: 1,
+        })
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (made) return this.addChange(trx, id, 1, null, observation);
+      row = await this.lockRow(trx, id);
+      if (!row) throw new Error(`ledger: transaction ${id} vanished while being recorded`);
+    }
     const changes = toNumber(row.changes);
-    const previous = changes === 0 ? null : (row.status as PaymentStatus);
+    const previous = row.status as PaymentStatus;
     if (judgeChange(previous, transaction.status) !== 'publish') return;
     await trx
       .updateTable('transactions')
@@ -219,18 +242,38 @@ export class SqlLedger implements Ledger {
       })
       .where('id', '=', id)
       .execute();
+    await this.addChange(trx, id, changes + 1, previous, observation);
+  }
+
+  /** A transaction's status and history length, locked for this database transaction (PostgreSQL). */
+  private lockRow(trx: SqlTransaction<LedgerDatabase>, id: string) {
+    return trx
+      .selectFrom('transactions')
+      .select(['status', 'changes'])
+      .where('id', '=', id)
+      .$if(this.locks, (query) => query.forUpdate())
+      .executeTakeFirst();
+  }
+
+  private async addChange(
+    trx: SqlTransaction<LedgerDatabase>,
+    id: string,
+    position: number,
+    previous: PaymentStatus | null,
+    { transaction, source, providerEventId, observedAt, cursor }: Observation,
+  ): Promise<void> {
     await trx
       .insertInto('status_changes')
       .values({
         transaction_id: id,
-        position: changes + 1,
+        position,
         status: transaction.status,
         previous_status: previous,
         provider_status: transaction.providerStatus,
-        source: observation.source,
-        provider_event_id: observation.providerEventId,
-        observed_at_ms: at,
-        event_cursor: observation.cursor,
+        source,
+        provider_event_id: providerEventId,
+        observed_at_ms: observedAt.getTime(),
+        event_cursor: cursor,
       })
       .execute();
   }
@@ -257,6 +300,18 @@ function before(eb: ExpressionBuilder<LedgerDatabase, 'transactions'>, position:
     eb('created_at_ms', '<', createdAt),
     eb.and([eb('created_at_ms', '=', createdAt), eb('sequence', '<', position.sequence)]),
   ]);
+}
+
+/**
+ * Observations in the one order every writer locks transactions in, by global ID, so that writers
+ * on several instances never wait for each other in a circle (PostgreSQL would abort one). The
+ * sort is stable: one transaction's observations keep their order, which is all its history
+ * depends on.
+ */
+function inLockOrder(observations: Observation[]): Observation[] {
+  const keyed = observations.map((observation) => ({ id: globalIdOf(observation.transaction), observation }));
+  keyed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return keyed.map(({ observation }) => observation);
 }
 
 function kindOf(transaction: Transaction): TransactionKind {
