@@ -1,3 +1,8 @@
+/**
+ * The composition root: starts the embedded simulators a configuration needs, builds the provider
+ * clients (and the simulators' helper clients, only in sandbox mode), the event log, idempotency
+ * store and rate limiter, and serves the app on one HTTP server.
+ */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,8 +20,10 @@ import { startProjection } from './ledger/projection.js';
 import { type Logger, protectSecretValues } from './logger.js';
 import { Metrics, operationNamesIn } from './metrics.js';
 import { createRateLimiter } from './plugins/useRateLimit.js';
-import { ElepayClient } from './providers/elepay/client.js';
-import { ElopageClient } from './providers/elopage/client.js';
+import { ElepayClient, type ElepayClientOptions } from './providers/elepay/client.js';
+import { ElepaySandboxClient } from './providers/elepay/sandbox.js';
+import { ElopageClient, type ElopageClientOptions } from './providers/elopage/client.js';
+import { ElopageSandboxClient } from './providers/elopage/sandbox.js';
 import type { ElepaySandbox } from './sandbox/elepay/index.js';
 import type { ElopageSandbox } from './sandbox/elopage/index.js';
 import { serveGraphqlOverWebSocket } from './websocket.js';
@@ -137,31 +144,43 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const redis = config.events.redisUrl
     ? new (await import('./redis.js')).RedisConnections(config.events.redisUrl, logger)
     : null;
+  const statuses = new StatusNormalizer((table, raw) =>
+    logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
+  );
+  const elepayOptions: ElepayClientOptions = {
+    ...elepay,
+    authScheme: config.elepay.authScheme,
+    timeoutMs: config.elepay.timeoutMs,
+    maxConcurrency: config.elepay.maxConcurrency,
+    breakerCooldownMs: config.elepay.breakerCooldownMs,
+    logger,
+    metrics,
+    statuses,
+  };
+  const elopageOptions: ElopageClientOptions = {
+    ...elopage,
+    timeoutMs: config.elopage.timeoutMs,
+    maxConcurrency: config.elopage.maxConcurrency,
+    breakerCooldownMs: config.elopage.breakerCooldownMs,
+    logger,
+    metrics,
+    currency: config.elopage.currency,
+    statuses,
+  };
   const services: Services = {
-    elepay: new ElepayClient({
-      ...elepay,
-      authScheme: config.elepay.authScheme,
-      timeoutMs: config.elepay.timeoutMs,
-      maxConcurrency: config.elepay.maxConcurrency,
-      breakerCooldownMs: config.elepay.breakerCooldownMs,
-      logger,
-      metrics,
-    }),
-    elopage: new ElopageClient({
-      ...elopage,
-      timeoutMs: config.elopage.timeoutMs,
-      maxConcurrency: config.elopage.maxConcurrency,
-      breakerCooldownMs: config.elopage.breakerCooldownMs,
-      logger,
-      metrics,
-    }),
-    sandbox: { elepay: elepaySandbox !== null, elopage: elopageSandbox !== null },
+    elepay: new ElepayClient(elepayOptions),
+    elopage: new ElopageClient(elopageOptions),
+    // The simulators' helper routes get clients of their own, only when a simulator runs (their
+    // calls are no provider calls: not in the provider metrics).
+    sandbox: {
+      elepay: elepaySandbox ? new ElepaySandboxClient({ ...elepayOptions, metrics: undefined }) : null,
+      elopage: elopageSandbox
+        ? new ElopageSandboxClient({ ...elopageOptions, baseUrl: elopageSandbox.url, metrics: undefined })
+        : null,
+    },
     elopageCurrency: config.elopage.currency,
     // The URL createSalesPage registers: the simulator delivers to it, real elopage needs PUBLIC_URL.
     elopageWebhookUrl: `${elopageSandbox ? sandboxWebhookBase : publicUrl}/webhooks/elopage/${elopageWebhookToken}`,
-    statuses: new StatusNormalizer((table, raw) =>
-      logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
-    ),
     events: await createEventLog(config.events, logger, redis),
     idempotency: await createIdempotencyStore(config, redis),
     ledger: await openLedger(config.ledger, logger),
@@ -172,14 +191,15 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
 
   // The ledger follows the event log from its checkpoint on (src/ledger/projection.ts).
   const projection = startProjection(services.events, services.ledger, logger);
-  // Created last before serving, so nothing that can still fail above leaves its Redis client open.
+  // Rate limits and failed authentications share one connection, opened last before serving so
+  // nothing that can still fail above leaves it open.
+  const budgets = redis ? { redis: redis.open('rateLimit'), keyPrefix: config.events.redisKeyPrefix } : null;
   const rateLimiter = createRateLimiter({
     perMinute: config.security.rateLimitPerMinute,
-    redis,
-    redisKeyPrefix: config.events.redisKeyPrefix,
+    shared: budgets,
     logger,
   });
-  const authenticator = createAuthenticator(config.security);
+  const authenticator = createAuthenticator(config.security, budgets);
   const { listener, yoga } = buildApp({
     services,
     webhooks: {
@@ -226,13 +246,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       await Promise.all([
         services.elepay.close(),
         services.elopage.close(),
+        services.sandbox.elepay?.close(),
+        services.sandbox.elopage?.close(),
         elepaySandbox?.sandbox.server.close(),
         elopageSandbox?.sandbox.server.close(),
       ]);
       await projection.stop();
       await services.events.close();
       await services.ledger.close();
-      await rateLimiter.close();
       await services.idempotency.close();
       redis?.close();
     },

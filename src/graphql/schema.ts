@@ -1,3 +1,7 @@
+/**
+ * The schema: every type file, the root types with their scopes, sorted for printing
+ * (scripts/print-schema.ts writes schema/schema.graphql from it).
+ */
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './types/scalars.js';
@@ -5,6 +9,7 @@ import './types/money.js';
 import './types/node.js';
 import './types/pricingPlan.js';
 import './types/salesPage.js';
+import './types/salesPageAuthor.js';
 import './types/payment.js';
 import './types/refund.js';
 import './types/charge.js';

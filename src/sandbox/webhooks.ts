@@ -1,14 +1,15 @@
+/**
+ * Delivers a simulator's webhooks the way the providers do: POST, any 2xx acknowledges, anything
+ * else (or no answer) is retried on a schedule. elepay documents 3 retries one minute apart, then
+ * 2 ten minutes apart (providers/elepay.md §8); elopage documents none, so it uses the same.
+ */
+
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { request } from 'undici';
 import { hostAddress, isInternalAddress } from '../domain/addresses.js';
 import type { Logger } from '../logger.js';
 
-/**
- * Delivers a simulator's webhooks the way the providers do: POST, any 2xx acknowledges, anything
- * else (or no answer) is retried on a schedule. elepay documents 3 retries one minute apart, then
- * 2 ten minutes apart (providers/elepay.md §8); elopage documents none, so it uses the same.
- */
 export const PROVIDER_RETRY_DELAYS_MS = [60_000, 60_000, 60_000, 600_000, 600_000];
 
 export interface WebhookDelivery {

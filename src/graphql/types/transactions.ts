@@ -4,6 +4,7 @@ import type { Context } from '../../context.js';
 import { decodeGlobalId, globalIdOf } from '../../domain/ids.js';
 import type { Transaction } from '../../domain/model.js';
 import type { LedgerEntry, ListPosition, StatusChange } from '../../ledger/ledger.js';
+import { pageSize, providerCalls } from '../../plugins/providerCallCost.js';
 import { builder } from '../builder.js';
 import { loadNode, providerIdOf } from '../nodes.js';
 import { PaymentStatusEnum, ProviderEnum, TransactionRef } from '../refs.js';
@@ -127,6 +128,8 @@ const TransactionEdgeRef = builder.objectRef<TransactionEdgeShape>('TransactionE
     cursor: t.exposeString('cursor', { description: 'Opaque cursor of this item; pass it as `after`.' }),
     node: t.field({
       type: TransactionRef,
+      // Read from its provider, like transaction(id).
+      extensions: providerCalls({ calls: 1 }),
       nullable: true,
       description:
         'The transaction, read from its provider. Null when the provider no longer knows it; an error says so when it could not be read.',
@@ -186,6 +189,8 @@ const EMPTY_PAGE: TransactionConnectionShape = {
 builder.queryField('transactions', (t) =>
   t.field({
     type: TransactionConnectionRef,
+    // The ledger answers the list itself; its nodes are counted on TransactionEdge.node.
+    extensions: providerCalls((args) => ({ calls: 0, items: pageSize(args, MAX_PAGE) })),
     description:
       'Every payment, charge and refund the gateway has learned about (created through it, read through it, or reported by a webhook), across both providers, newest first. The list and `totalCount` come from the ledger; each node is read from its provider.',
     args: {

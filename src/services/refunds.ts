@@ -1,70 +1,52 @@
-import { z } from 'zod';
-import type { Context } from '../context.js';
-import { ProviderError } from '../domain/errors.js';
-import type { Charge, ElepayRefund, ElopageRefund, Payment } from '../domain/model.js';
-import { Dec, isUnsignedDecimal, money, toMinorUnits } from '../domain/money.js';
-import { toElepayRefund } from '../providers/elepay/map.js';
-import { toElopageRefund } from '../providers/elopage/map.js';
-import { jsonNumber } from '../providers/json.js';
-import { fail, type Idempotency, validate } from './mutations.js';
-import { loadCharge, loadPayment } from './nodes.js';
-import { amount as amountRule, optionalLine } from './validation.js';
-
 /**
- * Refund rules shared by refundCharge, refundPayment and refundTransaction. Neither provider makes a
- * refund idempotent (providers/elepay.md §9), so every check that can be made before the write is
+ * Refund workflows behind refundCharge, refundPayment and refundTransaction. Neither provider makes
+ * a refund idempotent (providers/elepay.md §9), so every check that can be made before the write is
  * made before it: state, remaining amount, partial refunds at elopage. With an idempotency key,
  * runMutation makes repeats replay; an elepay refund also carries a tag derived from the key, so a
- * retry whose first response was lost finds that refund instead of refunding twice.
+ * retry whose first answer was lost finds that refund instead of refunding twice.
  */
+import type { Context } from '../context.js';
+import { fail, isRefusal } from '../domain/errors.js';
+import type { Charge, ElepayRefund, ElopageRefund, Payment } from '../domain/model.js';
+import { amountProblems, Dec, money } from '../domain/money.js';
+import { failAll, requireCharge, requirePayment } from './lookups.js';
 
 /** The elepay refund metadata key holding the tag (elepay reserves only "route…" and "__…" keys). */
 const REFUND_TAG_KEY = 'paygraphIdempotency';
 
-/** Format checks that need no provider data, so a malformed amount never costs a call. */
-export function checkAmountAndReason(input: { amount?: string | null; reason?: string | null }): void {
-  validate(
-    z.object({
-      // The currency's digit limit is checked once the charge (and so its currency) is loaded.
-      amount: z
-        .string()
-        .refine(isUnsignedDecimal, { message: 'must be a positive decimal number such as "500"' })
-        .refine((value) => !isUnsignedDecimal(value) || !new Dec(value).isZero(), {
-          message: 'must be greater than zero',
-        })
-        .nullish(),
-      reason: optionalLine(255),
-    }),
-    input,
-  );
-}
-
 /** What is left to refund: the charge amount less every refund that is not failed (pending ones count). */
-export function remainingRefundable(charge: Charge, refunds: ElepayRefund[]): Dec {
+function remainingRefundable(charge: Charge, refunds: ElepayRefund[]): Dec {
   const refunded = refunds
     .filter((refund) => refund.status !== 'FAILED')
     .reduce((sum, refund) => sum.add(new Dec(refund.amount.amount)), new Dec(0));
   return new Dec(charge.amount.amount).sub(refunded);
 }
 
-export async function refundElepayCharge(
+/** The input fields a refund's problems are reported on (refundCharge and refundTransaction differ). */
+export interface RefundFields {
+  id: string[];
+  amount: string[];
+}
+
+/**
+ * Refunds `amount` of a captured charge, or all that remains. `retryKey` (the idempotency key's
+ * derived ID) tags the refund, so a retry finds the refund its first attempt made.
+ */
+export async function refundCharge(
   ctx: Context,
-  chargeId: string,
-  input: { amount?: string | null; reason?: string | null },
-  fields: { id: string[]; amount: string[] },
-  idempotency: Idempotency | null = null,
+  chargeId: string | null,
+  request: { amount?: string | null; reason?: string | null },
+  fields: RefundFields,
+  retryKey: string | null,
 ): Promise<{ refund: ElepayRefund; charge: Charge | null }> {
-  const charge = await loadCharge(ctx, chargeId);
-  if (!charge) fail(fields.id, 'NOT_FOUND', 'no charge with this ID');
-  const tag = idempotency?.derivedId ?? null;
-  if (tag) {
+  const charge = await requireCharge(ctx, chargeId, fields.id);
+  const refunds = () => ctx.loaders.chargeRefunds.load(charge.providerId).then((list) => list ?? []);
+  if (retryKey) {
     // Before the state checks: after a lost full refund the charge reads REFUNDED, yet the answer
     // to the retry is that refund, not INVALID_STATE. The refund list is needed below anyway.
-    const earlier = ((await ctx.loaders.chargeRefunds.load(charge.providerId)) ?? []).find(
-      (refund) => refund.metadata?.[REFUND_TAG_KEY] === tag,
-    );
+    const earlier = (await refunds()).find((refund) => refund.metadata?.[REFUND_TAG_KEY] === retryKey);
     if (earlier) {
-      if (input.amount && !new Dec(input.amount).eq(earlier.amount.amount)) {
+      if (request.amount && !new Dec(request.amount).eq(earlier.amount.amount)) {
         fail(
           ['input', 'idempotencyKey'],
           'IDEMPOTENCY_KEY_REUSED',
@@ -82,16 +64,16 @@ export async function refundElepayCharge(
     );
   }
   const currency = charge.amount.currency;
-  if (input.amount) validate(z.object({ amount: amountRule(currency) }), { amount: input.amount });
-  const refunds = (await ctx.loaders.chargeRefunds.load(charge.providerId)) ?? [];
-  const remaining = remainingRefundable(charge, refunds);
-  if (remaining.lte(0))
+  if (request.amount) failAll(fields.amount, amountProblems(request.amount, currency));
+  const remaining = remainingRefundable(charge, await refunds());
+  if (remaining.lte(0)) {
     fail(
       fields.id,
       'INVALID_STATE',
       'the charge is already fully refunded (or refunds for all of it are pending)',
     );
-  const requested = input.amount ? new Dec(input.amount) : remaining;
+  }
+  const requested = request.amount ? new Dec(request.amount) : remaining;
   if (requested.gt(remaining)) {
     const left = money(remaining, currency);
     fail(
@@ -100,21 +82,14 @@ export async function refundElepayCharge(
       `at most ${left.amount} ${left.currency} is left to refund`,
     );
   }
-  const units = toMinorUnits(requested, currency);
-  if (units === null)
-    fail(fields.amount, 'INVALID', `${currency} amounts take at most the currency's minor-unit digits`);
-  const wire = await ctx.services.elepay.createRefund(charge.providerId, {
-    amount: jsonNumber(units),
-    currency,
-    ...(input.reason ? { reason: input.reason } : {}),
-    ...(tag ? { metadata: { [REFUND_TAG_KEY]: tag } } : {}),
+  const refund = await ctx.services.elepay.createRefund(charge.providerId, {
+    amount: money(requested, currency),
+    reason: request.reason || null,
+    metadata: retryKey ? { [REFUND_TAG_KEY]: retryKey } : null,
   });
   ctx.loaders.charge.clear(charge.providerId);
   ctx.loaders.chargeRefunds.clear(charge.providerId);
-  return {
-    refund: toElepayRefund(wire, ctx.services.statuses),
-    charge: await ctx.loaders.charge.load(charge.providerId),
-  };
+  return { refund, charge: await ctx.loaders.charge.load(charge.providerId) };
 }
 
 /** elopage refunds are full only (quirk 8): an amount is refused before any call. */
@@ -124,14 +99,14 @@ export function refuseElopageAmount(amount: string | null | undefined, field: st
   }
 }
 
-export async function refundElopagePayment(
+/** Refunds a successful elopage payment, in full. */
+export async function refundPayment(
   ctx: Context,
-  paymentId: string,
+  paymentId: string | null,
   field: string[],
-  idempotency: Idempotency | null = null,
+  retryKey: string | null,
 ): Promise<{ refund: ElopageRefund | null; payment: Payment | null }> {
-  const payment = await loadPayment(ctx, paymentId);
-  if (!payment) fail(field, 'NOT_FOUND', 'no payment with this ID');
+  const payment = await requirePayment(ctx, paymentId, field);
   if (payment.status !== 'SUCCEEDED') {
     fail(
       field,
@@ -139,29 +114,19 @@ export async function refundElopagePayment(
       `only successful payments can be refunded; this one is ${payment.providerStatus}`,
     );
   }
-  let wire: Awaited<ReturnType<typeof ctx.services.elopage.refundPayment>>;
+  let refund: ElopageRefund;
   try {
-    wire = await ctx.services.elopage.refundPayment(payment.providerId);
+    refund = await ctx.services.elopage.refundPayment(payment.providerId);
   } catch (error) {
     // The payment still reads successful after a refund (elopage has no refunded state), so a keyed
     // retry whose first attempt refunded and lost the answer reaches elopage, which refuses a second
     // refund. elopage refunds a payment once and in full: that refund is the answer to the key.
-    if (!idempotency || !isStateRefusal(error)) throw error;
+    if (!retryKey || !isRefusal(error, 'INVALID_STATE')) throw error;
     return { refund: await refundOfPayment(ctx, payment.providerId), payment };
   }
-  const refund = toElopageRefund(wire, {
-    currency: ctx.services.elopageCurrency,
-    statuses: ctx.services.statuses,
-  });
   ctx.loaders.elopageTransaction.clear(payment.providerId);
   const reloaded = await ctx.loaders.elopageTransaction.load(payment.providerId);
   return { refund, payment: reloaded?.kind === 'Payment' ? reloaded : null };
-}
-
-function isStateRefusal(error: unknown): boolean {
-  return (
-    error instanceof ProviderError && error.failure === 'REJECTED' && error.providerCode === 'InvalidState'
-  );
 }
 
 /**
