@@ -34,8 +34,7 @@ async function freePort(): Promise<number> {
  * The startup banner is logged at `info`, so at LOG_LEVEL=warn the child prints nothing: the bench
  * picks free ports itself, passes them as PORT and ELOPAGE_SANDBOX_PORT, and polls /healthz
  * (retrying if a port was taken). `root` is the checkout to run: this one, or a reference
- * (BENCH_REFERENCE, bench/run.ts) measured side by side in the same run. `env` adds to the child's
- * environment (e.g. OpenTelemetry's OTEL_* variables).
+ * (BENCH_REFERENCE, bench/run.ts) measured side by side in the same run; `env` adds variables.
  */
 export async function startGatewayProcess(
   root = REPO_ROOT,

@@ -9,6 +9,7 @@ import { type ApiClient, loadApiClients } from './config/clients.js';
 import { CredentialsSchema, credentialProblems, providersOf } from './config/credentials.js';
 import { type Env, EnvSchema } from './config/schema.js';
 import { tracingOf } from './config/tracing.js';
+import { ledgerConfigOf } from './ledger/config.js';
 
 export { type ApiClient, SCOPES, type Scope } from './config/clients.js';
 
@@ -113,6 +114,8 @@ function configOf(e: Env, clients: ApiClient[]) {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
     },
+    /** The transaction ledger's database (DATABASE_URL; src/ledger/config.ts). */
+    ledger: ledgerConfigOf(e.DATABASE_URL),
     /** OpenTelemetry traces (./config/tracing.ts); null: none, and no OpenTelemetry module loaded. */
     tracing: tracingOf(e),
   };

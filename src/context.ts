@@ -5,6 +5,7 @@
 import type { Scope } from './config.js';
 import type { EventLog } from './events/log.js';
 import type { IdempotencyStore } from './idempotency/store.js';
+import type { Ledger } from './ledger/ledger.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -28,6 +29,8 @@ export interface Services {
   events: EventLog;
   /** Idempotency records of keyed mutations (memory, or Redis shared by every instance). */
   idempotency: IdempotencyStore;
+  /** Every transaction the gateway learned about, with its status history (src/ledger). */
+  ledger: Ledger;
   /** Every Redis connection, for /readyz; null without REDIS_URL. */
   redis: RedisConnections | null;
   logger: Logger;

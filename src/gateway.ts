@@ -14,6 +14,9 @@ import { StatusNormalizer } from './domain/status.js';
 import { createEventLog } from './events/index.js';
 import { loadGraphiqlTabs } from './graphiqlTabs.js';
 import { createIdempotencyStore } from './idempotency/index.js';
+import { describeLedger } from './ledger/config.js';
+import { openLedger } from './ledger/index.js';
+import { startProjection } from './ledger/projection.js';
 import { type Logger, protectSecretValues } from './logger.js';
 import { Metrics, operationNamesIn } from './metrics.js';
 import { createRateLimiter } from './plugins/useRateLimit.js';
@@ -121,7 +124,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   secrets.push(elopage.apiKey, elopage.apiSecret);
   // Cut out of every log line, whatever carries them there (src/logger.ts); the Redis password too.
   const redisPassword = config.events.redisUrl ? new URL(config.events.redisUrl).password : null;
-  protectSecretValues([...secrets, config.elepay.previousWebhookSecret, redisPassword, config.metricsToken]);
+  const databasePassword = config.ledger.engine === 'postgres' ? config.ledger.password : null;
+  protectSecretValues([
+    ...secrets,
+    config.elepay.previousWebhookSecret,
+    redisPassword,
+    databasePassword,
+    config.metricsToken,
+  ]);
   if (config.metricsToken) secrets.push(config.metricsToken);
 
   // The example operations: GraphiQL's tabs, and the only operation names metrics use as labels
@@ -173,11 +183,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     elopageWebhookUrl: `${elopageSandbox ? sandboxWebhookBase : publicUrl}/webhooks/elopage/${elopageWebhookToken}`,
     events: await createEventLog(config.events, logger, redis),
     idempotency: await createIdempotencyStore(config, redis),
+    ledger: await openLedger(config.ledger, logger),
     redis,
     logger,
     metrics,
   };
 
+  // The ledger follows the event log from its checkpoint on (src/ledger/projection.ts).
+  const projection = startProjection(services.events, services.ledger, logger);
   // Rate limits and failed authentications share one connection, opened last before serving so
   // nothing that can still fail above leaves it open.
   const budgets = redis ? { redis: redis.open('rateLimit'), keyPrefix: config.events.redisKeyPrefix } : null;
@@ -238,7 +251,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         elepaySandbox?.sandbox.server.close(),
         elopageSandbox?.sandbox.server.close(),
       ]);
+      await projection.stop();
       await services.events.close();
+      await services.ledger.close();
       await services.idempotency.close();
       redis?.close();
     },
@@ -278,6 +293,7 @@ export function describeGateway(gateway: RunningGateway, config: Config): string
     where('elepay', config.elepay.baseUrl),
     where('elopage', config.elopage.baseUrl),
     accessOf(config),
+    describeLedger(config.ledger),
     // The collector's origin only: its path is the SDK's business, its headers may hold an API key.
     ...(config.tracing
       ? [`traces: OTLP ${config.tracing.protocol} to ${new URL(config.tracing.endpoint).origin}`]

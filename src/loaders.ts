@@ -13,6 +13,7 @@ import type {
   NodeObject,
   PricingPlan,
   SalesPage,
+  Transaction,
 } from './domain/model.js';
 import type { FreshRead } from './providers/http.js';
 
@@ -40,6 +41,24 @@ export interface Loaders {
 /** One call per key, all at once; a key's failure is returned as its Error, as DataLoader expects. */
 function eachKey<K, V>(load: (key: K) => Promise<V>): DataLoader.BatchLoadFn<K, V> {
   return (keys) => Promise.all(keys.map((key) => load(key).catch((error: unknown) => error as Error)));
+}
+
+/**
+ * Notes the transactions a batch read in the ledger (src/ledger), in one write that nobody waits
+ * for: the ledger indexes what the gateway saw, and a read never waits on it or fails with it.
+ */
+function noted<K, V extends Transaction | Transaction[] | null>(
+  services: Services,
+  batch: DataLoader.BatchLoadFn<K, V>,
+): DataLoader.BatchLoadFn<K, V> {
+  return async (keys) => {
+    const values = await batch(keys);
+    const read = Array.from(values).flatMap((value) =>
+      value instanceof Error || value === null ? [] : value,
+    );
+    if (read.length > 0) void services.ledger.observe(read, 'READ');
+    return values;
+  };
 }
 
 const refundKey = (key: ElepayRefundKey) => `${key.chargeId}\u0000${key.refundId}`;
@@ -86,20 +105,31 @@ class LazyLoaders implements Loaders {
 
   get elopageTransaction(): Loaders['elopageTransaction'] {
     this.elopageTransactionLoader ??= new DataLoader(
-      eachKey((id) => this.services.elopage.getTransaction(id, this.read)),
+      noted(
+        this.services,
+        eachKey((id: string) => this.services.elopage.getTransaction(id, this.read)),
+      ),
     );
     return this.elopageTransactionLoader;
   }
 
   get charge(): Loaders['charge'] {
-    this.chargeLoader ??= new DataLoader(eachKey((id) => this.services.elepay.getCharge(id, this.read)));
+    this.chargeLoader ??= new DataLoader(
+      noted(
+        this.services,
+        eachKey((id: string) => this.services.elepay.getCharge(id, this.read)),
+      ),
+    );
     return this.chargeLoader;
   }
 
   get elepayRefund(): Loaders['elepayRefund'] {
     this.elepayRefundLoader ??= new DataLoader(
-      eachKey(({ chargeId, refundId }: ElepayRefundKey) =>
-        this.services.elepay.getRefund(chargeId, refundId, this.read),
+      noted(
+        this.services,
+        eachKey(({ chargeId, refundId }: ElepayRefundKey) =>
+          this.services.elepay.getRefund(chargeId, refundId, this.read),
+        ),
       ),
       { cacheKeyFn: refundKey },
     );
@@ -108,12 +138,15 @@ class LazyLoaders implements Loaders {
 
   get chargeRefunds(): Loaders['chargeRefunds'] {
     this.chargeRefundsLoader ??= new DataLoader(
-      eachKey(async (chargeId) => {
-        const refunds = await this.services.elepay.listRefunds(chargeId, this.read);
-        if (!refunds) return null;
-        for (const refund of refunds) this.remember(refund);
-        return refunds;
-      }),
+      noted(
+        this.services,
+        eachKey(async (chargeId: string) => {
+          const refunds = await this.services.elepay.listRefunds(chargeId, this.read);
+          if (!refunds) return null;
+          for (const refund of refunds) this.remember(refund);
+          return refunds;
+        }),
+      ),
     );
     return this.chargeRefundsLoader;
   }

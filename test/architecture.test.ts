@@ -79,6 +79,7 @@ const isProviders = under('providers');
 const isServices = under('services');
 const isGraphql = under('graphql');
 const isEvents = under('events');
+const isLedger = under('ledger');
 const isSandbox = under('sandbox');
 /** A provider's own folder (`src/providers/elepay/…`); null for the shared provider modules. */
 const providerOf = (path: string) => /^src\/providers\/([^/]+)\//.exec(path)?.[1] ?? null;
@@ -147,6 +148,11 @@ const RULES: Rule[] = [
   {
     name: 'events/ sit beside services: no GraphQL types, no workflows',
     breaks: ({ from, to }) => isEvents(from) && (isGraphql(to) || isServices(to)),
+  },
+  {
+    name: 'ledger/ sits beside services: domain values, the event log’s rules and interface, logging',
+    breaks: ({ from, to }) =>
+      isLedger(from) && !isLedger(to) && !isDomain(to) && !isEvents(to) && !UTILITIES.has(to),
   },
   {
     name: 'the simulators are separate: only gateway.ts starts them',

@@ -6,6 +6,7 @@
 
 import { z } from 'zod';
 import { isKnownCurrency } from '../domain/money.js';
+import { databaseUrlVariable } from '../ledger/config.js';
 
 const optionalText = z
   .string()
@@ -160,6 +161,8 @@ export const EnvSchema = z.object({
     .default('paygraph:'),
   EVENT_RETENTION_EVENTS: positiveInt(10_000, 10_000_000),
   EVENT_RETENTION_HOURS: positiveInt(24, 24 * 90),
+
+  DATABASE_URL: databaseUrlVariable,
 
   // OpenTelemetry's own names (its specification's variables), checked before the SDK reads them (./tracing.ts).
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,

@@ -18,6 +18,8 @@ export interface TransactionStatusEvent {
   previousStatus: PaymentStatus | null;
   status: PaymentStatus;
   transaction: Transaction;
+  /** The provider's ID of the webhook event that reported it (elepay `evt_…`), when it sends one. */
+  providerEventId?: string;
 }
 
 /** What a backend stores; the cursor is assigned by the log when it appends. */
@@ -58,6 +60,7 @@ export function eventBodyOf(
   transaction: Transaction,
   previousStatus: PaymentStatus | null,
   occurredAt: Date,
+  providerEventId?: string,
 ): EventBody {
   return {
     occurredAt,
@@ -67,6 +70,7 @@ export function eventBodyOf(
     previousStatus,
     status: transaction.status,
     transaction,
+    ...(providerEventId ? { providerEventId } : {}),
   };
 }
 

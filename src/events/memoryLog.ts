@@ -38,7 +38,7 @@ export class MemoryEventLog implements EventLog {
 
   constructor(private readonly retention: RetentionOptions) {}
 
-  async record(transaction: Transaction): Promise<RecordOutcome> {
+  async record(transaction: Transaction, providerEventId?: string): Promise<RecordOutcome> {
     const key = transactionKey(transaction);
     const previous = this.lastStatus.get(key) ?? null;
     const verdict = judgeChange(previous, transaction.status);
@@ -49,7 +49,7 @@ export class MemoryEventLog implements EventLog {
     this.observed.delete(key);
     const event: TransactionStatusEvent = {
       cursor: this.nextCursor(now.getTime()),
-      ...eventBodyOf(transaction, previousStatus, now),
+      ...eventBodyOf(transaction, previousStatus, now, providerEventId),
     };
     this.events.push(event);
     this.trim(now.getTime());

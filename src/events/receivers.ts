@@ -60,18 +60,19 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
   /**
    * Records each fetched transaction; the answer tells the provider whether to retry. `receivedAt`
    * is when the webhook arrived (performance.now()); `eventTime` is when the provider says the event
-   * happened: elepay's createTime. elopage sends no time of the event (created_date is when the
-   * payment began; success_date exists only once paid, to the minute): its lag counts from receipt.
+   * happened and `eventId` its ID (elepay's createTime and `evt_…`). elopage sends neither: no time
+   * of the event (created_date is when the payment began; success_date exists only once paid, to
+   * the minute), so its lag counts from receipt.
    */
   async function recordAll(
     res: ServerResponse,
     source: string,
     transactions: Transaction[],
-    { receivedAt, eventTime }: { receivedAt: number; eventTime?: number },
+    { receivedAt, eventTime, eventId }: { receivedAt: number; eventTime?: number; eventId?: string },
   ): Promise<void> {
     const verdicts: string[] = [];
     for (const transaction of transactions) {
-      const outcome = await traceRecord(transaction, () => events.record(transaction));
+      const outcome = await traceRecord(transaction, () => events.record(transaction, eventId));
       verdicts.push(outcome.verdict);
       const { provider, kind, status } = transaction;
       metrics.webhookRecords.inc({ provider, verdict: outcome.verdict });
@@ -160,7 +161,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
           await traced('webhook.fetch', () => client.getCharge(event.chargeId, FRESH)),
           'charge',
         );
-        return recordAll(res, source, [charge], { receivedAt, eventTime });
+        return recordAll(res, source, [charge], { receivedAt, eventTime, eventId: event.eventId });
       }
       if (event.subject === 'refund') {
         const { chargeId, refundId } = event;
@@ -175,6 +176,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         return recordAll(res, source, [found(refund, 'refund'), found(charge, 'charge')], {
           receivedAt,
           eventTime,
+          eventId: event.eventId,
         });
       }
       reply(res, 200, { received: true, published: 0 });

@@ -128,7 +128,7 @@ export class RedisEventLog implements EventLog {
     this.following = this.follow();
   }
 
-  async record(transaction: Transaction): Promise<RecordOutcome> {
+  async record(transaction: Transaction, providerEventId?: string): Promise<RecordOutcome> {
     const statusKey = this.statusKeyOf(transaction);
     for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
       const [previous, observed] = (await this.writer.mget(statusKey, this.observedKeyOf(transaction))) as [
@@ -138,7 +138,7 @@ export class RedisEventLog implements EventLog {
       const verdict = judgeChange(previous, transaction.status);
       if (verdict !== 'publish') return { verdict };
       const previousStatus = previousStatusOf(previous, observed, transaction.status);
-      const body = eventBodyOf(transaction, previousStatus, new Date());
+      const body = eventBodyOf(transaction, previousStatus, new Date(), providerEventId);
       const minId = `${Date.now() - this.options.retention.maxAgeMs}-0`;
       const cursor = await this.writer.appendIfUnchanged(
         statusKey,

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { Context, Services } from '../context.js';
 import { ProviderError, type UserError, type UserErrorCode, UserErrors } from '../domain/errors.js';
-import { observePayload } from '../events/log.js';
+import { observePayload, transactionsIn } from '../events/log.js';
 import { derivedIdOf, fingerprintOf, InputTooDeepError, scopeOf } from '../idempotency/fingerprint.js';
 import { parsePayload, primeLoaders, serializePayload } from '../idempotency/payload.js';
 import { runIdempotently } from '../idempotency/run.js';
@@ -130,9 +130,15 @@ async function runKeyed<T extends object>(
   return observed(ctx, outcome.payload);
 }
 
-/** The statuses a mutation saw become the `previousStatus` of the first live event (events/log.ts). */
+/**
+ * The statuses a mutation saw become the `previousStatus` of the first live event (events/log.ts),
+ * and its transactions enter the ledger (src/ledger) before the answer, so a list shows them at once.
+ */
 async function observed<T extends object>(ctx: Context, payload: Payload<T>): Promise<Payload<T>> {
-  await observePayload(ctx.services.events, payload);
+  await Promise.all([
+    observePayload(ctx.services.events, payload),
+    ctx.services.ledger.observe(transactionsIn(payload), 'MUTATION'),
+  ]);
   return payload;
 }
 

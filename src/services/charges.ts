@@ -32,6 +32,8 @@ export async function listCharges(
     limit: Math.min(limit, ELEPAY_MAX_PAGE),
   });
   for (const charge of page.charges) ctx.loaders.remember(charge);
+  // A page read is a read like any other: its charges enter the ledger (src/ledger), unawaited.
+  void ctx.services.ledger.observe(page.charges, 'READ');
   return page;
 }
 

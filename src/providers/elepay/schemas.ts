@@ -79,6 +79,8 @@ export const elepayErrorSchema = z
 
 /** The webhook envelope (§8), as far as the gateway reads it: which object, and when. */
 export const elepayEventSchema = z.object({
+  /** The event's own ID (`evt_…`, §8). */
+  id: z.string().min(1).max(200).optional().catch(undefined),
   type: z.string().min(1).max(200),
   /** UNIX milliseconds (§1), when elepay says it happened. */
   createTime: z.number().nonnegative().optional().catch(undefined),

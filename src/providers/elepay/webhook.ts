@@ -48,7 +48,7 @@ export function verifyElepaySignature(
  * elepay's API before recording anything. A refund event names its charge (elepay serves refunds
  * only under their charge).
  */
-export type ElepayEvent = { type: string; occurredAtMs?: number } & (
+export type ElepayEvent = { type: string; occurredAtMs?: number; eventId?: string } & (
   | { subject: 'charge'; chargeId: string }
   | { subject: 'refund'; chargeId: string | undefined; refundId: string }
   | { subject: 'other' }
@@ -58,8 +58,12 @@ export type ElepayEvent = { type: string; occurredAtMs?: number } & (
 export function readElepayEvent(raw: Buffer): ElepayEvent | null {
   const parsed = elepayEventSchema.safeParse(parseWebhookBody(raw));
   if (!parsed.success) return null;
-  const { type, createTime, data } = parsed.data;
-  const base = { type, ...(createTime !== undefined ? { occurredAtMs: createTime } : {}) };
+  const { id, type, createTime, data } = parsed.data;
+  const base = {
+    type,
+    ...(createTime !== undefined ? { occurredAtMs: createTime } : {}),
+    ...(id !== undefined ? { eventId: id } : {}),
+  };
   if (type.startsWith('charge.')) return { ...base, subject: 'charge', chargeId: data.object.id };
   if (type.startsWith('refund.')) {
     return { ...base, subject: 'refund', chargeId: data.object.chargeId, refundId: data.object.id };
