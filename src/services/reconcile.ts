@@ -25,8 +25,11 @@ const MAX_BACKOFF_EXPONENT = 6;
 const FRESH = { fresh: true };
 
 export interface Reconciler {
-  /** One pass now (if this instance holds the lease); resolves to how many changes it recorded. */
-  pass(): Promise<number>;
+  /**
+   * One pass now: how many changes it recorded, or null when another instance holds the lease (or
+   * the ledger cannot be used) and this one polled nothing.
+   */
+  pass(): Promise<number | null>;
   /** Stops the schedule and waits for a pass under way. */
   stop(): Promise<void>;
 }
@@ -50,12 +53,12 @@ export function startReconciler(services: ReconcilerServices, intervalMs: number
   let stopped = false;
   let failing = false;
   let timer: NodeJS.Timeout | null = null;
-  let running: Promise<number> | null = null;
+  let running: Promise<number | null> | null = null;
 
-  async function poll(): Promise<number> {
+  async function poll(): Promise<number | null> {
     const now = new Date();
     // The lease outlives two missed passes, so a slow pass keeps it and a dead instance's lapses.
-    if (!(await ledger.lease(LEASE, holder, now, intervalMs * 3))) return 0;
+    if (!(await ledger.lease(LEASE, holder, now, intervalMs * 3))) return null;
     let recorded = 0;
     for (const { entry, attempts } of await ledger.dueForReconciliation(now, BATCH)) {
       if (stopped) break;
@@ -99,7 +102,7 @@ export function startReconciler(services: ReconcilerServices, intervalMs: number
     return recorded;
   }
 
-  function pass(): Promise<number> {
+  function pass(): Promise<number | null> {
     running ??= poll()
       .then(
         (recorded) => {
@@ -110,7 +113,7 @@ export function startReconciler(services: ReconcilerServices, intervalMs: number
         (error: Error) => {
           if (!failing) logger.warn({ err: { message: error.message } }, 'reconciler: cannot use the ledger');
           failing = true;
-          return 0;
+          return null;
         },
       )
       .finally(() => {

@@ -10,6 +10,8 @@ import {
 } from '../generated/graphql.js';
 import { createCharge, createSalesPage } from '../support/flows.js';
 import { startTestGateway, type TestGateway } from '../support/harness.js';
+import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from '../support/postgres.js';
+import { deleteKeys, REDIS_URL, skipWithoutRedis, uniquePrefix } from '../support/redis.js';
 import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
 import { until } from '../support/wait.js';
 
@@ -20,6 +22,10 @@ import { until } from '../support/wait.js';
  * history shows with source RECONCILIATION.
  */
 const INTERVAL_MS = 200;
+
+const SKIP_SHARED =
+  (await skipWithoutPostgres('test/ledger/reconcile.test.ts (two instances)')) ||
+  (await skipWithoutRedis('test/ledger/reconcile.test.ts (two instances)'));
 
 type Event = TransactionStatusChangedSubscription['transactionStatusChanged'];
 
@@ -124,5 +130,83 @@ describe('reconciliation with SANDBOX_WEBHOOKS=off', () => {
     expect(await gw.gateway.reconciler.pass()).toBe(0);
     expect(subscriber.received).toHaveLength(3);
     expect(gw.logs.some((line) => line.includes('webhook delivered'))).toBe(false);
+  });
+});
+
+describe.skipIf(SKIP_SHARED)('two instances on one PostgreSQL and one Redis', () => {
+  let database: TestDatabase;
+  const prefix = uniquePrefix();
+  let a: TestGateway;
+  let b: TestGateway;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const shared = {
+      SANDBOX_WEBHOOKS: 'off',
+      // Long enough that the lease (three intervals) never lapses on a loaded machine during the test.
+      RECONCILE_INTERVAL_MS: '1000',
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+    };
+    a = await startTestGateway(shared);
+    const elepay = a.gateway.sandboxes.elepay;
+    if (!elepay) throw new Error('no embedded elepay');
+    // The second instance talks to the first one's elepay simulator: one provider behind both.
+    b = await startTestGateway({
+      ...shared,
+      ELEPAY_BASE_URL: elepay.url,
+      ELEPAY_SECRET_KEY: elepay.credentials.secretKey ?? '',
+    });
+  });
+  afterAll(async () => {
+    for (const client of clients) await client.dispose();
+    await a?.close();
+    await b?.close();
+    await database?.drop();
+    await deleteKeys(prefix);
+  });
+
+  it('polls each transaction on one instance only, and both instances hear each change once', async () => {
+    const subscribers = [];
+    for (const gw of [a, b]) {
+      const client = connectWs(gw.url, gw.wsParams);
+      clients.push(client);
+      subscribers.push(await subscribeWs(client, TransactionStatusChangedDocument));
+    }
+    const charges = [
+      await createCharge(a, '700'),
+      await createCharge(a, '800'),
+      await createCharge(a, '900'),
+    ];
+    for (const [n, id] of charges.entries()) {
+      const { data } = await a.gql(SandboxSettleTransactionDocument, {
+        input: { transactionId: id, outcome: n === 1 ? 'FAIL' : 'SUCCEED' },
+      });
+      expect(data?.sandboxSettleTransaction.userErrors).toEqual([]);
+    }
+
+    for (const subscriber of subscribers) {
+      const events = await subscriber.waitFor(3, 30_000);
+      expect(events.map((event) => event.transactionStatusChanged.transaction.id).sort()).toEqual(
+        [...charges].sort(),
+      );
+    }
+    // One instance holds the lease: the other's pass polls nothing.
+    const passes = [await a.gateway.reconciler.pass(), await b.gateway.reconciler.pass()];
+    expect(passes.filter((pass) => pass === null)).toHaveLength(1);
+    const recordedBy = [a, b].map(
+      (gw) => gw.logs.filter((line) => line.includes('reconciler: status change recorded')).length,
+    );
+    expect(recordedBy.sort()).toEqual([0, 3]);
+    for (const id of charges) {
+      const { data } = await b.gql(TransactionHistoryDocument, { id });
+      expect(data?.transaction?.statusHistory.map((change) => change.source)).toEqual([
+        'MUTATION',
+        'RECONCILIATION',
+      ]);
+    }
+    for (const subscriber of subscribers) expect(subscriber.received).toHaveLength(3);
   });
 });
