@@ -16,6 +16,7 @@ import './types/charge.js';
 import './types/sandbox.js';
 import './types/subscription.js';
 import './types/transactions.js';
+import './types/transactionActions.js';
 
 // Type-level scopes: every Query field needs `read`, every Mutation field `write`; the refund
 // mutations replace that with `refund` (src/auth/scopes.ts). Subscription: types/subscription.ts.

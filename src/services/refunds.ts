@@ -6,21 +6,15 @@
  * retry whose first answer was lost finds that refund instead of refunding twice.
  */
 import type { Context } from '../context.js';
+import { remainingRefundable } from '../domain/actions.js';
 import { fail, isRefusal } from '../domain/errors.js';
 import type { Charge, ElepayRefund, ElopageRefund, Payment } from '../domain/model.js';
 import { amountProblems, Dec, money } from '../domain/money.js';
+import type { TransactionStatusEvent } from '../events/event.js';
 import { failAll, requireCharge, requirePayment } from './lookups.js';
 
 /** The elepay refund metadata key holding the tag (elepay reserves only "route…" and "__…" keys). */
 const REFUND_TAG_KEY = 'paygraphIdempotency';
-
-/** What is left to refund: the charge amount less every refund that is not failed (pending ones count). */
-function remainingRefundable(charge: Charge, refunds: ElepayRefund[]): Dec {
-  const refunded = refunds
-    .filter((refund) => refund.status !== 'FAILED')
-    .reduce((sum, refund) => sum.add(new Dec(refund.amount.amount)), new Dec(0));
-  return new Dec(charge.amount.amount).sub(refunded);
-}
 
 /** The input fields a refund's problems are reported on (refundCharge and refundTransaction differ). */
 export interface RefundFields {
@@ -129,6 +123,14 @@ export async function refundPayment(
   return { refund, payment: reloaded?.kind === 'Payment' ? reloaded : null };
 }
 
+/** An event of the refund of `paymentId`: elopage's refund webhook names the payment it reverses. */
+function isRefundOf(paymentId: string): (event: TransactionStatusEvent) => boolean {
+  return ({ transaction }) =>
+    transaction.kind === 'Refund' &&
+    transaction.provider === 'ELOPAGE' &&
+    transaction.refundedPaymentId === paymentId;
+}
+
 /**
  * The refund of an elopage payment. elopage's API names no refund of a payment, but its webhook
  * reported the refund transaction (refunded_transfer_id = the payment), which the event log kept for
@@ -138,13 +140,26 @@ export async function refundPayment(
 async function refundOfPayment(ctx: Context, paymentId: string): Promise<ElopageRefund | null> {
   // Only within one idempotency TTL, the window a key's retries belong to: the log may hold far more.
   const { events } = await ctx.services.events.since(`${Date.now() - ctx.services.idempotency.ttlMs}-0`);
-  const reported = events.findLast(
-    ({ transaction }) =>
-      transaction.kind === 'Refund' &&
-      transaction.provider === 'ELOPAGE' &&
-      transaction.refundedPaymentId === paymentId,
-  );
+  const reported = events.findLast(isRefundOf(paymentId));
   if (!reported) return null;
   const refund = await ctx.loaders.elopageTransaction.load(reported.transaction.providerId);
   return refund?.kind === 'Refund' && refund.provider === 'ELOPAGE' ? refund : null;
+}
+
+/** One read of the event log per request, however many payments ask. */
+const retainedEvents = new WeakMap<Context, Promise<TransactionStatusEvent[]>>();
+
+/**
+ * Whether the gateway knows of a refund of this elopage payment. The payment itself reads successful
+ * after its refund (elopage has no refunded state), so this is what the event log kept of elopage's
+ * refund webhooks, as far back as its retention: a refund elopage never reported to the gateway, or
+ * one past retention, is unknown here (and elopage refuses a second refund).
+ */
+export async function isPaymentRefunded(ctx: Context, paymentId: string): Promise<boolean> {
+  let events = retainedEvents.get(ctx);
+  if (!events) {
+    events = ctx.services.events.since('0-0').then((replay) => replay.events);
+    retainedEvents.set(ctx, events);
+  }
+  return (await events).some(isRefundOf(paymentId));
 }
