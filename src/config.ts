@@ -59,6 +59,8 @@ function configOf(e: Env, clients: ApiClient[]) {
      * address (never PUBLIC_URL, which may not be reachable from inside a container).
      */
     sandboxWebhookUrl: withoutTrailingSlash(e.SANDBOX_WEBHOOK_URL),
+    /** Whether the embedded simulators send webhooks (SANDBOX_WEBHOOKS=off: only the reconciler tells). */
+    sandboxWebhooks: e.SANDBOX_WEBHOOKS,
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ?? allSandbox,
     /**
@@ -116,6 +118,8 @@ function configOf(e: Env, clients: ApiClient[]) {
     },
     /** The transaction ledger's database (DATABASE_URL; src/ledger/config.ts). */
     ledger: ledgerConfigOf(e.DATABASE_URL),
+    /** How often the reconciler looks for non-final transactions due a poll. */
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     /** OpenTelemetry traces (./config/tracing.ts); null: none, and no OpenTelemetry module loaded. */
     tracing: tracingOf(e),
   };

@@ -26,6 +26,7 @@ import { ElopageClient, type ElopageClientOptions } from './providers/elopage/cl
 import { ElopageSandboxClient } from './providers/elopage/sandbox.js';
 import type { ElepaySandbox } from './sandbox/elepay/index.js';
 import type { ElopageSandbox } from './sandbox/elopage/index.js';
+import { type Reconciler, startReconciler } from './services/reconcile.js';
 import { serveGraphqlOverWebSocket } from './websocket.js';
 
 /** An embedded simulator and the credentials the gateway was given for it. */
@@ -46,6 +47,8 @@ export interface RunningGateway {
   };
   /** Secrets in use (configured or generated), so tests can prove none of them leaks. */
   secrets: string[];
+  /** Polls non-final transactions every RECONCILE_INTERVAL_MS; `pass()` runs one now. */
+  reconciler: Reconciler;
   close(): Promise<void>;
 }
 
@@ -92,6 +95,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         url: `${sandboxWebhookBase}/webhooks/elepay`,
         secret: elepayWebhookSecret ?? secret('whsec_'),
       },
+      sendWebhooks: config.sandboxWebhooks,
       logger,
     });
     const sandboxUrl = await sandbox.server.listen(config.elepay.sandboxPort);
@@ -110,7 +114,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     const { createElopageSandbox } = await import('./sandbox/elopage/index.js');
     // Sales pages name their webhook URL; of local targets, the simulator posts only to this gateway.
     const allowedWebhookOrigins = [publicUrl, url, sandboxWebhookBase];
-    const sandbox = createElopageSandbox({ apiKey, apiSecret, allowedWebhookOrigins, logger });
+    const sandbox = createElopageSandbox({
+      apiKey,
+      apiSecret,
+      allowedWebhookOrigins,
+      sendWebhooks: config.sandboxWebhooks,
+      logger,
+    });
     const sandboxUrl = await sandbox.server.listen(config.elopage.sandboxPort);
     elopageSandbox = { url: sandboxUrl, sandbox, credentials: { apiKey, apiSecret } };
     elopage = { baseUrl: `${sandboxUrl}/api`, apiKey, apiSecret };
@@ -191,6 +201,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
 
   // The ledger follows the event log from its checkpoint on (src/ledger/projection.ts).
   const projection = startProjection(services.events, services.ledger, logger);
+  // Polls what webhooks have not settled; one instance at a time (src/services/reconcile.ts).
+  const reconciler = startReconciler(services, config.reconcileIntervalMs);
   // Rate limits and failed authentications share one connection, opened last before serving so
   // nothing that can still fail above leaves it open.
   const budgets = redis ? { redis: redis.open('rateLimit'), keyPrefix: config.events.redisKeyPrefix } : null;
@@ -239,7 +251,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     server,
     sandboxes: { elepay: elepaySandbox, elopage: elopageSandbox },
     secrets: secrets.filter(Boolean),
+    reconciler,
     async close() {
+      await reconciler.stop();
       await closeWebSockets();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -85,6 +85,8 @@ export const EnvSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PUBLIC_URL: httpUrl,
   SANDBOX_WEBHOOK_URL: httpUrl,
+  /** off: the embedded simulators send no webhooks (the reconciler alone brings news). */
+  SANDBOX_WEBHOOKS: flag(true),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -163,6 +165,8 @@ export const EnvSchema = z.object({
   EVENT_RETENTION_HOURS: positiveInt(24, 24 * 90),
 
   DATABASE_URL: databaseUrlVariable,
+  /** How often the reconciler looks for transactions due a poll (src/services/reconcile.ts). */
+  RECONCILE_INTERVAL_MS: positiveInt(60_000, 24 * 3_600_000),
 
   // OpenTelemetry's own names (its specification's variables), checked before the SDK reads them (./tracing.ts).
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,

@@ -1,7 +1,13 @@
 import type { Transaction } from '../domain/model.js';
 import type { PaymentStatus } from '../domain/status.js';
 import { tracePublish } from '../tracing/index.js';
-import { compareCursors, judgeChange, type TransactionStatusEvent, type Verdict } from './event.js';
+import {
+  compareCursors,
+  judgeChange,
+  type RecordOrigin,
+  type TransactionStatusEvent,
+  type Verdict,
+} from './event.js';
 
 /**
  * The event log behind live status: webhooks append verified changes, subscriptions replay and
@@ -16,9 +22,10 @@ export interface RecordOutcome {
 export interface EventLog {
   /**
    * Appends the transaction's current status when it is a change (see judgeChange). Resolves only
-   * once the event is durable in the backend; rejects when the backend cannot record it.
+   * once the event is durable in the backend; rejects when the backend cannot record it. `origin`
+   * says what found it (a webhook unless said otherwise) and the webhook event's ID.
    */
-  record(transaction: Transaction, providerEventId?: string): Promise<RecordOutcome>;
+  record(transaction: Transaction, origin?: RecordOrigin): Promise<RecordOutcome>;
   /**
    * The gateway saw this status itself (a mutation's answer), before any change of the transaction
    * was recorded: it becomes the first recorded change's `previousStatus`. Publishes nothing, and

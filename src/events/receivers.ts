@@ -72,7 +72,9 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
   ): Promise<void> {
     const verdicts: string[] = [];
     for (const transaction of transactions) {
-      const outcome = await traceRecord(transaction, () => events.record(transaction, eventId));
+      const outcome = await traceRecord(transaction, () =>
+        events.record(transaction, { providerEventId: eventId }),
+      );
       verdicts.push(outcome.verdict);
       const { provider, kind, status } = transaction;
       metrics.webhookRecords.inc({ provider, verdict: outcome.verdict });

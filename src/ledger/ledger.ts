@@ -83,7 +83,19 @@ export interface LedgerPage {
 /** A change recorded in the event log, as the ledger takes it in. */
 export type RecordedChange = Pick<TransactionStatusEvent, 'cursor' | 'occurredAt' | 'transaction'> & {
   providerEventId?: string | null;
+  /** What found it; a webhook when not said. */
+  source?: RecordedSource;
 };
+
+/** What finds a change recorded in the event log. */
+export type RecordedSource = Extract<StatusSource, 'WEBHOOK' | 'RECONCILIATION'>;
+
+/** A transaction the reconciler should poll now. */
+export interface DuePoll {
+  entry: LedgerEntry;
+  /** Polls since its last change that found nothing new. */
+  attempts: number;
+}
 
 export interface Ledger {
   /**
@@ -101,6 +113,19 @@ export interface Ledger {
   checkpoint(): Promise<string>;
   /** Transactions matching `filter`, newest first, `first` of them after `after`. */
   list(filter: LedgerFilter, first: number, after: ListPosition | null): Promise<LedgerPage>;
+  /**
+   * Up to `limit` transactions in a status that is not final whose next poll is due at `now`,
+   * the longest waiting first, each with the number of polls since its last change that found
+   * nothing new.
+   */
+  dueForReconciliation(now: Date, limit: number): Promise<DuePoll[]>;
+  /** When to poll a transaction next, after a poll that found nothing new (its `attempts`th). */
+  deferReconciliation(transactionId: string, until: Date, attempts: number): Promise<void>;
+  /**
+   * Takes or renews the lease `name` for `holder` until `now + ttlMs`; true when `holder` has it,
+   * false while another holder's lease has not expired. Atomic on both engines (one upsert).
+   */
+  lease(name: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
   /** The status history of each transaction (by global ID), oldest first; [] for an unknown one. */
   histories(transactionIds: readonly string[]): Promise<StatusChange[][]>;
   close(): Promise<void>;

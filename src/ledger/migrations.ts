@@ -78,6 +78,28 @@ function migrations(engine: Engine): Record<string, Migration> {
         await sql`insert into checkpoints (name, cursor) values ('events', '0-0')`.execute(db);
       },
     },
+    '0002_reconciliation': {
+      async up(db: Kysely<unknown>) {
+        // When the reconciler next polls a transaction, and how many polls found nothing new since
+        // its last change (the backoff's exponent). Null: due at the next pass.
+        await db.schema.alterTable('transactions').addColumn('reconcile_after_ms', 'bigint').execute();
+        await db.schema
+          .alterTable('transactions')
+          .addColumn('reconcile_attempts', 'integer', (column) => column.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createIndex('transactions_reconcile_due')
+          .on('transactions')
+          .columns(['status', 'reconcile_after_ms'])
+          .execute();
+        await db.schema
+          .createTable('leases')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('holder', 'text', (column) => column.notNull())
+          .addColumn('expires_at_ms', 'bigint', (column) => column.notNull())
+          .execute();
+      },
+    },
   };
 }
 

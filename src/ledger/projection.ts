@@ -42,6 +42,7 @@ export function startProjection(events: EventLog, ledger: Ledger, logger: Logger
         occurredAt: event.occurredAt,
         transaction: event.transaction,
         providerEventId: event.providerEventId ?? null,
+        source: event.source ?? 'WEBHOOK',
       })),
     );
 

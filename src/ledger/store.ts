@@ -9,10 +9,11 @@ import { globalIdOf } from '../domain/ids.js';
 import type { Transaction } from '../domain/model.js';
 import { Dec, fromMinorUnits, toMinorUnits } from '../domain/money.js';
 import type { PaymentStatus } from '../domain/status.js';
-import { compareCursors, judgeChange } from '../events/event.js';
+import { compareCursors, FINAL_STATUSES, judgeChange } from '../events/event.js';
 import type { Logger } from '../logger.js';
 import type { LedgerConfig } from './config.js';
 import type {
+  DuePoll,
   Ledger,
   LedgerEntry,
   LedgerFilter,
@@ -122,7 +123,7 @@ export class SqlLedger implements Ledger {
         if (compareCursors(change.cursor, last) <= 0) continue;
         fresh.push({
           transaction: change.transaction,
-          source: 'WEBHOOK',
+          source: change.source ?? 'WEBHOOK',
           observedAt: change.occurredAt,
           providerEventId: change.providerEventId ?? null,
           cursor: change.cursor,
@@ -167,6 +168,49 @@ export class SqlLedger implements Ledger {
       hasNextPage: rows.length > first,
       totalCount: toNumber(total.count),
     };
+  }
+
+  async dueForReconciliation(now: Date, limit: number): Promise<DuePoll[]> {
+    const rows = await this.db
+      .selectFrom('transactions')
+      .selectAll()
+      .where('status', 'not in', [...FINAL_STATUSES])
+      .where((eb) =>
+        eb.or([eb('reconcile_after_ms', 'is', null), eb('reconcile_after_ms', '<=', now.getTime())]),
+      )
+      .orderBy('reconcile_after_ms')
+      .orderBy('sequence')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ entry: toEntry(row), attempts: toNumber(row.reconcile_attempts) }));
+  }
+
+  async deferReconciliation(transactionId: string, until: Date, attempts: number): Promise<void> {
+    await this.db
+      .updateTable('transactions')
+      .set({ reconcile_after_ms: until.getTime(), reconcile_attempts: attempts })
+      .where('id', '=', transactionId)
+      .execute();
+  }
+
+  async lease(name: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
+    const held = await this.db
+      .insertInto('leases')
+      .values({ name, holder, expires_at_ms: now.getTime() + ttlMs })
+      .onConflict((conflict) =>
+        conflict
+          .column('name')
+          .doUpdateSet((eb) => ({
+            holder: eb.ref('excluded.holder'),
+            expires_at_ms: eb.ref('excluded.expires_at_ms'),
+          }))
+          .where((eb) =>
+            eb.or([eb('leases.holder', '=', holder), eb('leases.expires_at_ms', '<', now.getTime())]),
+          ),
+      )
+      .returning('holder')
+      .executeTakeFirst();
+    return held !== undefined;
   }
 
   async histories(transactionIds: readonly string[]): Promise<StatusChange[][]> {
@@ -239,6 +283,9 @@ export class SqlLedger implements Ledger {
         amount_minor: amountMinor,
         updated_at_ms: at,
         changes: changes + 1,
+        // News: the reconciler starts its backoff over.
+        reconcile_after_ms: null,
+        reconcile_attempts: 0,
       })
       .where('id', '=', id)
       .execute();

@@ -29,6 +29,14 @@ export interface TransactionsTable {
   updated_at_ms: Int;
   /** How many status changes its history holds (the next one gets this number plus one). */
   changes: Int;
+  /** When the reconciler polls it next; null = at its next pass. Reset by every change. */
+  reconcile_after_ms: ColumnType<
+    bigint | number | string | null,
+    bigint | number | null | undefined,
+    bigint | number | null
+  >;
+  /** Polls since its last change that found nothing new (the backoff's exponent). */
+  reconcile_attempts: ColumnType<bigint | number | string, bigint | number | undefined, bigint | number>;
 }
 
 export interface StatusChangesTable {
@@ -51,7 +59,15 @@ export interface CheckpointsTable {
   cursor: string;
 }
 
+/** A lease one instance holds at a time (the reconciler's), until it expires unrenewed. */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at_ms: Int;
+}
+
 export interface LedgerDatabase {
+  leases: LeasesTable;
   transactions: TransactionsTable;
   status_changes: StatusChangesTable;
   checkpoints: CheckpointsTable;

@@ -29,6 +29,8 @@ export interface WebhookSenderOptions {
    * other target resolving to a loopback, private or link-local address is refused.
    */
   allowedOrigins?: Iterable<string>;
+  /** False: nothing is sent (SANDBOX_WEBHOOKS=off), as when a provider's webhooks are lost. */
+  enabled?: boolean;
   logger: Logger;
 }
 
@@ -52,6 +54,7 @@ export class WebhookSender {
   }
 
   send(delivery: WebhookDelivery): void {
+    if (this.options.enabled === false) return;
     this.attempt(delivery, 0);
   }
 

@@ -84,7 +84,7 @@ describe('the ledger follows the event log', () => {
     await events.record(early);
     const before = await events.record(
       { ...early, status: 'SUCCEEDED', providerStatus: 'captured' },
-      'evt_early',
+      { providerEventId: 'evt_early' },
     );
     follow(events, ledger);
     await caughtUp(ledger, before.event?.cursor);

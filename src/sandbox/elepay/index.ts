@@ -25,6 +25,8 @@ export interface ElepaySandboxOptions {
   secretKey: string;
   /** Where events go and the secret that signs them; null/undefined = no webhooks. */
   webhook?: ElepayWebhookTarget | null;
+  /** False: events fire but no webhook is sent (SANDBOX_WEBHOOKS=off); default true. */
+  sendWebhooks?: boolean;
   /** Retry schedule for failed deliveries; default PROVIDER_RETRY_DELAYS_MS from ../webhooks.js. */
   webhookRetryDelaysMs?: number[];
   /** Injected delay before every provider route answers (tests make the provider slow). */
@@ -43,6 +45,7 @@ export function createElepaySandbox(options: ElepaySandboxOptions): ElepaySandbo
   const logger = options.logger.child({ sandbox: 'elepay' });
   const webhooks = new WebhookSender({
     retryDelaysMs: options.webhookRetryDelaysMs ?? PROVIDER_RETRY_DELAYS_MS,
+    enabled: options.sendWebhooks,
     // elepay posts only to the one URL it is configured with (the gateway), never to a caller's.
     allowedOrigins: options.webhook ? [options.webhook.url] : [],
     logger,
@@ -58,7 +61,11 @@ export function createElepaySandbox(options: ElepaySandboxOptions): ElepaySandbo
       ...providerRoutes(state),
       ...helperRoutes(state),
       // The trigger re-sends through the same sink, so its deliveries are signed like live ones.
-      triggerRoute({ state, emit: sink, webhookConfigured: Boolean(options.webhook) }),
+      triggerRoute({
+        state,
+        emit: sink,
+        webhookConfigured: Boolean(options.webhook) && options.sendWebhooks !== false,
+      }),
     ],
     authenticate: createAuthenticator(options.secretKey),
     latencyMs: options.latencyMs,

@@ -19,6 +19,8 @@ import { createWebhookSink } from './webhooks.js';
 export interface ElopageSandboxOptions {
   apiKey: string;
   apiSecret: string;
+  /** False: events fire but no webhook is sent (SANDBOX_WEBHOOKS=off); default true. */
+  sendWebhooks?: boolean;
   /** Default PROVIDER_RETRY_DELAYS_MS: elopage documents no retry schedule. */
   webhookRetryDelaysMs?: number[];
   /** Injected delay on provider routes. */
@@ -39,6 +41,7 @@ export function createElopageSandbox(options: ElopageSandboxOptions): ElopageSan
   const logger = options.logger.child({ sandbox: 'elopage' });
   const webhooks = new WebhookSender({
     retryDelaysMs: options.webhookRetryDelaysMs ?? PROVIDER_RETRY_DELAYS_MS,
+    enabled: options.sendWebhooks,
     allowedOrigins: options.allowedWebhookOrigins,
     logger,
   });
