@@ -19,6 +19,7 @@ import { useMetrics } from './plugins/useMetrics.js';
 import { useNoSuggestions } from './plugins/useNoSuggestions.js';
 import { type QueryLimits, useQueryLimits } from './plugins/useQueryLimits.js';
 import { type RateLimiter, useRateLimit } from './plugins/useRateLimit.js';
+import { useRequestBodyLimit } from './plugins/useRequestBodyLimit.js';
 import { acceptRequestId, assignRequestId, useRequestId } from './plugins/useRequestId.js';
 import { useUnusedFragments } from './plugins/useUnusedFragments.js';
 
@@ -85,7 +86,8 @@ export function buildApp({
     landingPage: false,
     graphiql: false,
     cors: corsOptionsFor(browser.corsOrigins),
-    maxRequestBodySize: MAX_GRAPHQL_BODY_BYTES,
+    // Enforced by useRequestBodyLimit instead, which does not stream every body through a counter.
+    maxRequestBodySize: false,
     // No field takes a file: multipart parsing would only be attack surface.
     multipart: false,
     // Over WebSocket there is no Request: graphql-ws passes its own connection context instead.
@@ -101,11 +103,12 @@ export function buildApp({
     // Cross-cutting concerns, one useXxx plugin each (src/plugins/), in the order they apply.
     plugins: [
       // Request hygiene before any policy: CSRF guard, introspection switch and response headers; the
-      // request ID on every response; malformed parameters as 400; masking that knows the request ID
+      // request ID on every response; malformed parameters as 400; the body size limit; masking that knows the request ID
       // (listed before the others so no other plugin sees an execution's unmasked errors).
       ...useBrowserSafety(browser),
       useRequestId(),
       useBadRequests(),
+      useRequestBodyLimit(MAX_GRAPHQL_BODY_BYTES),
       useMaskedErrorsWithRequestId(services.logger),
       // Counts every operation that reaches parsing, by the codes clients see (so after masking).
       useMetrics(services.metrics),
