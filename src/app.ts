@@ -9,6 +9,7 @@ import { useSharedSubscriptionExecution } from './events/sharedExecution.js';
 import { createGraphiql, wantsGraphiql } from './graphiql.js';
 import { schema } from './graphql/schema.js';
 import { checkReadiness } from './health.js';
+import type { Logger } from './logger.js';
 import { type MetricsAccess, serveMetrics } from './metricsEndpoint.js';
 import { createMaskError, useMaskedErrorsWithRequestId } from './plugins/maskError.js';
 import { useBadRequests } from './plugins/useBadRequests.js';
@@ -50,6 +51,19 @@ function requestIdOf(headers: Headers | undefined): string {
 
 /** Yoga logs an error only after our masking logged it in full: its name is enough, its message may not be safe. */
 const yogaLogArg = (arg: unknown): string => (arg instanceof Error ? arg.name : String(arg));
+
+/**
+ * Yoga's log calls as ours. Yoga logs at debug on every request: below the configured level that
+ * must cost nothing, not the mapping of its arguments.
+ */
+function yogaLogger(logger: Logger) {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      if (logger.isLevelEnabled(level)) logger[level]({ args: args.map(yogaLogArg) }, 'yoga');
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
 
 /** GraphQL requests are small; Yoga's default would accept 25 MB. Webhooks have their own limit. */
 const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;
@@ -93,12 +107,20 @@ export function buildApp({
     // Over WebSocket there is no Request: graphql-ws passes its own connection context instead.
     // The viewer comes from the Authorization header over HTTP and SSE, and from the socket's
     // connectionParams (checked once in websocket.ts) over graphql-ws.
-    context: (initial: AuthInitialContext) =>
-      createContext(services, {
-        requestId: requestIdOf(initial.request?.headers),
-        viewer: viewerOf(authenticator, initial),
-        idempotencyKeyHeader: initial.request?.headers.get('idempotency-key') ?? null,
-      }),
+    // Built on Yoga's context object itself rather than returned for Yoga to merge in: a merge
+    // reads every property, and the request logger is made only when read (src/context.ts).
+    context: (initial: AuthInitialContext) => {
+      createContext(
+        services,
+        {
+          requestId: requestIdOf(initial.request?.headers),
+          viewer: viewerOf(authenticator, initial),
+          idempotencyKeyHeader: initial.request?.headers.get('idempotency-key') ?? null,
+        },
+        initial,
+      );
+      return {};
+    },
     maskedErrors: { maskError: createMaskError(services.logger) },
     // Cross-cutting concerns, one useXxx plugin each (src/plugins/), in the order they apply.
     plugins: [
@@ -129,12 +151,7 @@ export function buildApp({
       // Last, on the finished answer: large JSON (GraphiQL's schema introspection) goes out compressed.
       useLargeResponseCompression(),
     ],
-    logging: {
-      debug: (...args) => services.logger.debug({ args: args.map(yogaLogArg) }, 'yoga'),
-      info: (...args) => services.logger.info({ args: args.map(yogaLogArg) }, 'yoga'),
-      warn: (...args) => services.logger.warn({ args: args.map(yogaLogArg) }, 'yoga'),
-      error: (...args) => services.logger.error({ args: args.map(yogaLogArg) }, 'yoga'),
-    },
+    logging: yogaLogger(services.logger),
   });
 
   const notFound = (res: ServerResponse) => sendJson(res, 404, { error: 'not found' });

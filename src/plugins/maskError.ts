@@ -127,9 +127,11 @@ interface MaskingContext {
  * returns is a plain GraphQLError, which the fallback passes through untouched and unlogged.
  */
 export function useMaskedErrorsWithRequestId(fallbackLogger: Logger): Plugin {
+  // The context's logger is read only when an error is masked: it is made on first use (context.ts).
   const maskerFor = (context: unknown) => {
-    const { requestId, logger } = (context ?? {}) as MaskingContext;
-    return (error: unknown) => mask(error, UNEXPECTED_ERROR_MESSAGE, logger ?? fallbackLogger, requestId);
+    const masking = (context ?? {}) as MaskingContext;
+    return (error: unknown) =>
+      mask(error, UNEXPECTED_ERROR_MESSAGE, masking.logger ?? fallbackLogger, masking.requestId);
   };
   const resultHandler =
     (maskOne: (error: unknown) => GraphQLError) =>
