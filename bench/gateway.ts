@@ -34,11 +34,11 @@ async function freePort(): Promise<number> {
  * The startup banner is logged at `info`, so at LOG_LEVEL=warn the child prints nothing: the bench
  * picks free ports itself, passes them as PORT and ELOPAGE_SANDBOX_PORT, and polls /healthz
  * (retrying if a port was taken). `root` is the checkout to run: this one, or a reference
- * (BENCH_REFERENCE, bench/run.ts) measured side by side in the same run.
+ * (BENCH_REFERENCE, bench/run.ts) measured side by side in the same run; `env` adds variables.
  */
 export async function startGatewayProcess(
   root = REPO_ROOT,
-  options: { preload?: string } = {},
+  options: { preload?: string; env?: Record<string, string> } = {},
 ): Promise<GatewayProcess> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
@@ -59,6 +59,7 @@ export async function startGatewayProcess(
         // One bench process opens thousands of subscriptions from one address in seconds: the
         // per-client rate limit (a production safeguard) would measure itself, not fan-out.
         RATE_LIMIT_PER_MINUTE: '1000000',
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -12,6 +12,7 @@ import {
   isScalarType,
   isUnionType,
 } from 'graphql';
+import { ERROR_CODES } from '../src/domain/errors.js';
 
 /**
  * docs/api.md: the hand-written conventions (docs/api.intro.md) followed by a reference generated
@@ -19,7 +20,9 @@ import {
  * (test/schema.test.ts compares the file with this output).
  */
 export function renderApiDocs(schema: GraphQLSchema): string {
-  const intro = readFileSync(new URL('../docs/api.intro.md', import.meta.url), 'utf8').trimEnd();
+  const intro = readFileSync(new URL('../docs/api.intro.md', import.meta.url), 'utf8')
+    .trimEnd()
+    .replace(/<!-- error codes:[^>]*-->/, errorCodeTable());
   const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap(
     (type) => (type ? [type] : []),
   );
@@ -41,6 +44,14 @@ export function renderApiDocs(schema: GraphQLSchema): string {
     ...types.map(typeSection),
   ];
   return `${sections.join('\n\n')}\n`;
+}
+
+/** The `extensions.code` table: every code of the one registry, in its order. */
+function errorCodeTable(): string {
+  const rows = Object.entries(ERROR_CODES).map(
+    ([code, { http, meaning }]) => `| \`${code}\` | ${http} | ${meaning} |`,
+  );
+  return ['| `extensions.code` | HTTP | Meaning |', '|---|---|---|', ...rows].join('\n');
 }
 
 /** Descriptions are Markdown already; a blank line inside one must not end a list item. */

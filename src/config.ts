@@ -8,6 +8,7 @@
 import { type ApiClient, loadApiClients } from './config/clients.js';
 import { CredentialsSchema, credentialProblems, providersOf } from './config/credentials.js';
 import { type Env, EnvSchema } from './config/schema.js';
+import { ledgerConfigOf } from './ledger/config.js';
 
 export { type ApiClient, SCOPES, type Scope } from './config/clients.js';
 
@@ -56,6 +57,8 @@ function configOf(e: Env, clients: ApiClient[]) {
      * address (never PUBLIC_URL, which may not be reachable from inside a container).
      */
     sandboxWebhookUrl: withoutTrailingSlash(e.SANDBOX_WEBHOOK_URL),
+    /** Whether the embedded simulators send webhooks (SANDBOX_WEBHOOKS=off: only the reconciler tells). */
+    sandboxWebhooks: e.SANDBOX_WEBHOOKS,
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL ?? allSandbox,
     /**
@@ -111,5 +114,9 @@ function configOf(e: Env, clients: ApiClient[]) {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
     },
+    /** The transaction ledger's database (DATABASE_URL; src/ledger/config.ts). */
+    ledger: ledgerConfigOf(e.DATABASE_URL),
+    /** How often the reconciler looks for non-final transactions due a poll. */
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
   };
 }

@@ -1,29 +1,36 @@
+/**
+ * The GraphQL context: what lives as long as the gateway (Services: provider clients, event log,
+ * idempotency store, settings) and what one operation adds (loaders, viewer, request ID).
+ */
 import type { Scope } from './config.js';
-import type { StatusNormalizer } from './domain/status.js';
 import type { EventLog } from './events/log.js';
 import type { IdempotencyStore } from './idempotency/store.js';
+import type { Ledger } from './ledger/ledger.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { ElepayClient } from './providers/elepay/client.js';
+import type { ElepaySandboxClient } from './providers/elepay/sandbox.js';
 import type { ElopageClient } from './providers/elopage/client.js';
+import type { ElopageSandboxClient } from './providers/elopage/sandbox.js';
 import type { RedisConnections } from './redis.js';
 
 /** What lives as long as the gateway: provider clients and the settings resolvers need. */
 export interface Services {
   elepay: ElepayClient;
   elopage: ElopageClient;
-  /** Which providers run on the embedded simulator (the sandbox helper mutations need it). */
-  sandbox: { elepay: boolean; elopage: boolean };
-  /** elopage states no currency (providers/elopage.md, Conventions): it comes from configuration. */
+  /** The simulators' helper routes, for the providers that run on one (null: a real provider). */
+  sandbox: { elepay: ElepaySandboxClient | null; elopage: ElopageSandboxClient | null };
+  /** elopage states no currency (providers/elopage.md, Conventions): inputs are validated in this one. */
   elopageCurrency: string;
   /** The gateway's own elopage webhook URL, the default `webhookUrl` of new sales pages. */
   elopageWebhookUrl: string;
-  statuses: StatusNormalizer;
   /** Verified status changes, for the subscription (events/). */
   events: EventLog;
   /** Idempotency records of keyed mutations (memory, or Redis shared by every instance). */
   idempotency: IdempotencyStore;
+  /** Every transaction the gateway learned about, with its status history (src/ledger). */
+  ledger: Ledger;
   /** Every Redis connection, for /readyz; null without REDIS_URL. */
   redis: RedisConnections | null;
   logger: Logger;

@@ -1,3 +1,8 @@
+/**
+ * The composition root: starts the embedded simulators a configuration needs, builds the provider
+ * clients (and the simulators' helper clients, only in sandbox mode), the event log, idempotency
+ * store and rate limiter, and serves the app on one HTTP server.
+ */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,13 +14,19 @@ import { StatusNormalizer } from './domain/status.js';
 import { createEventLog } from './events/index.js';
 import { loadGraphiqlTabs } from './graphiqlTabs.js';
 import { createIdempotencyStore } from './idempotency/index.js';
+import { describeLedger } from './ledger/config.js';
+import { openLedger } from './ledger/index.js';
+import { startProjection } from './ledger/projection.js';
 import { type Logger, protectSecretValues } from './logger.js';
 import { Metrics, operationNamesIn } from './metrics.js';
 import { createRateLimiter } from './plugins/useRateLimit.js';
-import { ElepayClient } from './providers/elepay/client.js';
-import { ElopageClient } from './providers/elopage/client.js';
+import { ElepayClient, type ElepayClientOptions } from './providers/elepay/client.js';
+import { ElepaySandboxClient } from './providers/elepay/sandbox.js';
+import { ElopageClient, type ElopageClientOptions } from './providers/elopage/client.js';
+import { ElopageSandboxClient } from './providers/elopage/sandbox.js';
 import type { ElepaySandbox } from './sandbox/elepay/index.js';
 import type { ElopageSandbox } from './sandbox/elopage/index.js';
+import { type Reconciler, startReconciler } from './services/reconcile.js';
 import { serveGraphqlOverWebSocket } from './websocket.js';
 
 /** An embedded simulator and the credentials the gateway was given for it. */
@@ -36,6 +47,8 @@ export interface RunningGateway {
   };
   /** Secrets in use (configured or generated), so tests can prove none of them leaks. */
   secrets: string[];
+  /** Polls non-final transactions every RECONCILE_INTERVAL_MS; `pass()` runs one now. */
+  reconciler: Reconciler;
   close(): Promise<void>;
 }
 
@@ -82,6 +95,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         url: `${sandboxWebhookBase}/webhooks/elepay`,
         secret: elepayWebhookSecret ?? secret('whsec_'),
       },
+      sendWebhooks: config.sandboxWebhooks,
       logger,
     });
     const sandboxUrl = await sandbox.server.listen(config.elepay.sandboxPort);
@@ -100,7 +114,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     const { createElopageSandbox } = await import('./sandbox/elopage/index.js');
     // Sales pages name their webhook URL; of local targets, the simulator posts only to this gateway.
     const allowedWebhookOrigins = [publicUrl, url, sandboxWebhookBase];
-    const sandbox = createElopageSandbox({ apiKey, apiSecret, allowedWebhookOrigins, logger });
+    const sandbox = createElopageSandbox({
+      apiKey,
+      apiSecret,
+      allowedWebhookOrigins,
+      sendWebhooks: config.sandboxWebhooks,
+      logger,
+    });
     const sandboxUrl = await sandbox.server.listen(config.elopage.sandboxPort);
     elopageSandbox = { url: sandboxUrl, sandbox, credentials: { apiKey, apiSecret } };
     elopage = { baseUrl: `${sandboxUrl}/api`, apiKey, apiSecret };
@@ -114,7 +134,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   secrets.push(elopage.apiKey, elopage.apiSecret);
   // Cut out of every log line, whatever carries them there (src/logger.ts); the Redis password too.
   const redisPassword = config.events.redisUrl ? new URL(config.events.redisUrl).password : null;
-  protectSecretValues([...secrets, config.elepay.previousWebhookSecret, redisPassword, config.metricsToken]);
+  const databasePassword = config.ledger.engine === 'postgres' ? config.ledger.password : null;
+  protectSecretValues([
+    ...secrets,
+    config.elepay.previousWebhookSecret,
+    redisPassword,
+    databasePassword,
+    config.metricsToken,
+  ]);
   if (config.metricsToken) secrets.push(config.metricsToken);
 
   // The example operations: GraphiQL's tabs, and the only operation names metrics use as labels
@@ -127,46 +154,64 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const redis = config.events.redisUrl
     ? new (await import('./redis.js')).RedisConnections(config.events.redisUrl, logger)
     : null;
+  const statuses = new StatusNormalizer((table, raw) =>
+    logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
+  );
+  const elepayOptions: ElepayClientOptions = {
+    ...elepay,
+    authScheme: config.elepay.authScheme,
+    timeoutMs: config.elepay.timeoutMs,
+    maxConcurrency: config.elepay.maxConcurrency,
+    breakerCooldownMs: config.elepay.breakerCooldownMs,
+    logger,
+    metrics,
+    statuses,
+  };
+  const elopageOptions: ElopageClientOptions = {
+    ...elopage,
+    timeoutMs: config.elopage.timeoutMs,
+    maxConcurrency: config.elopage.maxConcurrency,
+    breakerCooldownMs: config.elopage.breakerCooldownMs,
+    logger,
+    metrics,
+    currency: config.elopage.currency,
+    statuses,
+  };
   const services: Services = {
-    elepay: new ElepayClient({
-      ...elepay,
-      authScheme: config.elepay.authScheme,
-      timeoutMs: config.elepay.timeoutMs,
-      maxConcurrency: config.elepay.maxConcurrency,
-      breakerCooldownMs: config.elepay.breakerCooldownMs,
-      logger,
-      metrics,
-    }),
-    elopage: new ElopageClient({
-      ...elopage,
-      timeoutMs: config.elopage.timeoutMs,
-      maxConcurrency: config.elopage.maxConcurrency,
-      breakerCooldownMs: config.elopage.breakerCooldownMs,
-      logger,
-      metrics,
-    }),
-    sandbox: { elepay: elepaySandbox !== null, elopage: elopageSandbox !== null },
+    elepay: new ElepayClient(elepayOptions),
+    elopage: new ElopageClient(elopageOptions),
+    // The simulators' helper routes get clients of their own, only when a simulator runs (their
+    // calls are no provider calls: not in the provider metrics).
+    sandbox: {
+      elepay: elepaySandbox ? new ElepaySandboxClient({ ...elepayOptions, metrics: undefined }) : null,
+      elopage: elopageSandbox
+        ? new ElopageSandboxClient({ ...elopageOptions, baseUrl: elopageSandbox.url, metrics: undefined })
+        : null,
+    },
     elopageCurrency: config.elopage.currency,
     // The URL createSalesPage registers: the simulator delivers to it, real elopage needs PUBLIC_URL.
     elopageWebhookUrl: `${elopageSandbox ? sandboxWebhookBase : publicUrl}/webhooks/elopage/${elopageWebhookToken}`,
-    statuses: new StatusNormalizer((table, raw) =>
-      logger.warn({ table, providerStatus: raw }, 'unknown provider status; reading it as PENDING'),
-    ),
     events: await createEventLog(config.events, logger, redis),
     idempotency: await createIdempotencyStore(config, redis),
+    ledger: await openLedger(config.ledger, logger),
     redis,
     logger,
     metrics,
   };
 
-  // Created last before serving, so nothing that can still fail above leaves its Redis client open.
+  // The ledger follows the event log from its checkpoint on (src/ledger/projection.ts).
+  const projection = startProjection(services.events, services.ledger, logger);
+  // Polls what webhooks have not settled; one instance at a time (src/services/reconcile.ts).
+  const reconciler = startReconciler(services, config.reconcileIntervalMs);
+  // Rate limits and failed authentications share one connection, opened last before serving so
+  // nothing that can still fail above leaves it open.
+  const budgets = redis ? { redis: redis.open('rateLimit'), keyPrefix: config.events.redisKeyPrefix } : null;
   const rateLimiter = createRateLimiter({
     perMinute: config.security.rateLimitPerMinute,
-    redis,
-    redisKeyPrefix: config.events.redisKeyPrefix,
+    shared: budgets,
     logger,
   });
-  const authenticator = createAuthenticator(config.security);
+  const authenticator = createAuthenticator(config.security, budgets);
   const { listener, yoga } = buildApp({
     services,
     webhooks: {
@@ -206,18 +251,23 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     server,
     sandboxes: { elepay: elepaySandbox, elopage: elopageSandbox },
     secrets: secrets.filter(Boolean),
+    reconciler,
     async close() {
+      await reconciler.stop();
       await closeWebSockets();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([
         services.elepay.close(),
         services.elopage.close(),
+        services.sandbox.elepay?.close(),
+        services.sandbox.elopage?.close(),
         elepaySandbox?.sandbox.server.close(),
         elopageSandbox?.sandbox.server.close(),
       ]);
+      await projection.stop();
       await services.events.close();
-      await rateLimiter.close();
+      await services.ledger.close();
       await services.idempotency.close();
       redis?.close();
     },
@@ -257,6 +307,7 @@ export function describeGateway(gateway: RunningGateway, config: Config): string
     where('elepay', config.elepay.baseUrl),
     where('elopage', config.elopage.baseUrl),
     accessOf(config),
+    describeLedger(config.ledger),
     // Without a secret nothing elepay sends could be verified, so its webhook route is off: say so.
     ...(config.elepay.mode === 'remote' && !config.elepay.webhookSecret
       ? ['elepay webhooks OFF (set ELEPAY_WEBHOOK_SECRET to receive live status)']

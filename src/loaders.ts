@@ -1,23 +1,22 @@
-import DataLoader from 'dataloader';
-import type { Services } from './context.js';
-import type { Charge, ElepayRefund, ElopageTransaction, PricingPlan, SalesPage } from './domain/model.js';
-import { toCharge, toElepayRefund } from './providers/elepay/map.js';
-import {
-  type ElopageMapping,
-  toElopageTransaction,
-  toPricingPlan,
-  toSalesPage,
-} from './providers/elopage/map.js';
-import type { ElopageSalesPageWire } from './providers/elopage/wire.js';
-import type { FreshRead } from './providers/http.js';
-import { mappedOnce } from './providers/sharedReads.js';
-
 /**
  * Per-request loaders for every by-ID lookup. Neither provider has a batch endpoint, so a batch
  * is one concurrent GET per distinct key; the pool in providers/http.ts caps how many run at once.
  * The same key twice in one request costs one call. Loaders return domain objects, or null for
  * IDs the provider does not know; a failed call fails only the keys it was for.
  */
+import DataLoader from 'dataloader';
+import type { Services } from './context.js';
+import type {
+  Charge,
+  ElepayRefund,
+  ElopageTransaction,
+  NodeObject,
+  PricingPlan,
+  SalesPage,
+  Transaction,
+} from './domain/model.js';
+import type { FreshRead } from './providers/http.js';
+
 export interface ElepayRefundKey {
   chargeId: string;
   refundId: string;
@@ -31,18 +30,35 @@ export interface Loaders {
   charge: DataLoader<string, Charge | null>;
   chargeRefunds: DataLoader<string, ElepayRefund[] | null>;
   elepayRefund: DataLoader<ElepayRefundKey, ElepayRefund | null, string>;
+  /**
+   * Puts an object already read (a page of charges, a write's answer, a replayed payload) into the
+   * loader that would fetch it, so a field that loads it by ID later in the request reads this one
+   * instead of calling the provider. The one place that primes loaders.
+   */
+  remember(node: NodeObject): void;
 }
-
-// Shared across requests: identical concurrent reads return one wire object (sharedReads.ts).
-const toTransactionOnce = mappedOnce(toElopageTransaction);
-const toSalesPageOnce = mappedOnce((wire: ElopageSalesPageWire, id: string, env: ElopageMapping) =>
-  toSalesPage(id, wire, env),
-);
-const toChargeOnce = mappedOnce(toCharge);
 
 /** One call per key, all at once; a key's failure is returned as its Error, as DataLoader expects. */
 function eachKey<K, V>(load: (key: K) => Promise<V>): DataLoader.BatchLoadFn<K, V> {
   return (keys) => Promise.all(keys.map((key) => load(key).catch((error: unknown) => error as Error)));
+}
+
+/**
+ * Notes the transactions a batch read in the ledger (src/ledger), in one write that nobody waits
+ * for: the ledger indexes what the gateway saw, and a read never waits on it or fails with it.
+ */
+function noted<K, V extends Transaction | Transaction[] | null>(
+  services: Services,
+  batch: DataLoader.BatchLoadFn<K, V>,
+): DataLoader.BatchLoadFn<K, V> {
+  return async (keys) => {
+    const values = await batch(keys);
+    const read = Array.from(values).flatMap((value) =>
+      value instanceof Error || value === null ? [] : value,
+    );
+    if (read.length > 0) void services.ledger.observe(read, 'READ');
+    return values;
+  };
 }
 
 const refundKey = (key: ElepayRefundKey) => `${key.chargeId}\u0000${key.refundId}`;
@@ -68,16 +84,9 @@ class LazyLoaders implements Loaders {
     private readonly read: FreshRead,
   ) {}
 
-  private get elopageEnv() {
-    return { currency: this.services.elopageCurrency, statuses: this.services.statuses };
-  }
-
   get pricingPlan(): Loaders['pricingPlan'] {
     this.pricingPlanLoader ??= new DataLoader(
-      eachKey(async (id) => {
-        const wire = await this.services.elopage.getPricingPlan(id, this.read);
-        return wire ? toPricingPlan({ ...wire, id: wire.id ?? id }, this.elopageEnv) : null;
-      }),
+      eachKey((id) => this.services.elopage.getPricingPlan(id, this.read)),
     );
     return this.pricingPlanLoader;
   }
@@ -85,10 +94,9 @@ class LazyLoaders implements Loaders {
   get salesPage(): Loaders['salesPage'] {
     this.salesPageLoader ??= new DataLoader(
       eachKey(async (id) => {
-        const wire = await this.services.elopage.getSalesPage(id, this.read);
-        if (!wire) return null;
-        const page = toSalesPageOnce(wire, id, this.elopageEnv);
-        for (const plan of page.pricingPlans) this.pricingPlan.prime(plan.providerId, plan);
+        const page = await this.services.elopage.getSalesPage(id, this.read);
+        if (!page) return null;
+        this.remember(page);
         return page;
       }),
     );
@@ -97,30 +105,32 @@ class LazyLoaders implements Loaders {
 
   get elopageTransaction(): Loaders['elopageTransaction'] {
     this.elopageTransactionLoader ??= new DataLoader(
-      eachKey(async (id) => {
-        const wire = await this.services.elopage.getTransaction(id, this.read);
-        return wire ? toTransactionOnce(wire, this.elopageEnv) : null;
-      }),
+      noted(
+        this.services,
+        eachKey((id: string) => this.services.elopage.getTransaction(id, this.read)),
+      ),
     );
     return this.elopageTransactionLoader;
   }
 
   get charge(): Loaders['charge'] {
     this.chargeLoader ??= new DataLoader(
-      eachKey(async (id) => {
-        const wire = await this.services.elepay.getCharge(id, this.read);
-        return wire ? toChargeOnce(wire, this.services.statuses) : null;
-      }),
+      noted(
+        this.services,
+        eachKey((id: string) => this.services.elepay.getCharge(id, this.read)),
+      ),
     );
     return this.chargeLoader;
   }
 
   get elepayRefund(): Loaders['elepayRefund'] {
     this.elepayRefundLoader ??= new DataLoader(
-      eachKey(async ({ chargeId, refundId }: ElepayRefundKey) => {
-        const wire = await this.services.elepay.getRefund(chargeId, refundId, this.read);
-        return wire ? toElepayRefund(wire, this.services.statuses) : null;
-      }),
+      noted(
+        this.services,
+        eachKey(({ chargeId, refundId }: ElepayRefundKey) =>
+          this.services.elepay.getRefund(chargeId, refundId, this.read),
+        ),
+      ),
       { cacheKeyFn: refundKey },
     );
     return this.elepayRefundLoader;
@@ -128,16 +138,43 @@ class LazyLoaders implements Loaders {
 
   get chargeRefunds(): Loaders['chargeRefunds'] {
     this.chargeRefundsLoader ??= new DataLoader(
-      eachKey(async (chargeId) => {
-        const wire = await this.services.elepay.listRefunds(chargeId, this.read);
-        if (!wire) return null;
-        const refunds = wire.refunds.map((refund) => toElepayRefund(refund, this.services.statuses));
-        for (const refund of refunds)
-          this.elepayRefund.prime({ chargeId, refundId: refund.providerId }, refund);
-        return refunds;
-      }),
+      noted(
+        this.services,
+        eachKey(async (chargeId: string) => {
+          const refunds = await this.services.elepay.listRefunds(chargeId, this.read);
+          if (!refunds) return null;
+          for (const refund of refunds) this.remember(refund);
+          return refunds;
+        }),
+      ),
     );
     return this.chargeRefundsLoader;
+  }
+
+  remember(node: NodeObject): void {
+    switch (node.kind) {
+      case 'Charge':
+        this.charge.prime(node.providerId, node);
+        break;
+      case 'Payment':
+        this.elopageTransaction.prime(node.providerId, node);
+        break;
+      case 'Refund':
+        if (node.provider === 'ELEPAY') {
+          this.elepayRefund.prime({ chargeId: node.chargeId, refundId: node.providerId }, node);
+        } else {
+          this.elopageTransaction.prime(node.providerId, node);
+        }
+        break;
+      case 'SalesPage':
+        this.salesPage.prime(node.providerId, node);
+        // Its plans came with it: a plan looked up by ID later costs no call.
+        for (const plan of node.pricingPlans) this.remember(plan);
+        break;
+      case 'PricingPlan':
+        this.pricingPlan.prime(node.providerId, node);
+        break;
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Every Redis connection the process opens (event log writer and reader, idempotency store, rate
- * limiter) is made here, one way, so that each has a deadline and fails fast:
+ * and failed-authentication limits) is made here, one way, so that each has a deadline and fails fast:
  * - a command that gets no answer within COMMAND_TIMEOUT_MS fails ("Command timed out"): a Redis
  *   that is stopped (SIGSTOP, a frozen VM, a dropped route) behaves like one that is down instead
  *   of holding every request, webhook and keyed mutation until it wakes up;
@@ -8,7 +8,7 @@
  *   reconnected, and with no offline queue every command in between is refused at once, so a long
  *   stall costs each caller nothing rather than a timeout each;
  * - the degraded behaviour documented in the README then applies (webhooks 503, keyed mutations
- *   refused, rate limits per instance).
+ *   refused, rate and failed-authentication limits per instance).
  * A monitor PINGs each connection every second and logs one line when Redis stops answering and one
  * when it answers again; `/readyz` shows each connection's state (`check`).
  */
@@ -46,6 +46,8 @@ export class RedisConnections {
   private readonly monitor: NodeJS.Timeout;
   /** Since when Redis has not answered every connection, or null while it does. */
   private troubleSince: number | null = null;
+  /** The check in progress: callers arriving meanwhile share it, so two checks never interleave. */
+  private checking: Promise<Record<string, RedisState>> | null = null;
   private closed = false;
 
   constructor(
@@ -89,7 +91,14 @@ export class RedisConnections {
    * state. A blocking reader cannot be asked while it reads, so it counts as stalled when every
    * connection that can be asked is.
    */
-  async check(): Promise<Record<string, RedisState>> {
+  check(): Promise<Record<string, RedisState>> {
+    this.checking ??= this.probeAll().finally(() => {
+      this.checking = null;
+    });
+    return this.checking;
+  }
+
+  private async probeAll(): Promise<Record<string, RedisState>> {
     const askable = this.connections.filter((connection) => !connection.blocking);
     await Promise.all(
       askable.map(async (connection) => {
@@ -122,7 +131,7 @@ export class RedisConnections {
       this.troubleSince = Date.now();
       this.logger.warn(
         { redis: Object.fromEntries(down.map(({ owner, state }) => [owner, state])) },
-        'redis is not answering; degraded until it does (webhooks 503, keyed mutations refused, rate limits per instance)',
+        'redis is not answering; degraded until it does (webhooks 503, keyed mutations refused, rate and failed-authentication limits per instance)',
       );
     } else if (down.length === 0 && this.troubleSince !== null) {
       this.logger.info({ downMs: Date.now() - this.troubleSince }, 'redis is answering again');

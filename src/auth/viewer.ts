@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { perMinuteBudget, type SharedBudgets } from '../budgets.js';
 import { type ApiClient, SCOPES, type Scope, type SecurityConfig } from '../config.js';
 import type { Viewer } from '../context.js';
 
@@ -47,7 +48,11 @@ function bearerTokenOf(authorization: string): string | null {
   return match?.[1] ?? null;
 }
 
-export function createAuthenticator(security: Pick<SecurityConfig, 'clients' | 'openAccess'>): Authenticator {
+/** `shared`: where failed authentications are counted for every instance (null: this process only). */
+export function createAuthenticator(
+  security: Pick<SecurityConfig, 'clients' | 'openAccess'>,
+  shared: SharedBudgets | null = null,
+): Authenticator {
   const clients: StoredClient[] = security.clients.map((client: ApiClient) => ({
     name: client.name,
     digest: Buffer.from(client.tokenSha256, 'hex'),
@@ -56,7 +61,7 @@ export function createAuthenticator(security: Pick<SecurityConfig, 'clients' | '
   // Open only when the configuration says so; with clients configured nothing is ever open, and
   // without clients but with a remote provider loadConfig refuses to start (fail closed here too).
   const open = security.openAccess && clients.length === 0;
-  const failures = new FailedAuthentications();
+  const failures = new FailedAuthentications(shared);
   const authenticator: Authenticator = {
     open,
     clientCount: clients.length,
@@ -93,16 +98,16 @@ export function createAuthenticator(security: Pick<SecurityConfig, 'clients' | '
 export const FAILED_AUTHENTICATIONS_PER_MINUTE = 10;
 
 /**
- * Wrong tokens per client address, in this process (a guesser spread over instances gets each
- * instance's budget; tokens are 256-bit, so the point is to make guessing loud and slow, not to
- * make it impossible).
+ * Wrong tokens per client address, counted by every instance on one Redis when REDIS_URL is set (a
+ * guesser spread over instances spends one budget). While Redis does not answer, each instance counts
+ * on its own (src/budgets.ts): authentication never waits on Redis past a command's deadline.
  */
 class FailedAuthentications {
-  private readonly limiter = new RateLimiterMemory({
-    points: FAILED_AUTHENTICATIONS_PER_MINUTE,
-    duration: 60,
-    keyPrefix: 'failed-auth',
-  });
+  private readonly limiter: RateLimiterAbstract;
+
+  constructor(shared: SharedBudgets | null) {
+    this.limiter = perMinuteBudget('failed-auth', FAILED_AUTHENTICATIONS_PER_MINUTE, shared);
+  }
 
   /** Milliseconds until the address may try again; 0 when it may now. */
   async waitFor(address: string): Promise<number> {

@@ -6,6 +6,7 @@
 
 import { z } from 'zod';
 import { isKnownCurrency } from '../domain/money.js';
+import { databaseUrlVariable } from '../ledger/config.js';
 
 const optionalText = z
   .string()
@@ -76,6 +77,8 @@ export const EnvSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PUBLIC_URL: httpUrl,
   SANDBOX_WEBHOOK_URL: httpUrl,
+  /** off: the embedded simulators send no webhooks (the reconciler alone brings news). */
+  SANDBOX_WEBHOOKS: flag(true),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -152,6 +155,10 @@ export const EnvSchema = z.object({
     .default('paygraph:'),
   EVENT_RETENTION_EVENTS: positiveInt(10_000, 10_000_000),
   EVENT_RETENTION_HOURS: positiveInt(24, 24 * 90),
+
+  DATABASE_URL: databaseUrlVariable,
+  /** How often the reconciler looks for transactions due a poll (src/services/reconcile.ts). */
+  RECONCILE_INTERVAL_MS: positiveInt(60_000, 24 * 3_600_000),
 });
 
 export type Env = z.output<typeof EnvSchema>;

@@ -1,11 +1,11 @@
-import { BlockList, isIP } from 'node:net';
-
 /**
  * Addresses a webhook must not be sent to unless they are the gateway itself: loopback, private
  * (RFC 1918, unique-local), link-local (cloud metadata at 169.254.169.254), carrier-grade NAT,
  * "this network", multicast and reserved ranges. A payment provider posting a payer's name and
  * address there would be server-side request forgery.
  */
+import { BlockList, isIP } from 'node:net';
+
 const INTERNAL = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
@@ -53,4 +53,32 @@ export function isLoopbackHost(hostname: string): boolean {
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
+}
+
+/**
+ * What is wrong with a URL a provider is to post payment updates to (a payer's name, e-mail and
+ * address), if anything: https to a public host; plain http only to this machine while the
+ * provider is the embedded simulator (which refuses every local target but the gateway itself).
+ * Never an internal address (SSRF), nor credentials.
+ */
+export function webhookUrlProblem(value: string, sandboxed: boolean): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute https:// URL';
+  }
+  if (url.username || url.password) return 'must not carry a user name or password';
+  const host = hostAddress(url.hostname);
+  if (url.protocol === 'http:') {
+    if (sandboxed && isLoopbackHost(host)) return null;
+    return sandboxed
+      ? 'must use https:// (http:// only to this machine while elopage is sandboxed)'
+      : 'must use https://';
+  }
+  if (url.protocol !== 'https:') return 'must use https://';
+  if (isLoopbackHost(host) || isInternalAddress(host)) {
+    return 'must not point at a private, loopback or link-local address';
+  }
+  return null;
 }

@@ -1,10 +1,10 @@
-import type { Provider } from './model.js';
-
 /**
  * The one global-ID codec. A global ID is base64url of "Kind:provider:part[:part]" with each part
  * URI-encoded, so provider IDs of any shape survive; clients must treat it as opaque (Relay).
  * An elepay refund carries its charge ID because elepay only serves refunds under their charge.
  */
+import type { Provider } from './model.js';
+
 export type NodeRef =
   | { kind: 'SalesPage'; id: string }
   | { kind: 'PricingPlan'; id: string }

@@ -1,24 +1,22 @@
+/**
+ * The domain objects every layer above providers/ sees. Provider wire shapes are mapped into these
+ * once, in providers/<name>/map.ts; nothing above that layer reads wire JSON.
+ */
 import type { Money } from './money.js';
 import type { PaymentStatus } from './status.js';
 
-/**
- * The domain objects the GraphQL layer sees. Provider wire shapes are mapped into these once,
- * in providers/<name>/map.ts; nothing above that layer reads wire JSON.
- */
 export type Provider = 'ELEPAY' | 'ELOPAGE';
 
-export const BILLING_INTERVALS = {
-  ONE_WEEK: '1w',
-  TWO_WEEKS: '2w',
-  THREE_WEEKS: '3w',
-  ONE_MONTH: '1m',
-  TWO_MONTHS: '2m',
-  THREE_MONTHS: '3m',
-  SIX_MONTHS: '6m',
-  ONE_YEAR: '1y',
-  TWO_YEARS: '2y',
-} as const;
-export type BillingInterval = keyof typeof BILLING_INTERVALS;
+export type BillingInterval =
+  | 'ONE_WEEK'
+  | 'TWO_WEEKS'
+  | 'THREE_WEEKS'
+  | 'ONE_MONTH'
+  | 'TWO_MONTHS'
+  | 'THREE_MONTHS'
+  | 'SIX_MONTHS'
+  | 'ONE_YEAR'
+  | 'TWO_YEARS';
 
 export type PricingPlanForm = 'ONE_TIME' | 'SUBSCRIPTION' | 'SPLIT';
 export type SplittingType = 'INSTALLMENT' | 'LIMITED_SUBSCRIPTION';

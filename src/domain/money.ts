@@ -1,9 +1,9 @@
-import { Decimal } from 'decimal.js';
-
 /**
  * Money is exact decimal text plus an ISO-4217 code. Amounts never pass through a JS number:
  * provider JSON is parsed losslessly (providers/json.ts) and arithmetic uses decimal.js.
  */
+import { Decimal } from 'decimal.js';
+
 export interface Money {
   /** Exact decimal text, at least the currency's minor-unit digits ("199.90", "1000", "19.385"). */
   amount: string;
@@ -120,4 +120,33 @@ export function maxAmount(currency: string): Dec {
 export function toMinorUnits(amount: Dec, currency: string): string | null {
   const units = amount.mul(new Dec(10).pow(minorUnitDigits(currency)));
   return units.isInteger() ? units.toFixed(0) : null;
+}
+
+/**
+ * What is wrong with an amount a user gave in `currency`, if anything: it must be plain digits with
+ * an optional fraction (no sign, exponent or comma), above zero unless `allowZero`, at most
+ * maxAmount, and have no more fraction digits than the currency has (nothing is ever rounded).
+ */
+export function amountProblems(value: string, currency: string, { allowZero = false } = {}): string[] {
+  if (!isUnsignedDecimal(value)) {
+    return [
+      value.trim().startsWith('-')
+        ? 'must not be negative'
+        : 'must be a decimal number such as "12.50": digits, optionally a "." and more digits',
+    ];
+  }
+  const problems: string[] = [];
+  const dec = new Dec(value);
+  if (!allowZero && dec.isZero()) problems.push('must be greater than zero');
+  const ceiling = maxAmount(currency);
+  if (dec.gt(ceiling)) return [...problems, `must be at most ${formatAmount(ceiling, currency)} ${currency}`];
+  const digits = minorUnitDigits(currency);
+  if (dec.decimalPlaces() > digits) {
+    problems.push(
+      digits === 0
+        ? `${currency} amounts take no decimal places`
+        : `${currency} amounts take at most ${digits} decimal places`,
+    );
+  }
+  return problems;
 }

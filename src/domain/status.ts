@@ -1,4 +1,8 @@
-/** The normalized status every transaction exposes (API.md, Principles → Status). */
+/**
+ * The normalized status every transaction exposes (API.md, Principles → Status), and the rule for
+ * raw provider statuses: each provider client brings its own table (providers/<name>/map.ts), and
+ * an unknown raw value reads as PENDING.
+ */
 export const PAYMENT_STATUSES = [
   'PENDING',
   'AUTHORIZED',
@@ -11,39 +15,11 @@ export const PAYMENT_STATUSES = [
 ] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
-/** elepay ChargeStatusType (providers/elepay.md §4), 1.2.x and 1.3.0 values. */
-const ELEPAY_CHARGE: Record<string, PaymentStatus> = {
-  pending: 'PENDING',
-  waiting: 'PENDING',
-  notified: 'PENDING',
-  uncaptured: 'AUTHORIZED',
-  amount_mismatch: 'REQUIRES_ACTION',
-  captured: 'SUCCEEDED',
-  failed: 'FAILED',
-  revoked: 'CANCELED',
-  partially_refunded: 'PARTIALLY_REFUNDED',
-  refunded: 'REFUNDED',
-};
-
-/** elepay RefundStatusType. */
-const ELEPAY_REFUND: Record<string, PaymentStatus> = { pending: 'PENDING', refunded: 'SUCCEEDED' };
-
-/** elopage payment and refund states (providers/elopage.md, Payment object). */
-const ELOPAGE_TRANSACTION: Record<string, PaymentStatus> = {
-  waiting: 'PENDING',
-  pending: 'PENDING',
-  successful: 'SUCCEEDED',
-  success_av: 'SUCCEEDED',
-  canceled: 'CANCELED',
-  error: 'FAILED',
-};
-
-export type StatusTable = 'elepayCharge' | 'elepayRefund' | 'elopageTransaction';
-const TABLES: Record<StatusTable, Record<string, PaymentStatus>> = {
-  elepayCharge: ELEPAY_CHARGE,
-  elepayRefund: ELEPAY_REFUND,
-  elopageTransaction: ELOPAGE_TRANSACTION,
-};
+/** A provider's raw statuses of one kind of object, named for the log line about unknown ones. */
+export interface StatusTable {
+  name: string;
+  statuses: Readonly<Record<string, PaymentStatus>>;
+}
 
 /**
  * Maps raw provider statuses. Providers add statuses over time (elepay went from 4 to 10), so
@@ -52,15 +28,15 @@ const TABLES: Record<StatusTable, Record<string, PaymentStatus>> = {
 export class StatusNormalizer {
   private readonly reported = new Set<string>();
 
-  constructor(private readonly onUnknown: (table: StatusTable, raw: string) => void) {}
+  constructor(private readonly onUnknown: (table: string, raw: string) => void) {}
 
   normalize(table: StatusTable, raw: string): PaymentStatus {
-    const known = TABLES[table][raw];
+    const known = Object.hasOwn(table.statuses, raw) ? table.statuses[raw] : undefined;
     if (known) return known;
-    const key = `${table}:${raw}`;
+    const key = `${table.name}:${raw}`;
     if (!this.reported.has(key)) {
       this.reported.add(key);
-      this.onUnknown(table, raw);
+      this.onUnknown(table.name, raw);
     }
     return 'PENDING';
   }

@@ -18,6 +18,17 @@ export interface TransactionStatusEvent {
   previousStatus: PaymentStatus | null;
   status: PaymentStatus;
   transaction: Transaction;
+  /** The provider's ID of the webhook event that reported it (elepay `evt_…`), when it sends one. */
+  providerEventId?: string;
+  /** What found the change; absent for a webhook's (so events stored before this field read right). */
+  source?: 'RECONCILIATION';
+}
+
+/** What found a change: a verified webhook (the default) or the reconciler's poll of the provider. */
+export interface RecordOrigin {
+  source?: 'WEBHOOK' | 'RECONCILIATION';
+  /** The provider's ID of the webhook event (elepay `evt_…`). */
+  providerEventId?: string;
 }
 
 /** What a backend stores; the cursor is assigned by the log when it appends. */
@@ -27,7 +38,7 @@ export type EventBody = Omit<TransactionStatusEvent, 'cursor'>;
  * Statuses that end a transaction's life: nothing after them is believed. The rest are ordered, and a
  * change may only move forward: a late `pending` delivered after `successful` is ignored.
  */
-const FINAL: ReadonlySet<PaymentStatus> = new Set(['FAILED', 'CANCELED', 'REFUNDED']);
+export const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set(['FAILED', 'CANCELED', 'REFUNDED']);
 const RANK: Record<PaymentStatus, number> = {
   PENDING: 0,
   REQUIRES_ACTION: 1,
@@ -45,7 +56,7 @@ export type Verdict = 'publish' | 'unchanged' | 'stale';
 export function judgeChange(previous: PaymentStatus | null, next: PaymentStatus): Verdict {
   if (previous === null) return 'publish';
   if (previous === next) return 'unchanged';
-  if (FINAL.has(previous) || RANK[next] < RANK[previous]) return 'stale';
+  if (FINAL_STATUSES.has(previous) || RANK[next] < RANK[previous]) return 'stale';
   return 'publish';
 }
 
@@ -58,6 +69,7 @@ export function eventBodyOf(
   transaction: Transaction,
   previousStatus: PaymentStatus | null,
   occurredAt: Date,
+  { source, providerEventId }: RecordOrigin = {},
 ): EventBody {
   return {
     occurredAt,
@@ -67,6 +79,8 @@ export function eventBodyOf(
     previousStatus,
     status: transaction.status,
     transaction,
+    ...(providerEventId ? { providerEventId } : {}),
+    ...(source === 'RECONCILIATION' ? { source } : {}),
   };
 }
 

@@ -1,6 +1,12 @@
 import type { Transaction } from '../domain/model.js';
 import type { PaymentStatus } from '../domain/status.js';
-import { compareCursors, judgeChange, type TransactionStatusEvent, type Verdict } from './event.js';
+import {
+  compareCursors,
+  judgeChange,
+  type RecordOrigin,
+  type TransactionStatusEvent,
+  type Verdict,
+} from './event.js';
 
 /**
  * The event log behind live status: webhooks append verified changes, subscriptions replay and
@@ -15,9 +21,10 @@ export interface RecordOutcome {
 export interface EventLog {
   /**
    * Appends the transaction's current status when it is a change (see judgeChange). Resolves only
-   * once the event is durable in the backend; rejects when the backend cannot record it.
+   * once the event is durable in the backend; rejects when the backend cannot record it. `origin`
+   * says what found it (a webhook unless said otherwise) and the webhook event's ID.
    */
-  record(transaction: Transaction): Promise<RecordOutcome>;
+  record(transaction: Transaction, origin?: RecordOrigin): Promise<RecordOutcome>;
   /**
    * The gateway saw this status itself (a mutation's answer), before any change of the transaction
    * was recorded: it becomes the first recorded change's `previousStatus`. Publishes nothing, and
@@ -96,18 +103,24 @@ export function previousStatusOf(
 
 const TRANSACTION_KINDS: ReadonlySet<unknown> = new Set(['Charge', 'Payment', 'Refund']);
 
-/**
- * Observes the status of every transaction a mutation's payload carries (`charge`, `refund`, …).
- * Never fails the mutation: without the log, events just lack this previousStatus.
- */
-export async function observePayload(log: EventLog, payload: object): Promise<void> {
-  const transactions = Object.values(payload).filter(
+/** The transactions a mutation's payload carries (`charge`, `refund`, …). */
+export function transactionsIn(payload: object): Transaction[] {
+  return Object.values(payload).filter(
     (value): value is Transaction =>
       value !== null &&
       typeof value === 'object' &&
       TRANSACTION_KINDS.has((value as { kind?: unknown }).kind),
   );
-  await Promise.all(transactions.map((transaction) => log.observe(transaction).catch(() => undefined)));
+}
+
+/**
+ * Observes the status of every transaction a mutation's payload carries.
+ * Never fails the mutation: without the log, events just lack this previousStatus.
+ */
+export async function observePayload(log: EventLog, payload: object): Promise<void> {
+  await Promise.all(
+    transactionsIn(payload).map((transaction) => log.observe(transaction).catch(() => undefined)),
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   compareCursors,
   eventBodyOf,
   judgeChange,
+  type RecordOrigin,
   type TransactionStatusEvent,
   transactionKey,
 } from './event.js';
@@ -38,7 +39,7 @@ export class MemoryEventLog implements EventLog {
 
   constructor(private readonly retention: RetentionOptions) {}
 
-  async record(transaction: Transaction): Promise<RecordOutcome> {
+  async record(transaction: Transaction, origin?: RecordOrigin): Promise<RecordOutcome> {
     const key = transactionKey(transaction);
     const previous = this.lastStatus.get(key) ?? null;
     const verdict = judgeChange(previous, transaction.status);
@@ -49,7 +50,7 @@ export class MemoryEventLog implements EventLog {
     this.observed.delete(key);
     const event: TransactionStatusEvent = {
       cursor: this.nextCursor(now.getTime()),
-      ...eventBodyOf(transaction, previousStatus, now),
+      ...eventBodyOf(transaction, previousStatus, now, origin),
     };
     this.events.push(event);
     this.trim(now.getTime());

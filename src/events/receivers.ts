@@ -4,11 +4,8 @@ import type { Services } from '../context.js';
 import { ProviderError } from '../domain/errors.js';
 import type { Provider, Transaction } from '../domain/model.js';
 import { codeLabel } from '../metrics.js';
-import { toCharge, toElepayRefund } from '../providers/elepay/map.js';
-import { verifyElepaySignature } from '../providers/elepay/webhook.js';
-import { isElopageId } from '../providers/elopage/client.js';
-import { toElopageTransaction } from '../providers/elopage/map.js';
-import { asRecord, stringField } from '../providers/http.js';
+import { readElepayEvent, verifyElepaySignature } from '../providers/elepay/webhook.js';
+import { readElopageNotification } from '../providers/elopage/webhook.js';
 import { BodyTooLarge, BodyTooSlow, readBody } from '../readBody.js';
 
 /**
@@ -55,37 +52,25 @@ function reply(res: ServerResponse, status: number, body: Record<string, unknown
   res.end(JSON.stringify(body));
 }
 
-/** Parses JSON whatever the content type says; form-encoded bodies are read as key/value pairs. */
-function parseLoosely(raw: Buffer): Record<string, unknown> | null {
-  const text = raw.toString('utf8');
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : null;
-  } catch {
-    if (!/^[\w.%+-]+=[^&]*(&[\w.%+-]+=[^&]*)*$/.test(text.trim())) return null;
-    return Object.fromEntries(new URLSearchParams(text.trim()));
-  }
-}
-
 export function createWebhookReceivers({ services, elepaySecrets, elopageToken }: WebhookReceiverOptions) {
   const { logger, events, metrics } = services;
   const refused = (provider: Provider, reason: string) => metrics.webhooksRefused.inc({ provider, reason });
 
   /**
    * Records each fetched transaction; the answer tells the provider whether to retry. `eventTime`
-   * is when the provider says the event happened (elepay's createTime; elopage sends none).
+   * is when the provider says the event happened and `eventId` its ID (elepay's createTime and
+   * `evt_…`; elopage sends neither).
    */
   async function recordAll(
     res: ServerResponse,
     source: string,
     transactions: Transaction[],
     eventTime?: number,
+    eventId?: string,
   ): Promise<void> {
     const verdicts: string[] = [];
     for (const transaction of transactions) {
-      const outcome = await events.record(transaction);
+      const outcome = await events.record(transaction, { providerEventId: eventId });
       verdicts.push(outcome.verdict);
       const { provider, kind, status } = transaction;
       metrics.webhookRecords.inc({ provider, verdict: outcome.verdict });
@@ -158,36 +143,34 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         return reply(res, 400, { error: `signature ${verdict}` });
       }
       metrics.webhooksVerified.inc({ provider: 'ELEPAY' });
-      const event = parseLoosely(raw);
-      const type = event ? stringField(event, 'type') : undefined;
-      const object = asRecord(asRecord(event?.data).object);
-      const id = stringField(object, 'id');
-      if (!type || !id) {
+      const event = readElepayEvent(raw);
+      if (!event) {
         refused('ELEPAY', 'not_an_event');
         return reply(res, 400, { error: 'not an elepay event' });
       }
-      const eventTime = typeof event?.createTime === 'number' ? event.createTime : undefined;
-      const { elepay: client, statuses } = services;
-      if (type.startsWith('charge.')) {
-        const charge = found(await client.getCharge(id, FRESH), 'charge');
-        return recordAll(res, `elepay ${type}`, [toCharge(charge, statuses)], eventTime);
+      const client = services.elepay;
+      const source = `elepay ${event.type}`;
+      if (event.subject === 'charge') {
+        const charge = found(await client.getCharge(event.chargeId, FRESH), 'charge');
+        return recordAll(res, source, [charge], event.occurredAtMs, event.eventId);
       }
-      if (type.startsWith('refund.')) {
-        const chargeId = stringField(object, 'chargeId');
+      if (event.subject === 'refund') {
+        const { chargeId, refundId } = event;
         if (!chargeId) {
           refused('ELEPAY', 'not_an_event');
           return reply(res, 400, { error: 'refund event without chargeId' });
         }
         // A refund also moves its charge (PARTIALLY_REFUNDED, REFUNDED): record both as elepay has them.
         const [refund, charge] = await Promise.all([
-          client.getRefund(chargeId, id, FRESH),
+          client.getRefund(chargeId, refundId, FRESH),
           client.getCharge(chargeId, FRESH),
         ]);
         return recordAll(
           res,
-          `elepay ${type}`,
-          [toElepayRefund(found(refund, 'refund'), statuses), toCharge(found(charge, 'charge'), statuses)],
-          eventTime,
+          source,
+          [found(refund, 'refund'), found(charge, 'charge')],
+          event.occurredAtMs,
+          event.eventId,
         );
       }
       reply(res, 200, { received: true, published: 0 });
@@ -202,16 +185,13 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         return reply(res, 404, { error: 'not found' });
       }
       metrics.webhooksVerified.inc({ provider: 'ELOPAGE' });
-      const body = parseLoosely(await readBody(req, WEBHOOK_BODY));
-      const rawId = body?.id;
-      const id = typeof rawId === 'number' ? String(rawId) : typeof rawId === 'string' ? rawId : '';
-      if (!isElopageId(id)) {
+      const id = readElopageNotification(await readBody(req, WEBHOOK_BODY));
+      if (!id) {
         refused('ELOPAGE', 'not_an_event');
         return reply(res, 400, { error: 'not an elopage payment notification' });
       }
-      const wire = found(await services.elopage.getTransaction(id, FRESH), 'payment');
-      const mapping = { currency: services.elopageCurrency, statuses: services.statuses };
-      await recordAll(res, 'elopage', [toElopageTransaction(wire, mapping)]);
+      const transaction = found(await services.elopage.getTransaction(id, FRESH), 'payment');
+      await recordAll(res, 'elopage', [transaction]);
     });
   }
 

@@ -7,6 +7,7 @@ import {
   eventBodyOf,
   judgeChange,
   parseEventBody,
+  type RecordOrigin,
   serializeEventBody,
   type TransactionStatusEvent,
   transactionKey,
@@ -128,7 +129,7 @@ export class RedisEventLog implements EventLog {
     this.following = this.follow();
   }
 
-  async record(transaction: Transaction): Promise<RecordOutcome> {
+  async record(transaction: Transaction, origin?: RecordOrigin): Promise<RecordOutcome> {
     const statusKey = this.statusKeyOf(transaction);
     for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
       const [previous, observed] = (await this.writer.mget(statusKey, this.observedKeyOf(transaction))) as [
@@ -138,7 +139,7 @@ export class RedisEventLog implements EventLog {
       const verdict = judgeChange(previous, transaction.status);
       if (verdict !== 'publish') return { verdict };
       const previousStatus = previousStatusOf(previous, observed, transaction.status);
-      const body = eventBodyOf(transaction, previousStatus, new Date());
+      const body = eventBodyOf(transaction, previousStatus, new Date(), origin);
       const minId = `${Date.now() - this.options.retention.maxAgeMs}-0`;
       const cursor = await this.writer.appendIfUnchanged(
         statusKey,

@@ -1,4 +1,10 @@
-import SchemaBuilder from '@pothos/core';
+/**
+ * The schema builder and nothing else: plugins, scalar shapes, the context type. Types live in
+ * ./types, one file per domain type. Fields are non-null unless a field says otherwise.
+ * The relay plugin provides connections; `Node` and its lookups are ours (types/node.ts) because
+ * global IDs carry the provider and, for elepay refunds, the charge (domain/ids.ts).
+ */
+import SchemaBuilder, { type SchemaTypes } from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
@@ -6,12 +12,6 @@ import { forbiddenError, scopesOf } from '../auth/scopes.js';
 import type { Scope } from '../config.js';
 import type { Context } from '../context.js';
 
-/**
- * The schema builder and nothing else: plugins, scalar shapes, the context type. Types live in
- * ./types, one file per domain type. Fields are non-null unless a field says otherwise.
- * The relay plugin provides connections; `Node` and its lookups are ours (types/node.ts) because
- * global IDs carry the provider and, for elepay refunds, the charge (domain/ids.ts).
- */
 export const builder = new SchemaBuilder<{
   Context: Context;
   DefaultFieldNullability: false;
@@ -58,3 +58,7 @@ export const builder = new SchemaBuilder<{
     beforeArgOptions: { description: 'End before this cursor.' },
   },
 });
+
+/** The builder's resolved type parameters, for field helpers shared across type files. */
+export type BuilderTypes =
+  typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T extends SchemaTypes> ? T : never;

@@ -1,28 +1,18 @@
+/**
+ * How every mutation runs (API.md, Mutations): its input validated before any provider call,
+ * expected failures — validation problems, the workflows' pre-checks, provider refusals — as the
+ * payload's `userErrors`, outages, auth failures and bugs as GraphQL errors, and a keyed mutation
+ * run once per idempotency key.
+ */
 import type { z } from 'zod';
 import type { Context, Services } from '../context.js';
-import { ProviderError, type UserError, type UserErrorCode } from '../domain/errors.js';
-import { observePayload } from '../events/log.js';
+import { ProviderError, type UserError, type UserErrorCode, UserErrors } from '../domain/errors.js';
+import { observePayload, transactionsIn } from '../events/log.js';
 import { derivedIdOf, fingerprintOf, InputTooDeepError, scopeOf } from '../idempotency/fingerprint.js';
 import { parsePayload, primeLoaders, serializePayload } from '../idempotency/payload.js';
 import { runIdempotently } from '../idempotency/run.js';
 import { publicProviderError } from '../plugins/maskError.js';
 import { noteIdempotency } from '../plugins/useIdempotencyReplay.js';
-
-/**
- * How every mutation reports expected failures (API.md, Mutations): validation problems and
- * provider refusals become `userErrors`; outages, auth failures and bugs stay GraphQL errors.
- */
-export class UserErrors extends Error {
-  constructor(readonly errors: UserError[]) {
-    super(errors.map((error) => error.message).join('; '));
-    this.name = 'UserErrors';
-  }
-}
-
-/** Stops the mutation with one user error. */
-export function fail(field: string[] | null, code: UserErrorCode, message: string): never {
-  throw new UserErrors([{ field, code, message }]);
-}
 
 export type Payload<T> = Partial<T> & { userErrors: UserError[] };
 
@@ -39,12 +29,12 @@ export type KeyedMutation =
   | 'refundCharge'
   | 'refundTransaction';
 
-/** What a keyed mutation's body may use: provider-side duplicate guards derive from it. */
-export interface Idempotency {
-  key: string;
-  /** Stable per API client and key (40 hex characters): e.g. createCharge's orderNo, refund tags. */
-  derivedId: string;
-}
+/**
+ * What a keyed mutation's body gets: the key's derived ID, stable per API client and key (40 hex
+ * characters), from which the workflows derive provider-side duplicate guards (createCharge's
+ * orderNo, elepay refund tags); null without a key.
+ */
+export type RetryKey = string | null;
 
 /** The description of every input's `idempotencyKey` field (what runMutation below does with it). */
 export const IDEMPOTENCY_KEY_DESCRIPTION =
@@ -69,13 +59,13 @@ export function runMutation<T extends object>(
   ctx: Context,
   mutation: KeyedMutation,
   input: { idempotencyKey?: string | null },
-  run: (idempotency: Idempotency | null) => Promise<T>,
+  run: (retryKey: RetryKey) => Promise<T>,
 ): Promise<Payload<T>>;
 export async function runMutation<T extends object>(
   ctxOrRun: Context | (() => Promise<T>),
   mutation?: KeyedMutation,
   input?: { idempotencyKey?: string | null },
-  run?: (idempotency: Idempotency | null) => Promise<T>,
+  run?: (retryKey: RetryKey) => Promise<T>,
 ): Promise<Payload<T>> {
   if (typeof ctxOrRun === 'function') return settle(ctxOrRun);
   if (!mutation || !input || !run) throw new Error('runMutation: mutation, input and body are required');
@@ -94,7 +84,7 @@ async function runKeyed<T extends object>(
   ctx: Context,
   mutation: KeyedMutation,
   input: { idempotencyKey?: string | null },
-  run: (idempotency: Idempotency | null) => Promise<T>,
+  run: (retryKey: RetryKey) => Promise<T>,
 ): Promise<Payload<T>> {
   const fromInput = input.idempotencyKey !== null && input.idempotencyKey !== undefined;
   const key = fromInput ? input.idempotencyKey : ctx.idempotencyKeyHeader;
@@ -116,13 +106,12 @@ async function runKeyed<T extends object>(
     throw error;
   }
   const scope = scopeOf(ctx.viewer.client, key);
-  const idempotency: Idempotency = { key, derivedId: derivedIdOf(scope) };
   const masks = [{ secret: ownWebhookToken(ctx.services), shownAs: WEBHOOK_TOKEN_SHOWN_AS }];
   const outcome = await runIdempotently<Payload<T>>({
     store: ctx.services.idempotency,
     scope,
     fingerprint,
-    execute: () => settle(() => run(idempotency)),
+    execute: () => settle(() => run(derivedIdOf(scope))),
     isFinal: isDefinite,
     serialize: (payload) => serializePayload(payload, masks),
     parse: (text) => parsePayload<Payload<T>>(text),
@@ -141,9 +130,15 @@ async function runKeyed<T extends object>(
   return observed(ctx, outcome.payload);
 }
 
-/** The statuses a mutation saw become the `previousStatus` of the first live event (events/log.ts). */
+/**
+ * The statuses a mutation saw become the `previousStatus` of the first live event (events/log.ts),
+ * and its transactions enter the ledger (src/ledger) before the answer, so a list shows them at once.
+ */
 async function observed<T extends object>(ctx: Context, payload: Payload<T>): Promise<Payload<T>> {
-  await observePayload(ctx.services.events, payload);
+  await Promise.all([
+    observePayload(ctx.services.events, payload),
+    ctx.services.ledger.observe(transactionsIn(payload), 'MUTATION'),
+  ]);
   return payload;
 }
 
@@ -188,8 +183,6 @@ async function settle<T extends object>(run: () => Promise<T>): Promise<Payload<
   }
 }
 
-const STATE_CODES = new Set(['M006000', 'M006002', 'M006006', 'M006007', 'InvalidState']);
-
 /**
  * A provider's refusal as a user error; null for failures that are not the caller's to fix. The
  * message is what publicProviderError lets through: no provider text beyond codes and names.
@@ -198,10 +191,8 @@ function refusalOf(error: ProviderError): UserError | null {
   const { message } = publicProviderError(error);
   if (error.failure === 'NOT_FOUND') return { field: null, code: 'NOT_FOUND', message };
   if (error.failure !== 'REJECTED') return null;
-  if (error.status === 409 || (error.providerCode && STATE_CODES.has(error.providerCode))) {
-    return { field: null, code: 'INVALID_STATE', message };
-  }
-  if (error.providerCode === 'U008001') return { field: null, code: 'AMOUNT_EXCEEDS_REMAINING', message };
+  if (error.refusal === 'INVALID_STATE') return { field: null, code: 'INVALID_STATE', message };
+  if (error.refusal === 'AMOUNT_TOO_LARGE') return { field: null, code: 'AMOUNT_EXCEEDS_REMAINING', message };
   return { field: null, code: 'PROVIDER_REJECTED', message };
 }
 

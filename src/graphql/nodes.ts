@@ -1,3 +1,7 @@
+/**
+ * Lookups by ID for resolvers: root fields and mutation inputs take a global ID or the provider's
+ * raw ID (API.md, IDs), read through the request's loaders; `Node` resolution by global ID.
+ */
 import type { Context } from '../context.js';
 import { decodeGlobalId, type NodeKind, type NodeRef } from '../domain/ids.js';
 import type {

@@ -1,8 +1,17 @@
-import type { UserError } from '../domain/errors.js';
-import { USER_ERROR_CODES } from '../domain/errors.js';
+/**
+ * Type references shared across the type files. Declaring them here, apart from their fields,
+ * lets `Payment.salesPage` and `Refund.refundedTransaction` point at each other's types without
+ * circular imports; each ./types file implements its own refs.
+ */
+import {
+  USER_ERROR_CODES,
+  USER_ERROR_DESCRIPTIONS,
+  type UserError,
+  type UserErrorCode,
+} from '../domain/errors.js';
 import type {
   AuthorCommission,
-  BILLING_INTERVALS,
+  BillingInterval,
   Charge,
   NodeObject,
   OneTimePricingPlan,
@@ -20,11 +29,6 @@ import type { Money } from '../domain/money.js';
 import { PAYMENT_STATUSES } from '../domain/status.js';
 import { builder } from './builder.js';
 
-/**
- * Type references shared across the type files. Declaring them here, apart from their fields,
- * lets `Payment.salesPage` and `Refund.refundedTransaction` point at each other's types without
- * circular imports; each ./types file implements its own refs.
- */
 export const NodeRef = builder.interfaceRef<NodeObject>('Node');
 export const TransactionRef = builder.interfaceRef<Transaction>('Transaction');
 export const PricingPlanRef = builder.interfaceRef<PricingPlan>('PricingPlan');
@@ -82,7 +86,7 @@ export const PricingPlanFormEnum = builder.enumType('PricingPlanForm', {
   } as const,
 });
 
-const INTERVAL_DESCRIPTIONS: Record<keyof typeof BILLING_INTERVALS, string> = {
+const INTERVAL_DESCRIPTIONS: Record<BillingInterval, string> = {
   ONE_WEEK: 'Every week (elopage `1w`).',
   TWO_WEEKS: 'Every two weeks (`2w`).',
   THREE_WEEKS: 'Every three weeks (`3w`).',
@@ -98,7 +102,7 @@ export const BillingIntervalEnum = builder.enumType('BillingInterval', {
   description: 'The time between two payments of a recurring pricing plan.',
   values: Object.fromEntries(
     Object.entries(INTERVAL_DESCRIPTIONS).map(([name, description]) => [name, { description }]),
-  ) as { [K in keyof typeof BILLING_INTERVALS]: { description: string } },
+  ) as { [K in BillingInterval]: { description: string } },
 });
 
 export const SplittingTypeEnum = builder.enumType('SplittingType', {
@@ -109,22 +113,9 @@ export const SplittingTypeEnum = builder.enumType('SplittingType', {
   } as const,
 });
 
-const USER_ERROR_DESCRIPTIONS: Record<(typeof USER_ERROR_CODES)[number], string> = {
-  INVALID: 'A value is malformed or out of range.',
-  REQUIRED: 'A required value is missing or empty.',
-  TOO_MANY_PRICING_PLANS: 'A sales page can have at most 5 pricing plans.',
-  AMOUNT_EXCEEDS_REMAINING: 'The amount is larger than what is left to capture or refund.',
-  PARTIAL_REFUND_UNSUPPORTED: 'elopage refunds payments in full only.',
-  INVALID_STATE: 'The object is not in a state that allows this operation.',
-  NOT_FOUND: 'The referenced object does not exist.',
-  PROVIDER_REJECTED: 'The provider refused the request.',
-  IDEMPOTENCY_KEY_REUSED: 'The idempotency key was already used with different input.',
-  SANDBOX_ONLY: 'This operation exists only on the embedded sandbox providers.',
-};
-
 export const UserErrorCodeEnum = builder.enumType('UserErrorCode', {
   description: 'Stable codes of expected mutation failures.',
   values: Object.fromEntries(
     USER_ERROR_CODES.map((code) => [code, { description: USER_ERROR_DESCRIPTIONS[code] }]),
-  ) as { [K in (typeof USER_ERROR_CODES)[number]]: { description: string } },
+  ) as { [K in UserErrorCode]: { description: string } },
 });

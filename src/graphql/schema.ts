@@ -1,3 +1,7 @@
+/**
+ * The schema: every type file, the root types with their scopes, sorted for printing
+ * (scripts/print-schema.ts writes schema/schema.graphql from it).
+ */
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './types/scalars.js';
@@ -5,11 +9,14 @@ import './types/money.js';
 import './types/node.js';
 import './types/pricingPlan.js';
 import './types/salesPage.js';
+import './types/salesPageAuthor.js';
 import './types/payment.js';
 import './types/refund.js';
 import './types/charge.js';
 import './types/sandbox.js';
 import './types/subscription.js';
+import './types/transactions.js';
+import './types/transactionActions.js';
 
 // Type-level scopes: every Query field needs `read`, every Mutation field `write`; the refund
 // mutations replace that with `refund` (src/auth/scopes.ts). Subscription: types/subscription.ts.

@@ -1,14 +1,7 @@
-import { z } from 'zod';
-import {
-  Dec,
-  formatAmount,
-  isKnownCurrency,
-  isUnsignedDecimal,
-  maxAmount,
-  minorUnitDigits,
-} from '../domain/money.js';
-
 /** Reusable input rules, so every mutation says the same thing about the same mistake. */
+import { z } from 'zod';
+import { webhookUrlProblem } from '../domain/addresses.js';
+import { amountProblems, Dec, isKnownCurrency, isUnsignedDecimal } from '../domain/money.js';
 
 /**
  * Characters no name or description needs and that make text read other than it is: C0 and C1
@@ -62,41 +55,10 @@ export function optionalLine(max: number) {
   return line(max).nullish();
 }
 
-/**
- * An exact amount in `currency`: plain digits with an optional fraction, no sign, no exponent, no
- * comma, and no more fraction digits than the currency has (nothing is ever rounded).
- */
-export function amount(currency: string, { allowZero = false }: { allowZero?: boolean } = {}) {
+/** An exact amount in `currency` (domain/money.ts amountProblems says what is accepted). */
+export function amount(currency: string, options: { allowZero?: boolean } = {}) {
   return z.string().superRefine((value, ctx) => {
-    if (!isUnsignedDecimal(value)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: value.trim().startsWith('-')
-          ? 'must not be negative'
-          : 'must be a decimal number such as "12.50": digits, optionally a "." and more digits',
-      });
-      return;
-    }
-    const dec = new Dec(value);
-    if (!allowZero && dec.isZero()) ctx.addIssue({ code: 'custom', message: 'must be greater than zero' });
-    const ceiling = maxAmount(currency);
-    if (dec.gt(ceiling)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be at most ${formatAmount(ceiling, currency)} ${currency}`,
-      });
-      return;
-    }
-    const digits = minorUnitDigits(currency);
-    if (dec.decimalPlaces() > digits) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          digits === 0
-            ? `${currency} amounts take no decimal places`
-            : `${currency} amounts take at most ${digits} decimal places`,
-      });
-    }
+    for (const message of amountProblems(value, currency, options)) ctx.addIssue({ code: 'custom', message });
   });
 }
 
@@ -105,3 +67,116 @@ export const currencyCode = z
   .trim()
   .toUpperCase()
   .refine(isKnownCurrency, { message: 'must be an ISO-4217 currency code such as "JPY"' });
+
+/**
+ * The format of a refund's (or capture's) amount and reason, checked before anything is loaded so
+ * a malformed amount never costs a call; the currency's digits are checked once the charge is known.
+ */
+export const amountAndReason = z.object({
+  amount: z
+    .string()
+    .refine(isUnsignedDecimal, { message: 'must be a positive decimal number such as "500"' })
+    .refine((value) => !isUnsignedDecimal(value) || !new Dec(value).isZero(), {
+      message: 'must be greater than zero',
+    })
+    .nullish(),
+  reason: optionalLine(255),
+});
+
+/** Like Stripe's: a key names a field, it does not carry data. */
+const METADATA_KEY_MAX = 40;
+
+/** elepay metadata (providers/elepay.md §4): a few short string values under plain keys. */
+const metadata = z
+  .record(z.string(), z.unknown())
+  .refine((record) => Object.keys(record).length <= 20, { message: 'must have at most 20 keys' })
+  .refine(
+    (record) =>
+      Object.keys(record).every(
+        (key) => key.length >= 1 && key.length <= METADATA_KEY_MAX && !hasControlCharacter(key),
+      ),
+    { message: `keys must be 1–${METADATA_KEY_MAX} characters without control characters` },
+  )
+  .refine(
+    (record) =>
+      Object.values(record).every((value) => typeof value !== 'string' || !hasControlCharacter(value)),
+    { message: 'values must not contain control characters or bidirectional overrides' },
+  )
+  .refine((record) => Object.values(record).every((value) => typeof value === 'string'), {
+    message: 'values must be strings',
+  })
+  .refine(
+    (record) =>
+      Object.values(record).every((value) => typeof value !== 'string' || Buffer.byteLength(value) <= 255),
+    {
+      message: 'values must be at most 255 bytes',
+    },
+  )
+  .refine((record) => Object.keys(record).every((key) => !key.startsWith('route') && !key.startsWith('__')), {
+    message: 'keys starting with "route" or "__" are reserved by elepay',
+  })
+  .transform((record) => record as Record<string, string>)
+  .nullish();
+
+export const URL_MAX = 2048;
+
+/** Where a provider may post webhooks (domain/addresses.ts webhookUrlProblem says what is allowed). */
+export function webhookUrl(sandboxed: boolean) {
+  return z
+    .string()
+    .max(URL_MAX, { message: `must be at most ${URL_MAX} characters` })
+    .superRefine((value, ctx) => {
+      const problem = webhookUrlProblem(value, sandboxed);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .nullish();
+}
+
+/** An elepay payment method name (providers/elepay.md §4 PaymentMethodType). */
+const paymentMethod = z
+  .string()
+  .regex(/^[a-z0-9_]{1,40}$/, { message: 'must be an elepay payment method such as "creditcard"' });
+
+/** elepay's order number: unique per charge, at most 50 visible ASCII characters. */
+const orderNo = z.string().regex(/^[\x21-\x7e]{1,50}$/, { message: 'must be 1–50 visible ASCII characters' });
+
+/** A new elepay charge's fields (CreateChargeInput), amounts in `currency`. */
+export function newCharge(currency: string) {
+  return z.object({
+    amount: amount(currency),
+    paymentMethod,
+    orderNo: orderNo.nullish(),
+    description: text(1000).nullish(),
+    metadata,
+  });
+}
+
+/** Validation of one plan; amounts follow the elopage currency's minor-unit digits. */
+export function pricingPlan(currency: string) {
+  const recurring = {
+    firstInterval: z.string(),
+    firstAmount: amount(currency, { allowZero: true }),
+    nextInterval: z.string(),
+    nextAmount: amount(currency, { allowZero: true }),
+  };
+  return z.object({
+    oneTime: z
+      .object({
+        price: amount(currency, { allowZero: true }),
+        oldPrice: amount(currency, { allowZero: true }).nullish(),
+      })
+      .nullish(),
+    subscription: z.object(recurring).nullish(),
+    split: z
+      .object({
+        ...recurring,
+        paymentsCount: z
+          .number()
+          .int()
+          .min(2, { message: 'must be at least 2' })
+          .max(100, { message: 'must be at most 100' }),
+        splittingType: z.string(),
+      })
+      .nullish(),
+  });
+}

@@ -51,28 +51,5 @@ function isNode(value: unknown): value is NodeObject {
  * instead of calling the provider: a replay shows what the first execution returned.
  */
 export function primeLoaders(loaders: Loaders, payload: object): void {
-  for (const value of Object.values(payload)) {
-    if (!isNode(value)) continue;
-    switch (value.kind) {
-      case 'Charge':
-        loaders.charge.prime(value.providerId, value);
-        break;
-      case 'Payment':
-        loaders.elopageTransaction.prime(value.providerId, value);
-        break;
-      case 'Refund':
-        if (value.provider === 'ELEPAY') {
-          loaders.elepayRefund.prime({ chargeId: value.chargeId, refundId: value.providerId }, value);
-        } else {
-          loaders.elopageTransaction.prime(value.providerId, value);
-        }
-        break;
-      case 'SalesPage':
-        loaders.salesPage.prime(value.providerId, value);
-        break;
-      case 'PricingPlan':
-        loaders.pricingPlan.prime(value.providerId, value);
-        break;
-    }
-  }
+  for (const value of Object.values(payload)) if (isNode(value)) loaders.remember(value);
 }

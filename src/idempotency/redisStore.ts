@@ -1,14 +1,19 @@
 /**
  * Idempotency records shared by every instance on one Redis: one string key per scope. Claiming is
- * one Lua script (read, and write a pending claim with a lease only when nothing is there), so two
- * instances never both execute. Completing, renewing and releasing compare the stored text with our
- * own pending claim first (compare-and-set): an instance whose lease lapsed while another took over
+ * one Lua script (read, and write a pending claim only when nothing is there), so two instances
+ * never both execute. Completing, renewing and releasing compare the stored text with our own
+ * pending claim first (compare-and-set): an instance whose lease lapsed while another took over
  * can never overwrite or delete the other's record.
+ *
+ * A claim is written to live only UNCONFIRMED_CLAIM_MS and gets its lease when the claimant renews
+ * it, before executing. A claim sent to a stalled Redis outlives its caller's deadline and may run
+ * once Redis wakes up; unconfirmed, it lapses within moments, so a retry with the key is not made
+ * to wait out a whole lease for a request that was refused.
  */
 
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { RedisConnections } from '../redis.js';
+import { COMMAND_TIMEOUT_MS, type RedisConnections } from '../redis.js';
 import {
   type Claim,
   type ClaimOutcome,
@@ -39,6 +44,9 @@ return redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
 const DELETE_IF_OWNED = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])`;
+
+/** Long enough for the claim's answer and the renewal that confirms it, each within its deadline. */
+const UNCONFIRMED_CLAIM_MS = 4 * COMMAND_TIMEOUT_MS;
 
 type IdempotencyRedis = Redis & {
   idemClaim(key: string, pending: string, leaseMs: number): Promise<string | null>;
@@ -81,8 +89,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async claim(scope: string, fingerprint: string): Promise<ClaimOutcome> {
     const claim: Claim = { scope, fingerprint, owner: randomUUID() };
-    const current = await this.redis.idemClaim(this.key(scope), this.pending(claim), this.leaseMs);
-    if (current === null) return { claimed: true, claim };
+    const current = await this.redis.idemClaim(this.key(scope), this.pending(claim), UNCONFIRMED_CLAIM_MS);
+    if (current === null) {
+      if (!(await this.renew(claim))) throw new Error('the idempotency claim lapsed before it was confirmed');
+      return { claimed: true, claim };
+    }
     const record = decodeRecord(current);
     // Unreadable text under our key is not ours to judge: report it as a foreign claim, so the
     // request fails as a key reuse instead of executing twice.

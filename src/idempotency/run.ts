@@ -52,9 +52,13 @@ export class IdempotencyInProgressError extends CodedError {
 /** The store cannot be reached: nothing was executed, since once-only could not be promised. */
 export class IdempotencyStoreUnavailableError extends CodedError {
   constructor() {
-    super('INTERNAL', 'idempotency keys cannot be checked right now; nothing was done, retry later', {
-      idempotency: 'STORE_UNAVAILABLE',
-    });
+    super(
+      'IDEMPOTENCY_UNAVAILABLE',
+      'idempotency keys cannot be checked right now; nothing was done, retry later with the same key',
+      {
+        idempotency: 'STORE_UNAVAILABLE',
+      },
+    );
     this.name = 'IdempotencyStoreUnavailableError';
   }
 }

@@ -1,9 +1,3 @@
-import { PothosValidationError } from '@pothos/core';
-import { type ExecutionResult, GraphQLError } from 'graphql';
-import { handleStreamOrSingleExecutionResult, type MaskError, type Plugin } from 'graphql-yoga';
-import { CodedError, ProviderError } from '../domain/errors.js';
-import { type Logger, scrubSecrets } from '../logger.js';
-
 /**
  * Error masking for the gateway. A coded error (a provider failure, a known condition) keeps its
  * safe message and `extensions.code`; GraphQL's own errors (syntax, validation, variable coercion)
@@ -11,6 +5,12 @@ import { type Logger, scrubSecrets } from '../logger.js';
  * `INTERNAL` and the request ID, so no upstream body, URL or secret can escape through an error
  * message, and the one log line that explains it is found by that ID.
  */
+import { PothosValidationError } from '@pothos/core';
+import { type ExecutionResult, GraphQLError } from 'graphql';
+import { handleStreamOrSingleExecutionResult, type MaskError, type Plugin } from 'graphql-yoga';
+import { CodedError, type ErrorCode, ProviderError } from '../domain/errors.js';
+import { type Logger, scrubSecrets } from '../logger.js';
+
 export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
 
 /**
@@ -86,7 +86,11 @@ function mask(error: unknown, message: string, logger: Logger, requestId: string
     // the argument rules are worded here; other such messages may quote the input, so they are not.
     return new GraphQLError(
       /^Argument "\w+" /.test(original.message) ? original.message : 'a cursor or ID argument is malformed',
-      { nodes: graphqlError?.nodes, path: graphqlError?.path, extensions: { code: 'BAD_USER_INPUT' } },
+      {
+        nodes: graphqlError?.nodes,
+        path: graphqlError?.path,
+        extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode },
+      },
     );
   }
   if (original instanceof CodedError) {
@@ -103,7 +107,7 @@ function mask(error: unknown, message: string, logger: Logger, requestId: string
   return new GraphQLError(message, {
     nodes: graphqlError?.nodes,
     path: graphqlError?.path,
-    extensions: requestId ? { code: 'INTERNAL', requestId } : { code: 'INTERNAL' },
+    extensions: { code: 'INTERNAL' satisfies ErrorCode, ...(requestId ? { requestId } : {}) },
   });
 }
 

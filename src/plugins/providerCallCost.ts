@@ -1,3 +1,27 @@
+/**
+ * How many provider calls one operation could make, estimated before it runs.
+ *
+ * Neither provider has a batch endpoint (loaders.ts), so every object fetched by ID is one HTTP
+ * call, and a nested provider field under a list is one call per item. Each field that calls a
+ * provider declares what it costs where it is defined, with `extensions: providerCalls(…)`: calls of
+ * its own, and how many items its selection runs for (a list's length, a page's size). The estimate
+ * adds them up over the operation; it is an upper bound for our schema, not a general complexity
+ * model: loaders dedupe repeated IDs at runtime, so the real count is often lower, never higher.
+ * test/graphql/callEstimate.test.ts checks it against the calls every example operation makes.
+ *
+ * Fields without a declaration: a connection's `edges` are its page (counted on the connection
+ * field); any other list is free but sized DEFAULT_LIST_SIZE, so a provider field added beneath one
+ * later is not counted once for the whole list; anything else is free; a mutation without one
+ * costs DEFAULT_MUTATION_CALLS.
+ *
+ * A subscription's estimate is what one event can cost: its selection is resolved once per event
+ * (events/sharedExecution.ts), and a subscription that could exceed the limit per event is refused
+ * when it starts (useQueryLimits' onSubscribe), never midway.
+ *
+ * A field's nested cost is multiplied by its items (a connection's page size applies to everything
+ * below it). On an interface or union, the costliest possible type counts, since each object has
+ * exactly one type. `@skip`/`@include` are honoured with the request's variables.
+ */
 import {
   type DocumentNode,
   type FieldNode,
@@ -20,83 +44,29 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 
-/**
- * How many provider calls one operation could make, estimated before it runs.
- *
- * Neither provider has a batch endpoint (loaders.ts), so every object fetched by ID is one HTTP
- * call, and a nested provider field under a list is one call per item. The estimate is an upper
- * bound for our schema, not a general complexity model: loaders dedupe repeated IDs at runtime, so
- * the real count is often lower, never higher (except through the defaults below).
- *
- * | field                                                                  | calls           | items below it                 |
- * |------------------------------------------------------------------------|-----------------|--------------------------------|
- * | Query.node, transaction, salesPage, pricingPlan, payment, refund, charge | 1               | 1                              |
- * | Query.nodes(ids)                                                       | distinct ids    | distinct ids                   |
- * | Query.charges(first/last, filter)                                      | 1 (5 with filter.orderNo: it scans up to 5 pages) | first ?? last ?? 20, at most 100 (1 with orderNo) |
- * | Charge.refunds(first/last)                                             | 1 per charge    | first ?? last ?? 20            |
- * | Payment.salesPage                                                      | 1 per payment   | 1                              |
- * | Refund.refundedTransaction                                             | 1 per refund    | 1                              |
- * | SalesPage.pricingPlans                                                 | 0 (embedded in the sales page) | 5 (elopage's maximum) |
- * | *Connection.edges                                                      | 0               | 1 (the page is counted above)  |
- * | Subscription.transactionStatusChanged                                  | 0 (the event carries the transaction) | 1: the cost is per event |
- * | Mutation.* (see MUTATION_CALLS)                                        | 1–4             | 1                              |
- * | any other list                                                         | 0               | 20                             |
- * | anything else                                                          | 0               | 1                              |
- *
- * A subscription's estimate is what one event can cost: its selection is resolved once per event
- * (events/sharedExecution.ts), and a subscription that could exceed the limit per event is refused
- * when it starts (useQueryLimits' onSubscribe), never midway.
- *
- * A field's nested cost is multiplied by its items (a connection's page size applies to everything
- * below it). On an interface or union, the costliest possible type counts, since each object has
- * exactly one type. `@skip`/`@include` are honoured with the request's variables.
- */
-
 /** What a field costs: calls of its own, and how many times its selection runs. */
-interface FieldCost {
+export interface FieldCost {
   calls: number;
   items: number;
 }
 
-/** The page size elepay allows (charge.ts), and what Pothos and our connections default to. */
-const MAX_PAGE = 100;
-const DEFAULT_LIST_SIZE = 20;
-/** charges(filter: { orderNo }) scans up to this many pages (charge.ts, ORDER_NO_SCAN_PAGES). */
-const ORDER_NO_SCAN_PAGES = 5;
-/** elopage allows at most 5 pricing plans per sales page (pricingPlan.ts, MAX_PRICING_PLANS). */
-const MAX_PRICING_PLANS = 5;
+/** A field's declared cost: fixed, or from its arguments (coerced, defaults applied). */
+type DeclaredCost = Partial<FieldCost> | ((args: Record<string, unknown>) => Partial<FieldCost>);
 
-/** Provider calls each mutation makes itself (loads, the change, a reload), read from its resolver. */
-const MUTATION_CALLS: Record<string, number> = {
-  createSalesPage: 2, // create + load
-  updateSalesPage: 3, // load + update + reload
-  createPricingPlan: 3, // load the page + create + load the plan
-  deletePricingPlan: 2,
-  refundPayment: 3, // load + refund + reload
-  createCharge: 1,
-  captureCharge: 2, // load + capture
-  cancelCharge: 2, // load + revoke
-  refundCharge: 4, // load charge + list refunds + refund + reload
-  refundTransaction: 4, // as refundCharge or refundPayment
-  sandboxCompleteCheckout: 2,
-  sandboxSettleTransaction: 2,
-};
-/** A mutation added later without an entry here still costs something. */
+/** The field option that declares a field's provider calls: `extensions: providerCalls({ calls: 1 })`. */
+export function providerCalls(cost: DeclaredCost): { providerCalls: DeclaredCost } {
+  return { providerCalls: cost };
+}
+
+/** What Pothos and our connections return when a page size is not given. */
+export const DEFAULT_LIST_SIZE = 20;
+/** A mutation added later without a declaration still costs something. */
 const DEFAULT_MUTATION_CALLS = 3;
 
-const ROOT_LOOKUPS = new Set([
-  'node',
-  'transaction',
-  'salesPage',
-  'pricingPlan',
-  'payment',
-  'refund',
-  'charge',
-]);
-
-function pageSize(args: Record<string, unknown>, fallback: number, max = Number.POSITIVE_INFINITY): number {
+/** A connection's page size from `first`/`last`: what the resolver will fetch, at most `max`. */
+export function pageSize(args: Record<string, unknown>, max = Number.POSITIVE_INFINITY): number {
   const first = args.first ?? args.last;
-  const size = typeof first === 'number' && Number.isFinite(first) ? first : fallback;
+  const size = typeof first === 'number' && Number.isFinite(first) ? first : DEFAULT_LIST_SIZE;
   return Math.min(Math.max(size, 0), max);
 }
 
@@ -106,32 +76,14 @@ function fieldCost(
   args: Record<string, unknown>,
   schema: GraphQLSchema,
 ): FieldCost {
-  const owner = parent.name;
-  const name = field.name;
-  if (parent === schema.getQueryType()) {
-    if (ROOT_LOOKUPS.has(name)) return { calls: 1, items: 1 };
-    if (name === 'nodes') {
-      const ids = args.ids;
-      const count = Array.isArray(ids) ? new Set(ids).size : ids == null ? 0 : 1;
-      return { calls: count, items: count };
-    }
-    if (name === 'charges') {
-      const filter = args.filter as { orderNo?: unknown } | null | undefined;
-      if (filter?.orderNo != null) return { calls: ORDER_NO_SCAN_PAGES, items: 1 };
-      return { calls: 1, items: pageSize(args, DEFAULT_LIST_SIZE, MAX_PAGE) };
-    }
+  const declared = field.extensions.providerCalls as DeclaredCost | undefined;
+  if (declared) {
+    const cost = typeof declared === 'function' ? declared(args) : declared;
+    return { calls: cost.calls ?? 0, items: cost.items ?? 1 };
   }
-  if (parent === schema.getMutationType()) {
-    return { calls: MUTATION_CALLS[name] ?? DEFAULT_MUTATION_CALLS, items: 1 };
-  }
-  if (owner === 'Charge' && name === 'refunds') return { calls: 1, items: pageSize(args, DEFAULT_LIST_SIZE) };
-  if (owner === 'Payment' && name === 'salesPage') return { calls: 1, items: 1 };
-  if (owner === 'Refund' && name === 'refundedTransaction') return { calls: 1, items: 1 };
-  if (owner === 'SalesPage' && name === 'pricingPlans') return { calls: 0, items: MAX_PRICING_PLANS };
+  if (parent === schema.getMutationType()) return { calls: DEFAULT_MUTATION_CALLS, items: 1 };
   // The connection field counted its page already; its edges are that page, not another list.
-  if (owner.endsWith('Connection') && name === 'edges') return { calls: 0, items: 1 };
-  // Any other list (userErrors, authors, commissions, introspection): free, but sized, so a
-  // provider field added beneath one later is not counted once for the whole list.
+  if (parent.name.endsWith('Connection') && field.name === 'edges') return { calls: 0, items: 1 };
   return { calls: 0, items: isListType(getNullableType(field.type)) ? DEFAULT_LIST_SIZE : 1 };
 }
 

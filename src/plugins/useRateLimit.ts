@@ -1,34 +1,24 @@
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-} from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import { perMinuteBudget, type SharedBudgets } from '../budgets.js';
 import type { Viewer } from '../context.js';
 import type { Logger } from '../logger.js';
-import type { RedisConnections } from '../redis.js';
 
 /** Operations per client per minute, counted where every transport meets (see useRateLimit). */
 export interface RateLimiter {
   readonly perMinute: number;
   /** Counts one operation for `bucket`: null when allowed, else the milliseconds until it would be. */
   consume(bucket: string): Promise<number | null>;
-  /** Releases the Redis connection, if any; never waits on Redis. */
-  close(): Promise<void>;
 }
 
 export interface RateLimiterOptions {
   perMinute: number;
-  /** Shared counters across instances; null = in this process only. */
-  redis: RedisConnections | null;
-  redisKeyPrefix: string;
+  /** Shared counters across instances (src/budgets.ts); null = in this process only. */
+  shared: SharedBudgets | null;
   logger: Logger;
 }
-
-const WINDOW_SECONDS = 60;
 
 async function consumeFrom(
   limiter: RateLimiterAbstract,
@@ -50,45 +40,10 @@ async function consumeFrom(
   }
 }
 
-/**
- * RateLimiterRedis when REDIS_URL is set, so every instance counts against the same budget;
- * RateLimiterMemory otherwise. While Redis is unreachable each instance falls back to counting on
- * its own (the insurance limiter) instead of waiting on Redis or failing the request.
- */
-export function createRateLimiter({
-  perMinute,
-  redis: connections,
-  redisKeyPrefix,
-  logger,
-}: RateLimiterOptions): RateLimiter {
-  const memory = new RateLimiterMemory({
-    points: perMinute,
-    duration: WINDOW_SECONDS,
-    keyPrefix: 'ratelimit',
-  });
-  if (!connections) {
-    return {
-      perMinute,
-      consume: (bucket) => consumeFrom(memory, bucket, logger),
-      close: async () => undefined,
-    };
-  }
-  // Never waits behind a reconnect or a stalled Redis (src/redis.ts): the insurance limiter answers.
-  const redis = connections.open('rateLimit');
-  const limiter = new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: `${redisKeyPrefix}ratelimit`,
-    points: perMinute,
-    duration: WINDOW_SECONDS,
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: memory,
-  });
-  return {
-    perMinute,
-    consume: (bucket) => consumeFrom(limiter, bucket, logger),
-    // disconnect, not quit: nothing is pending that matters, and quit waits on an unreachable Redis.
-    close: async () => redis.disconnect(),
-  };
+/** RATE_LIMIT_PER_MINUTE per bucket, shared by every instance when REDIS_URL is set. */
+export function createRateLimiter({ perMinute, shared, logger }: RateLimiterOptions): RateLimiter {
+  const limiter = perMinuteBudget('ratelimit', perMinute, shared);
+  return { perMinute, consume: (bucket) => consumeFrom(limiter, bucket, logger) };
 }
 
 /**

@@ -36,8 +36,6 @@ export interface ProviderRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path below the base URL, with IDs already encoded. */
   path: string;
-  /** Resolve `path` against the origin instead of the base URL's path (simulator helper routes). */
-  fromRoot?: boolean;
   /** The path template for logs and metrics, e.g. `GET /charges/:id`. */
   route: string;
   query?: Record<string, string | string[] | undefined>;
@@ -248,7 +246,7 @@ export class ProviderHttp {
     }
     const response = await this.pool.request({
       method: request.method,
-      path: `${request.fromRoot ? '' : this.basePath}${request.path}${queryString(request.query)}`,
+      path: `${this.basePath}${request.path}${queryString(request.query)}`,
       headers,
       body: payload,
       signal: deadline,
@@ -385,6 +383,7 @@ function withRetryAfter(error: ProviderError, ms: number): ProviderError {
     error.status,
     error.providerCode,
     Math.max(1, Math.ceil(ms / 1000)),
+    error.refusal,
   );
 }
 
@@ -426,15 +425,12 @@ function isUndiciTimeout(error: unknown): boolean {
   );
 }
 
-/** Narrows an unknown JSON value to a plain object (for reading error bodies defensively). */
-export function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
-
-/** Reads an optional string field from an untrusted object. */
-export function stringField(record: Record<string, unknown>, key: string): string | undefined {
-  const value = record[key];
-  return typeof value === 'string' && value.length <= 200 ? value : undefined;
+/** A lookup's answer, or null when the provider has no such object. */
+export async function unlessNotFound<T>(pending: Promise<T>): Promise<T | null> {
+  try {
+    return await pending;
+  } catch (error) {
+    if (error instanceof ProviderError && error.failure === 'NOT_FOUND') return null;
+    throw error;
+  }
 }

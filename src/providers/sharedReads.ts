@@ -1,5 +1,3 @@
-import type { ProviderRequest } from './http.js';
-
 /**
  * Identical provider reads in flight at the same time go to the provider once: every later caller
  * joins the first one's promise and gets the same answer, or the same ProviderError. This is what
@@ -15,6 +13,8 @@ import type { ProviderRequest } from './http.js';
  * - A joiner inherits the first caller's deadline and retries, which end no later than its own would.
  * - Answers are shared objects: callers map them to new domain objects and never mutate them.
  */
+import type { ProviderRequest } from './http.js';
+
 export class SharedReads {
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
@@ -45,28 +45,23 @@ export class SharedReads {
 }
 
 function readKey(request: ProviderRequest): string {
-  return JSON.stringify([
-    request.fromRoot ?? false,
-    request.path,
-    request.query ?? null,
-    request.headers ?? null,
-  ]);
+  return JSON.stringify([request.path, request.query ?? null, request.headers ?? null]);
 }
 
 /**
  * Maps a provider answer to its domain object once, however many requests share the answer: a
- * shared read hands every joiner the same wire object, and domain objects are never mutated either.
- * Keyed by the wire object alone: the other arguments (currency, status table) are the gateway's,
- * and an answer belongs to one gateway.
+ * shared read hands every joiner the same body, and domain objects are never mutated either. Keyed
+ * by the body alone: it answered a read of one object, which any other argument (its ID) names too.
  */
-export function mappedOnce<W extends object, A extends unknown[], D>(
-  map: (wire: W, ...args: A) => D,
-): (wire: W, ...args: A) => D {
-  const mapped = new WeakMap<W, D>();
-  return (wire, ...args) => {
-    if (mapped.has(wire)) return mapped.get(wire) as D;
-    const value = map(wire, ...args);
-    mapped.set(wire, value);
+export function mappedOnce<A extends unknown[], D>(
+  map: (answer: unknown, ...args: A) => D,
+): (answer: unknown, ...args: A) => D {
+  const mapped = new WeakMap<object, D>();
+  return (answer, ...args) => {
+    if (typeof answer !== 'object' || answer === null) return map(answer, ...args);
+    if (mapped.has(answer)) return mapped.get(answer) as D;
+    const value = map(answer, ...args);
+    mapped.set(answer, value);
     return value;
   };
 }

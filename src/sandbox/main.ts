@@ -1,12 +1,13 @@
-import { createLogger } from '../logger.js';
-import { createElepaySandbox } from './elepay/index.js';
-import { createElopageSandbox } from './elopage/index.js';
-
 /**
  * `npm run sandbox`: both simulators on their own, e.g. to point a gateway (or curl) at them as
  * remote providers. Credentials and ports come from the environment; the defaults are documented
  * sandbox values, not secrets.
  */
+
+import { createLogger } from '../logger.js';
+import { createElepaySandbox } from './elepay/index.js';
+import { createElopageSandbox } from './elopage/index.js';
+
 const env = process.env;
 const logger = createLogger({ level: env.LOG_LEVEL ?? 'info' });
 

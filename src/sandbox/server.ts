@@ -1,15 +1,18 @@
+/**
+ * The HTTP shell both provider simulators share: routing, exact JSON in and out, optional
+ * authentication, injected latency, per-route request counts (`GET /_sandbox/stats`) that tests
+ * use to prove how many provider calls the gateway made, and the one place where a thrown
+ * ProviderError becomes the provider's error reply.
+ */
+
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { Logger } from '../logger.js';
 import { parseExactJson, stringifyExactJson } from '../providers/json.js';
 import { BodyTooLarge, readBody } from '../readBody.js';
+import { ProviderError } from './errors.js';
 
-/**
- * The HTTP shell both provider simulators share: routing, exact JSON in and out, optional
- * authentication, injected latency, and per-route request counts (`GET /_sandbox/stats`) that tests
- * use to prove how many provider calls the gateway made.
- */
 export interface SandboxRequest {
   method: string;
   /** The route template, e.g. `GET /charges/:id` — also the stats key. */
@@ -38,8 +41,8 @@ export interface SandboxRoute {
 export interface SandboxServerOptions {
   name: string;
   routes: SandboxRoute[];
-  /** Returns an error reply when the request's credentials are wrong, or null to let it through. */
-  authenticate: (request: SandboxRequest) => SandboxReply | null;
+  /** Throws the provider's error when the request's credentials are wrong. */
+  authenticate: (request: SandboxRequest) => void;
   /** Delay before answering every provider route: lets tests make a provider slow. */
   latencyMs?: number;
   logger: Logger;
@@ -54,6 +57,7 @@ export class SandboxServer {
   private readonly counts = new Map<string, number>();
   private readonly router = FindMyWay();
   private readonly routes = new Map<string, SandboxRoute>();
+  private listeningOrigin: string | null = null;
 
   constructor(private readonly options: SandboxServerOptions) {
     const allRoutes: SandboxRoute[] = [
@@ -102,13 +106,24 @@ export class SandboxServer {
     return { total, routes };
   }
 
+  /** The provider routes (`GET /charges/:id`), as `/_sandbox/stats` names them. */
+  providerRoutes(): string[] {
+    return [...this.routes.entries()].filter(([, route]) => !route.helper).map(([key]) => key);
+  }
+
+  /** Where the simulator listens (`http://127.0.0.1:4011`); null before `listen`. */
+  get origin(): string | null {
+    return this.listeningOrigin;
+  }
+
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => resolve());
     });
     const address = this.server.address() as AddressInfo;
-    return `http://${host}:${address.port}`;
+    this.listeningOrigin = `http://${host}:${address.port}`;
+    return this.listeningOrigin;
   }
 
   async close(): Promise<void> {
@@ -154,11 +169,16 @@ export class SandboxServer {
       rawBody,
       body: parsedBody,
     };
-    if (!route.helper) {
-      if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
-      const denied = this.options.authenticate(request);
-      if (denied) return denied;
+    try {
+      if (!route.helper) {
+        if (this.options.latencyMs)
+          await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
+        this.options.authenticate(request);
+      }
+      return await route.handler(request);
+    } catch (error) {
+      if (error instanceof ProviderError) return error.toReply(route.helper === true);
+      throw error;
     }
-    return route.handler(request);
   }
 }

@@ -1,14 +1,15 @@
+/**
+ * Delivers a simulator's webhooks the way the providers do: POST, any 2xx acknowledges, anything
+ * else (or no answer) is retried on a schedule. elepay documents 3 retries one minute apart, then
+ * 2 ten minutes apart (providers/elepay.md §8); elopage documents none, so it uses the same.
+ */
+
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { request } from 'undici';
 import { hostAddress, isInternalAddress } from '../domain/addresses.js';
 import type { Logger } from '../logger.js';
 
-/**
- * Delivers a simulator's webhooks the way the providers do: POST, any 2xx acknowledges, anything
- * else (or no answer) is retried on a schedule. elepay documents 3 retries one minute apart, then
- * 2 ten minutes apart (providers/elepay.md §8); elopage documents none, so it uses the same.
- */
 export const PROVIDER_RETRY_DELAYS_MS = [60_000, 60_000, 60_000, 600_000, 600_000];
 
 export interface WebhookDelivery {
@@ -28,6 +29,8 @@ export interface WebhookSenderOptions {
    * other target resolving to a loopback, private or link-local address is refused.
    */
   allowedOrigins?: Iterable<string>;
+  /** False: nothing is sent (SANDBOX_WEBHOOKS=off), as when a provider's webhooks are lost. */
+  enabled?: boolean;
   logger: Logger;
 }
 
@@ -51,6 +54,7 @@ export class WebhookSender {
   }
 
   send(delivery: WebhookDelivery): void {
+    if (this.options.enabled === false) return;
     this.attempt(delivery, 0);
   }
 

@@ -21,7 +21,7 @@ import { type FaultMode, type FaultProxy, startFaultProxy } from '../support/fau
 import { startTestGateway, type TestGateway } from '../support/harness.js';
 import { type PrivateRedis, privateRedis, skipWithoutRedisServer } from '../support/redis.js';
 import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
-import { until } from '../support/wait.js';
+import { until, within } from '../support/wait.js';
 
 /**
  * The chaos suite: a real gateway in front of both simulators, each behind a fault-injecting proxy
@@ -41,6 +41,8 @@ const ELOPAGE_WEBHOOK_TOKEN = 'chaos-suite-elopage-webhook-token-0008';
 /** Retries every 200 ms, long enough to outlast any fault below. */
 const WEBHOOK_RETRIES_MS = Array.from({ length: 100 }, () => 200);
 const TIMEOUT_MS = 1_500;
+/** How long the SIGSTOP case keeps Redis frozen (issue 8: "with Redis stopped for 20 s"). */
+const REDIS_STALL_MS = 20_000;
 
 type Feed = TransactionStatusFeedSubscription;
 
@@ -235,6 +237,45 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
       },
     );
 
+    it.each([
+      ['elepay', 'a timestamp beyond any date', { createTime: 9e20 }],
+      ['elepay', 'a timestamp that is no number', { paidTime: 'soon' }],
+      ['elopage', 'a date that is no date', { created_date: '2017-13-45T25:99Z' }],
+      ['elopage', 'a day that is no day', { success_date_short: 'yesterday' }],
+      ['elepay', 'a flag that is no boolean', { liveMode: 'yes' }],
+      ['elepay', 'an order number that is an object', { orderNo: { a: 1 } }],
+      ['elepay', 'a payment method that is a list', { paymentMethod: ['card'] }],
+      ['elopage', 'an amount that is no number', { amount: { value: 1 } }],
+    ] as const)(
+      '%s answering with %s: PROVIDER_UNAVAILABLE, not INTERNAL',
+      async (provider, _what, fields) => {
+        const [proxy, failing, path] =
+          provider === 'elepay'
+            ? ([elepay, 'charge', /^\/charges\/ch_1$/] as const)
+            : ([elopage, 'payment', /^\/api\/payments\/540391$/] as const);
+        proxy.arm({ mode: 'rewritten', method: 'GET', path, fields });
+        const response = await gw.gql(ChargeAndPaymentDocument, { chargeId: 'ch_1', paymentId: '540391' });
+        proxy.clear();
+        expect(codes(response)).toEqual([{ path: [failing], code: 'PROVIDER_UNAVAILABLE' }]);
+        expect(response.errors[0]?.message).toMatch(/of an unexpected shape/);
+        expect(proxy.hits).toBeGreaterThan(0);
+      },
+    );
+
+    it('elepay counting more charges than GraphQL can count: the page answers, totalCount is null', async () => {
+      elepay.arm({
+        mode: 'rewritten',
+        method: 'GET',
+        path: /^\/charges$/,
+        fields: { total: 99_999_999_999 },
+      });
+      const response = await gw.gql(ChargesDocument, { first: 1 });
+      elepay.clear();
+      expect(response.errors).toEqual([]);
+      expect(response.data?.charges?.totalCount).toBeNull();
+      expect(response.data?.charges?.edges).toHaveLength(1);
+    });
+
     it('blackhole: PROVIDER_TIMEOUT after the deadline, nothing hangs', async () => {
       elepay.arm({ mode: 'blackhole', method: 'GET', path: /^\/charges\/ch_1$/ });
       const response = await gw.gql(ChargeAndPaymentDocument, { chargeId: 'ch_1', paymentId: '540391' });
@@ -321,16 +362,21 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
       },
     );
 
-    it('refundCharge without a key, answer dropped: PROVIDER_OUTCOME_UNKNOWN, and the refund exists once', async () => {
+    it('refundCharge without a key, answer dropped, truncated or late: PROVIDER_OUTCOME_UNKNOWN each time, and each refund exists', async () => {
       const charge = await capturedCharge('3000');
-      elepay.arm({ mode: 'dropAfterWrite', method: 'POST', path: /\/refunds$/ });
-      const refund = await gw.gql(RefundChargeDocument, {
-        input: { chargeId: charge.providerId, amount: '100' },
-      });
-      elepay.clear();
-      expect(codes(refund)).toEqual([{ path: ['refundCharge'], code: 'PROVIDER_OUTCOME_UNKNOWN' }]);
-      expect(refund.errors[0]?.message).not.toMatch(/could not be reached/);
-      expect(await refundsOf(charge.providerId)).toHaveLength(1);
+      const lost: FaultMode[] = ['dropAfterWrite', 'truncatedJson', 'lateAnswer'];
+      for (const mode of lost) {
+        elepay.arm({ mode, method: 'POST', path: /\/refunds$/ });
+        const refund = await gw.gql(RefundChargeDocument, {
+          input: { chargeId: charge.providerId, amount: '100' },
+        });
+        elepay.clear();
+        expect(codes(refund)).toEqual([{ path: ['refundCharge'], code: 'PROVIDER_OUTCOME_UNKNOWN' }]);
+        expect(refund.errors[0]?.message).toMatch(/it may have/);
+        expect(refund.errors[0]?.message).not.toMatch(/could not be reached/);
+      }
+      // What the caller was told is what happened: each of the three "failures" refunded.
+      expect(await refundsOf(charge.providerId)).toHaveLength(lost.length);
     });
 
     it('elopage refundPayment, answer dropped: PROVIDER_OUTCOME_UNKNOWN, and the refund exists once', async () => {
@@ -404,35 +450,56 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
     };
     const countLogs = (text: string) => gw.logs.filter((line) => line.includes(text)).length;
 
-    it('SIGSTOP: reads answer, keyed mutations and webhooks are refused, /readyz says what; all recovers', async () => {
+    it('SIGSTOP for 20 s: plain queries answer throughout, a keyed mutation fails fast and does nothing, webhooks wait; /readyz says what; then the keyed retry makes one charge', {
+      timeout: 90_000,
+    }, async () => {
       const created = await createCharge('4400');
       const charge = created.data?.createCharge.charge;
       if (!charge) throw new Error(created.text);
       const before = await chargeCount();
-      redis.pause();
-      try {
-        // A plain query answers while Redis is frozen (without deadlines it hung until SIGCONT).
-        const read = await gw.gql(ChargeDocument, { id: 'ch_1' });
-        expect(read.errors).toEqual([]);
-        expect(read.data?.charge?.providerId).toBe('ch_1');
-        const keyed = await createCharge('4500', `key-chaos-redis-${Date.now()}`);
-        expect(codes(keyed)).toEqual([{ path: ['createCharge'], code: 'INTERNAL' }]);
-        expect(keyed.errors[0]?.extensions?.idempotency).toBe('STORE_UNAVAILABLE');
-        const ready = await readyz();
+      const idempotencyKey = `key-chaos-redis-${Date.now()}`;
+      const keyed = () => within(5_000, 'a keyed mutation', createCharge('4500', idempotencyKey));
+      const expectRefusedKeyed = async () => {
+        const refused = await keyed();
+        expect(codes(refused)).toEqual([{ path: ['createCharge'], code: 'IDEMPOTENCY_UNAVAILABLE' }]);
+        expect(refused.errors[0]?.message).toMatch(/nothing was done/);
+      };
+      const expectReadyzNamesRedis = async () => {
+        const ready = await within(5_000, '/readyz', readyz());
         expect(ready.status).toBe(503);
         expect(ready.body.eventLog).toBe('unavailable');
-        expect(Object.values(ready.body.redis as Record<string, string>)).not.toContain('ok');
         expect(Object.keys(ready.body.redis as object).sort()).toEqual([
           'eventLog',
           'idempotency',
           'rateLimit',
         ]);
+        expect(Object.values(ready.body.redis as Record<string, string>)).not.toContain('ok');
+      };
+      redis.pause();
+      const frozenAt = Date.now();
+      try {
+        // While every connection is up but nothing answers (command deadlines) …
+        await expectRefusedKeyed();
+        await expectReadyzNamesRedis();
         await expectRefusedAndRetried(() => settleAtElepay(charge.providerId), charge.id);
         await until(
           async () => countLogs('redis is not answering'),
           (n) => n > 0,
           'the stall to be logged',
         );
+        // … and on, while the connections are dropped and reconnect to a Redis that does not
+        // answer: a plain query answers every time (without deadlines it hung until SIGCONT).
+        let reads = 0;
+        while (Date.now() - frozenAt < REDIS_STALL_MS) {
+          const read = await within(5_000, 'a plain query', gw.gql(ChargeDocument, { id: 'ch_1' }));
+          expect(read.errors).toEqual([]);
+          expect(read.data?.charge?.providerId).toBe('ch_1');
+          reads++;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        expect(reads).toBeGreaterThan(1);
+        await expectRefusedKeyed();
+        await expectReadyzNamesRedis();
       } finally {
         redis.resume();
       }
@@ -449,7 +516,14 @@ describe.skipIf(SKIP)('under faults (needs redis-server)', () => {
       );
       expect(countLogs('redis is not answering')).toBe(1);
       expect(countLogs('redis is answering again')).toBe(1);
-      expect(await chargeCount()).toBe(before); // the refused keyed mutation did nothing
+      // The refused attempts did nothing; the retry with their key executes once, then replays.
+      expect(await chargeCount()).toBe(before);
+      const retried = await createCharge('4500', idempotencyKey);
+      expect(retried.errors).toEqual([]);
+      expect(retried.data?.createCharge.userErrors).toEqual([]);
+      const replayed = await createCharge('4500', idempotencyKey);
+      expect(replayed.data?.createCharge.charge?.id).toBe(retried.data?.createCharge.charge?.id);
+      expect(await chargeCount()).toBe(before + 1);
     });
 
     it('SIGKILL: reads answer, /readyz says unavailable; a new Redis is picked up', async () => {

@@ -209,6 +209,39 @@ describe('elepay sandbox: charges', () => {
   });
 });
 
+describe('elepay sandbox: resource (ResourceType, §4 Enums)', () => {
+  const RESOURCE_TYPES = ['web', 'ios', 'android', 'liff', 'mini', 'cpm', 'mpm', 'reader', 'posapp'];
+
+  it('a charge created without resource (or with null) is a web charge, in every answer', async () => {
+    const plain = await createCharge();
+    expect(plain.resource).toBe('web');
+    expect((await createCharge({ resource: null })).resource).toBe('web');
+    expect((await call('GET', `/charges/${plain.id}`)).body.resource).toBe('web');
+    const listed = await call('GET', '/charges?limit=100');
+    const resources = listed.body.charges.map((charge: Json) => charge.resource);
+    expect(resources.filter((resource: unknown) => !RESOURCE_TYPES.includes(resource as string))).toEqual([]);
+    expect((await createCharge({ resource: 'liff' })).resource).toBe('liff');
+  });
+
+  it('refuses a resource outside the enum with M002002 (legacy 40035 invalid resource)', async () => {
+    for (const resource of ['desktop', 'WEB', 7]) {
+      const res = await call('POST', '/charges', {
+        amount: 100,
+        paymentMethod: 'paypay',
+        orderNo: `R-${Date.now()}-${++orderSeq}`,
+        resource,
+      });
+      expect(res.status, String(resource)).toBe(400);
+      expect(res.body, String(resource)).toMatchObject({
+        errorCode: 'M002002',
+        code: '9_elepay_40035',
+        parameterName: 'resource',
+      });
+      expect(res.body.message).toContain(RESOURCE_TYPES.join(', '));
+    }
+  });
+});
+
 describe('elepay sandbox: refunds', () => {
   it('pending refunds count against the remaining amount; settling completes them', async () => {
     const charge = await createCharge({ amount: 10000 });

@@ -30,6 +30,7 @@ import {
   TransactionStatusChangedDocument,
 } from '../generated/graphql.js';
 import { startTestGateway, type TestGateway, testClient } from '../support/harness.js';
+import { deleteKeys, REDIS_URL, skipWithoutRedis, uniquePrefix } from '../support/redis.js';
 import { connectWs, subscribeSse, subscribeWs } from '../support/subscriptions.js';
 
 /**
@@ -457,48 +458,54 @@ describe('configuration', () => {
 
 type AskBody = { errors?: { extensions?: Record<string, unknown> }[] };
 
+/** A query with `token`, sent from `localAddress` (node:http, not undici: undici does not bind it). */
+function askAs(
+  gw: TestGateway,
+  token: string,
+  localAddress = '127.0.0.1',
+): Promise<{ status: number; retryAfter: string | undefined; body: AskBody }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${gw.url}/graphql`,
+      {
+        method: 'POST',
+        localAddress,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: res.headers['retry-after'] as string | undefined,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as AskBody,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ query: '{ charge(id: "ch_1") { status } }' }));
+  });
+}
+
 describe('failed authentications per address (issue 8.11)', () => {
   it('after 10 wrong tokens an address gets 429 RATE_LIMITED, even with a right token; others do not', async () => {
     const client = testClient('guarded', ['read']);
     const gw = await startTestGateway({ PAYGRAPH_CLIENTS: JSON.stringify([client.client]) });
-    // node:http, not undici: undici does not bind the local address, and the point is two addresses.
-    const ask = (token: string, localAddress = '127.0.0.1') =>
-      new Promise<{ status: number; retryAfter: string | undefined; body: AskBody }>((resolve, reject) => {
-        const req = httpRequest(
-          `${gw.url}/graphql`,
-          {
-            method: 'POST',
-            localAddress,
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () =>
-              resolve({
-                status: res.statusCode ?? 0,
-                retryAfter: res.headers['retry-after'] as string | undefined,
-                body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as AskBody,
-              }),
-            );
-          },
-        );
-        req.on('error', reject);
-        req.end(JSON.stringify({ query: '{ charge(id: "ch_1") { status } }' }));
-      });
     try {
       for (let i = 0; i < 10; i++) {
-        const guess = await ask(`pgt_guess_${i}_${'x'.repeat(30)}`);
+        const guess = await askAs(gw, `pgt_guess_${i}_${'x'.repeat(30)}`);
         expect(guess.status).toBe(401);
         expect(guess.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       }
-      const blocked = await ask(`pgt_guess_10_${'x'.repeat(30)}`);
+      const blocked = await askAs(gw, `pgt_guess_10_${'x'.repeat(30)}`);
       expect(blocked.status).toBe(429);
       expect(blocked.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
       expect(Number(blocked.retryAfter)).toBeGreaterThan(0);
       // A right guess from that address learns nothing either, until the minute has passed, over
       // HTTP or graphql-ws …
-      expect((await ask(client.token)).status).toBe(429);
+      expect((await askAs(gw, client.token)).status).toBe(429);
       const ws = connectWs(
         gw.url,
         { authorization: `Bearer ${client.token}` },
@@ -507,12 +514,47 @@ describe('failed authentications per address (issue 8.11)', () => {
       expect(await closeCodeOf(ws)).toBe(4403);
       await ws.dispose();
       // … while a client at another address is unaffected.
-      const elsewhere = await ask(client.token, '127.0.0.2');
+      const elsewhere = await askAs(gw, client.token, '127.0.0.2');
       expect(elsewhere.status).toBe(200);
       expect(elsewhere.body.errors).toBeUndefined();
       gw.expectNoLeaks([client.token]);
     } finally {
       await gw.close();
+    }
+  });
+});
+
+const skipShared = await skipWithoutRedis(
+  'test/security/access.test.ts (failed authentications through Redis)',
+);
+
+describe('failed authentications with REDIS_URL', () => {
+  it.skipIf(skipShared)('two instances on one Redis count one budget per address', async () => {
+    const client = testClient('guarded-shared', ['read']);
+    const prefix = uniquePrefix();
+    const env = { PAYGRAPH_CLIENTS: JSON.stringify([client.client]), REDIS_URL, REDIS_KEY_PREFIX: prefix };
+    const a = await startTestGateway(env);
+    const b = await startTestGateway(env);
+    try {
+      for (const [gw, from] of [
+        [a, 0],
+        [b, 5],
+      ] as const) {
+        for (let i = from; i < from + 5; i++) {
+          expect((await askAs(gw, `pgt_guess_${i}_${'x'.repeat(30)}`)).status).toBe(401);
+        }
+      }
+      // Each instance saw five wrong tokens; together ten, so both refuse the address, a right token too.
+      for (const gw of [a, b]) {
+        const refused = await askAs(gw, client.token);
+        expect(refused.status).toBe(429);
+        expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+      }
+      expect((await askAs(b, client.token, '127.0.0.2')).status).toBe(200);
+      for (const gw of [a, b]) gw.expectNoLeaks([client.token]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await deleteKeys(prefix);
     }
   });
 });

@@ -12,7 +12,10 @@ import { request } from 'undici';
  * - `html502`, `invalidJson`, `null200`, `empty200`, `notFound`: the proxy answers itself;
  * - `rateLimited`: 429 with `Retry-After` (seconds);
  * - `truncatedJson`: forwarded (a write takes effect), then only half of the answer is returned;
- * - `dropAfterWrite`: forwarded (a write takes effect), then the connection is cut unanswered.
+ * - `rewritten`: forwarded, then returned as well-formed JSON with the fault's `fields` put over
+ *   the answer's own (a value of a type or range no client expects);
+ * - `dropAfterWrite`: forwarded (a write takes effect), then the connection is cut unanswered;
+ * - `lateAnswer`: forwarded (a write takes effect), then the answer is held back (until the fault ends).
  */
 export type FaultMode =
   | 'blackhole'
@@ -20,11 +23,13 @@ export type FaultMode =
   | 'html502'
   | 'invalidJson'
   | 'truncatedJson'
+  | 'rewritten'
   | 'null200'
   | 'empty200'
   | 'notFound'
   | 'rateLimited'
-  | 'dropAfterWrite';
+  | 'dropAfterWrite'
+  | 'lateAnswer';
 
 export interface Fault {
   mode: FaultMode;
@@ -34,6 +39,8 @@ export interface Fault {
   path?: RegExp;
   /** `rateLimited`: the Retry-After value in seconds. */
   retryAfterSeconds?: number;
+  /** `rewritten`: top-level fields that replace the answer's (a JSON object). */
+  fields?: Record<string, unknown>;
 }
 
 export interface FaultProxy {
@@ -111,9 +118,7 @@ export async function startFaultProxy(target?: string): Promise<FaultProxy> {
         return;
       }
       case 'blackhole':
-        held.add(res);
-        res.on('close', () => held.delete(res));
-        return;
+        return hold(res);
       case 'reset':
         req.socket.destroy();
         return;
@@ -135,11 +140,25 @@ export async function startFaultProxy(target?: string): Promise<FaultProxy> {
         const answer = await forward(req, body);
         return json(answer.status, answer.text.slice(0, Math.floor(answer.text.length / 2)));
       }
+      case 'rewritten': {
+        const answer = await forward(req, body);
+        const original = JSON.parse(answer.text) as Record<string, unknown>;
+        return json(answer.status, JSON.stringify({ ...original, ...active.fields }));
+      }
       case 'dropAfterWrite':
         await forward(req, body);
         req.socket.destroy();
         return;
+      case 'lateAnswer':
+        await forward(req, body);
+        return hold(res);
     }
+  }
+
+  /** Answers nothing until the fault ends (`clear` cuts the connection). */
+  function hold(res: ServerResponse): void {
+    held.add(res);
+    res.on('close', () => held.delete(res));
   }
 
   function clear(): void {

@@ -110,6 +110,27 @@ export async function redisValues(prefix: string, url = REDIS_URL): Promise<stri
   return values;
 }
 
+/**
+ * Replaces the string value of every key under `prefix` with `rewrite(value)`, keeping its TTL (to
+ * damage a stored record on purpose); returns how many keys it rewrote.
+ */
+export async function rewriteValues(
+  prefix: string,
+  rewrite: (value: string) => string,
+  url = REDIS_URL,
+): Promise<number> {
+  let rewritten = 0;
+  await eachKeyPage(prefix, url, async (keys, client) => {
+    for (const key of keys) {
+      const value = await client.get(key);
+      if (value === null) continue;
+      await client.set(key, rewrite(value), 'KEEPTTL');
+      rewritten++;
+    }
+  });
+  return rewritten;
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {

@@ -17,3 +17,20 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * `pending`'s value, or an error naming `what` once `limitMs` has passed: a guard that turns a hang
+ * into a failure. The limit is generous on purpose (several times what it should take on a loaded
+ * machine); it bounds, it does not measure.
+ */
+export async function within<T>(limitMs: number, what: string, pending: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${limitMs} ms`)), limitMs);
+  });
+  try {
+    return await Promise.race([pending, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

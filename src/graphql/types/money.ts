@@ -1,13 +1,13 @@
+/** Value objects every type shares: `Money`, `Payer`, `AuthorCommission` and `UserError`. */
 import { AuthorCommissionRef, MoneyRef, PayerRef, UserErrorCodeEnum, UserErrorRef } from '../refs.js';
 
 MoneyRef.implement({
   description: 'An exact amount of money in one currency.',
   fields: (t) => ({
-    amount: t.field({
+    amount: t.expose('amount', {
       type: 'Decimal',
       description:
         'The amount as exact decimal text with at least the currency\'s minor-unit digits ("199.90", "1000").',
-      resolve: (money) => money.amount,
     }),
     currency: t.exposeString('currency', { description: 'ISO-4217 currency code, e.g. "EUR" or "JPY".' }),
   }),
@@ -34,16 +34,14 @@ AuthorCommissionRef.implement({
   description: 'The share of an elopage payment (or refund) that goes to a co-author.',
   fields: (t) => ({
     providerId: t.exposeID('providerId', { description: "elopage's ID of this commission." }),
-    rate: t.field({
+    rate: t.expose('rate', {
       type: 'Decimal',
       nullable: true,
       description: 'Commission rate in percent ("10.0").',
-      resolve: (commission) => commission.rate,
     }),
-    amount: t.field({
+    amount: t.expose('amount', {
       type: MoneyRef,
       description: 'The commission, exact and unrounded (e.g. "19.385"); positive also on refunds.',
-      resolve: (commission) => commission.amount,
     }),
     paymentId: t.exposeID('paymentId', {
       nullable: true,
@@ -60,7 +58,7 @@ UserErrorRef.implement({
       description:
         'Path to the input field at fault, starting at the argument: ["input", "pricingPlans", "5"].',
     }),
-    code: t.field({ type: UserErrorCodeEnum, description: 'A stable code.', resolve: (error) => error.code }),
+    code: t.expose('code', { type: UserErrorCodeEnum, description: 'A stable code.' }),
     message: t.exposeString('message', { description: 'A short explanation for humans.' }),
   }),
 });

@@ -1,4 +1,9 @@
+/**
+ * The `Node` and `Transaction` interfaces and the lookups by global ID: `node`, `nodes` and
+ * `transaction` (whichever provider the ID names).
+ */
 import { decodeGlobalId, globalIdOf } from '../../domain/ids.js';
+import { providerCalls } from '../../plugins/providerCallCost.js';
 import { builder } from '../builder.js';
 import { loadNode, typenameOf } from '../nodes.js';
 import { MoneyRef, NodeRef, PaymentStatusEnum, ProviderEnum, TransactionRef } from '../refs.js';
@@ -20,34 +25,31 @@ TransactionRef.implement({
   resolveType: (transaction) => transaction.kind,
   fields: (t) => ({
     providerId: t.exposeID('providerId', { description: "The provider's own ID." }),
-    provider: t.field({
+    provider: t.expose('provider', {
       type: ProviderEnum,
       description: 'The provider it lives at.',
-      resolve: (tx) => tx.provider,
     }),
-    status: t.field({
+    status: t.expose('status', {
       type: PaymentStatusEnum,
       description: 'Normalized status.',
-      resolve: (tx) => tx.status,
     }),
     providerStatus: t.exposeString('providerStatus', { description: 'The raw status the provider reports.' }),
-    amount: t.field({
+    amount: t.expose('amount', {
       type: MoneyRef,
       description:
         'The amount: what the payer paid (gross) for payments and charges, what was returned for refunds (positive).',
-      resolve: (tx) => tx.amount,
     }),
-    createdAt: t.field({
+    createdAt: t.expose('createdAt', {
       type: 'DateTime',
       nullable: true,
       description: 'When the provider created it.',
-      resolve: (tx) => tx.createdAt,
     }),
   }),
 });
 
 builder.queryFields((t) => ({
   node: t.field({
+    extensions: providerCalls({ calls: 1 }),
     type: NodeRef,
     nullable: true,
     description: 'Any object by its global ID; null when it does not exist.',
@@ -58,6 +60,11 @@ builder.queryFields((t) => ({
     },
   }),
   nodes: t.field({
+    // One call per distinct ID: the loaders send the same ID once.
+    extensions: providerCalls(({ ids }) => {
+      const count = Array.isArray(ids) ? new Set(ids).size : ids == null ? 0 : 1;
+      return { calls: count, items: count };
+    }),
     type: [NodeRef],
     nullable: { list: false, items: true },
     description: 'Several objects by global ID, in order; null for each that does not exist.',
@@ -69,6 +76,7 @@ builder.queryFields((t) => ({
       }),
   }),
   transaction: t.field({
+    extensions: providerCalls({ calls: 1 }),
     type: TransactionRef,
     nullable: true,
     description: 'A payment, charge or refund by global ID; null for anything else.',

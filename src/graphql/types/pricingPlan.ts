@@ -1,16 +1,17 @@
+/**
+ * elopage pricing plans: the `PricingPlan` interface and one object per form, the `pricingPlan`
+ * query, the plan input every sales page mutation shares, and createPricingPlan/deletePricingPlan
+ * (services/salesPages.ts).
+ */
 import { z } from 'zod';
-import { encodeGlobalId } from '../../domain/ids.js';
-import {
-  BILLING_INTERVALS,
-  type BillingInterval,
-  type SplitPricingPlan,
-  type SubscriptionPricingPlan,
-} from '../../domain/model.js';
-import { toPricingPlan } from '../../providers/elopage/map.js';
-import type { ElopagePricingPlanRequestWire } from '../../providers/elopage/wire.js';
-import { builder } from '../builder.js';
-import { fail, IDEMPOTENCY_KEY_DESCRIPTION, runMutation, validate } from '../mutations.js';
-import { loadPricingPlan, loadSalesPage, providerIdOf, typenameOf } from '../nodes.js';
+import type { SplitPricingPlan, SubscriptionPricingPlan } from '../../domain/model.js';
+import type { PricingPlanDraft } from '../../domain/requests.js';
+import { providerCalls } from '../../plugins/providerCallCost.js';
+import { createPricingPlan, deletePricingPlan } from '../../services/salesPages.js';
+import { type BuilderTypes, builder } from '../builder.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, runMutation, validate } from '../mutations.js';
+import { loadPricingPlan, providerIdOf, typenameOf } from '../nodes.js';
+import { payloadType } from '../payloads.js';
 import {
   BillingIntervalEnum,
   MoneyRef,
@@ -21,12 +22,8 @@ import {
   SplitPricingPlanRef,
   SplittingTypeEnum,
   SubscriptionPricingPlanRef,
-  UserErrorRef,
 } from '../refs.js';
-import { amount } from '../validation.js';
-
-/** elopage allows at most 5 pricing plans per sales page (document, Pricing plans). */
-export const MAX_PRICING_PLANS = 5;
+import { pricingPlan } from '../validation.js';
 
 PricingPlanRef.implement({
   description: 'A way to pay for an elopage sales page. The concrete type depends on `form`.',
@@ -34,10 +31,9 @@ PricingPlanRef.implement({
   resolveType: (plan) => typenameOf(plan),
   fields: (t) => ({
     providerId: t.exposeID('providerId', { description: "elopage's pricing plan ID." }),
-    form: t.field({
+    form: t.expose('form', {
       type: PricingPlanFormEnum,
       description: 'How the plan charges.',
-      resolve: (plan) => plan.form,
     }),
   }),
 });
@@ -46,12 +42,11 @@ OneTimePricingPlanRef.implement({
   description: 'One payment of `price`.',
   interfaces: [PricingPlanRef, NodeRef],
   fields: (t) => ({
-    price: t.field({ type: MoneyRef, description: 'The price.', resolve: (plan) => plan.price }),
-    oldPrice: t.field({
+    price: t.expose('price', { type: MoneyRef, description: 'The price.' }),
+    oldPrice: t.expose('oldPrice', {
       type: MoneyRef,
       nullable: true,
       description: 'A former price shown struck through.',
-      resolve: (plan) => plan.oldPrice,
     }),
   }),
 });
@@ -64,29 +59,25 @@ const RecurringPricingPlanRef = builder
     interfaces: [PricingPlanRef, NodeRef],
     resolveType: (plan) => typenameOf(plan),
     fields: (t) => ({
-      firstInterval: t.field({
+      firstInterval: t.expose('firstInterval', {
         type: BillingIntervalEnum,
         nullable: true,
         description: 'Time until the second payment.',
-        resolve: (plan) => plan.firstInterval,
       }),
-      firstAmount: t.field({
+      firstAmount: t.expose('firstAmount', {
         type: MoneyRef,
         nullable: true,
         description: 'The first payment.',
-        resolve: (plan) => plan.firstAmount,
       }),
-      nextInterval: t.field({
+      nextInterval: t.expose('nextInterval', {
         type: BillingIntervalEnum,
         nullable: true,
         description: 'Time between the following payments.',
-        resolve: (plan) => plan.nextInterval,
       }),
-      nextAmount: t.field({
+      nextAmount: t.expose('nextAmount', {
         type: MoneyRef,
         nullable: true,
         description: 'Each following payment.',
-        resolve: (plan) => plan.nextAmount,
       }),
     }),
   });
@@ -102,11 +93,10 @@ SplitPricingPlanRef.implement({
   interfaces: [RecurringPricingPlanRef, PricingPlanRef, NodeRef],
   fields: (t) => ({
     paymentsCount: t.exposeInt('paymentsCount', { nullable: true, description: 'How many payments in all.' }),
-    splittingType: t.field({
+    splittingType: t.expose('splittingType', {
       type: SplittingTypeEnum,
       nullable: true,
       description: 'How the payments are invoiced.',
-      resolve: (plan) => plan.splittingType,
     }),
   }),
 });
@@ -119,40 +109,34 @@ const OneTimePlanInput = builder.inputType('OneTimePlanInput', {
   }),
 });
 
+type InputFields = PothosSchemaTypes.InputFieldBuilder<BuilderTypes, 'InputObject'>;
+
+/** The terms both recurring plan inputs take. */
+const recurringTerms = (t: InputFields) => ({
+  firstInterval: t.field({
+    type: BillingIntervalEnum,
+    required: true,
+    description: 'Time until the second payment.',
+  }),
+  firstAmount: t.field({ type: 'Decimal', required: true, description: 'The first payment.' }),
+  nextInterval: t.field({
+    type: BillingIntervalEnum,
+    required: true,
+    description: 'Time between the following payments.',
+  }),
+  nextAmount: t.field({ type: 'Decimal', required: true, description: 'Each following payment.' }),
+});
+
 const SubscriptionPlanInput = builder.inputType('SubscriptionPlanInput', {
   description: 'A subscription: a first payment, then a recurring one.',
-  fields: (t) => ({
-    firstInterval: t.field({
-      type: BillingIntervalEnum,
-      required: true,
-      description: 'Time until the second payment.',
-    }),
-    firstAmount: t.field({ type: 'Decimal', required: true, description: 'The first payment.' }),
-    nextInterval: t.field({
-      type: BillingIntervalEnum,
-      required: true,
-      description: 'Time between the following payments.',
-    }),
-    nextAmount: t.field({ type: 'Decimal', required: true, description: 'Each following payment.' }),
-  }),
+  fields: (t) => recurringTerms(t),
 });
 
 const SplitPlanInput = builder.inputType('SplitPlanInput', {
   description: 'A fixed number of payments.',
   fields: (t) => ({
     paymentsCount: t.int({ required: true, description: 'How many payments in all (2–100).' }),
-    firstInterval: t.field({
-      type: BillingIntervalEnum,
-      required: true,
-      description: 'Time until the second payment.',
-    }),
-    firstAmount: t.field({ type: 'Decimal', required: true, description: 'The first payment.' }),
-    nextInterval: t.field({
-      type: BillingIntervalEnum,
-      required: true,
-      description: 'Time between the following payments.',
-    }),
-    nextAmount: t.field({ type: 'Decimal', required: true, description: 'Each following payment.' }),
+    ...recurringTerms(t),
     splittingType: t.field({
       type: SplittingTypeEnum,
       required: true,
@@ -173,74 +157,17 @@ export const PricingPlanInput = builder.inputType('PricingPlanInput', {
 
 export type PricingPlanInputShape = typeof PricingPlanInput.$inferInput;
 
-/** Validation of one plan; amounts follow the elopage currency's minor-unit digits. */
-export function pricingPlanSchema(currency: string) {
-  const recurring = {
-    firstInterval: z.string(),
-    firstAmount: amount(currency, { allowZero: true }),
-    nextInterval: z.string(),
-    nextAmount: amount(currency, { allowZero: true }),
-  };
-  return z.object({
-    oneTime: z
-      .object({
-        price: amount(currency, { allowZero: true }),
-        oldPrice: amount(currency, { allowZero: true }).nullish(),
-      })
-      .nullish(),
-    subscription: z.object(recurring).nullish(),
-    split: z
-      .object({
-        ...recurring,
-        paymentsCount: z
-          .number()
-          .int()
-          .min(2, { message: 'must be at least 2' })
-          .max(100, { message: 'must be at most 100' }),
-        splittingType: z.string(),
-      })
-      .nullish(),
-  });
-}
-
-function intervalWire(interval: string): string {
-  return BILLING_INTERVALS[interval as BillingInterval];
-}
-
-/** GraphQL plan input → elopage wire (decimals as strings, as elopage's own examples send them). */
-export function toPricingPlanWire(plan: PricingPlanInputShape): ElopagePricingPlanRequestWire {
-  if (plan.oneTime) {
-    return {
-      form: 'one_time',
-      preferences: {
-        price: plan.oneTime.price,
-        ...(plan.oneTime.oldPrice ? { old_price: plan.oneTime.oldPrice } : {}),
-      },
-    };
-  }
-  const recurring = plan.subscription ?? plan.split;
-  if (!recurring) throw new Error('PricingPlanInput is @oneOf: one form is always set');
-  const preferences = {
-    first_interval: intervalWire(recurring.firstInterval),
-    first_amount: recurring.firstAmount,
-    next_interval: intervalWire(recurring.nextInterval),
-    next_amount: recurring.nextAmount,
-  };
-  if (plan.split) {
-    return {
-      form: 'split',
-      preferences: {
-        ...preferences,
-        p_count: plan.split.paymentsCount,
-        splitting_type: plan.split.splittingType.toLowerCase(),
-      },
-    };
-  }
-  return { form: 'subscription', preferences };
+/** The @oneOf plan input as the plan it describes. */
+export function toPricingPlanDraft(plan: PricingPlanInputShape): PricingPlanDraft {
+  if (plan.oneTime) return { form: 'ONE_TIME', ...plan.oneTime };
+  if (plan.subscription) return { form: 'SUBSCRIPTION', ...plan.subscription };
+  if (plan.split) return { form: 'SPLIT', ...plan.split };
+  throw new Error('PricingPlanInput is @oneOf: one form is always set');
 }
 
 builder.queryField('pricingPlan', (t) =>
   t.field({
+    extensions: providerCalls({ calls: 1 }),
     type: PricingPlanRef,
     nullable: true,
     description: "An elopage pricing plan by global ID or elopage's own ID; null if it does not exist.",
@@ -249,99 +176,67 @@ builder.queryField('pricingPlan', (t) =>
   }),
 );
 
-const CreatePricingPlanPayload = builder.simpleObject('CreatePricingPlanPayload', {
+const CreatePricingPlanPayload = payloadType('CreatePricingPlanPayload', {
   description: 'The result of `createPricingPlan`.',
+  unchanged: 'nothing was created',
   fields: (t) => ({
     pricingPlan: t.field({ type: PricingPlanRef, nullable: true, description: 'The new plan.' }),
-    userErrors: t.field({ type: [UserErrorRef], description: 'Why nothing was created, if so.' }),
+  }),
+});
+
+const CreatePricingPlanInput = builder.inputType('CreatePricingPlanInput', {
+  description: 'A plan and the sales page it belongs to.',
+  fields: (f) => ({
+    salesPageId: f.id({ required: true, description: 'Global ID or elopage ID of the sales page.' }),
+    plan: f.field({ type: PricingPlanInput, required: true, description: 'The plan.' }),
+    idempotencyKey: f.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
   }),
 });
 
 builder.mutationField('createPricingPlan', (t) =>
   t.field({
+    extensions: providerCalls({ calls: 3 }), // load the page + create + read the plan back
     type: CreatePricingPlanPayload,
     description: 'Adds a pricing plan to an elopage sales page (at most 5 per page).',
     args: {
-      input: t.arg({
-        type: builder.inputType('CreatePricingPlanInput', {
-          description: 'A plan and the sales page it belongs to.',
-          fields: (f) => ({
-            salesPageId: f.id({ required: true, description: 'Global ID or elopage ID of the sales page.' }),
-            plan: f.field({ type: PricingPlanInput, required: true, description: 'The plan.' }),
-            idempotencyKey: f.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
-          }),
-        }),
-        required: true,
-        description: "The mutation's input.",
-      }),
+      input: t.arg({ type: CreatePricingPlanInput, required: true, description: "The mutation's input." }),
     },
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, 'createPricingPlan', input, async () => {
-        validate(z.object({ plan: pricingPlanSchema(ctx.services.elopageCurrency) }), input);
+        validate(z.object({ plan: pricingPlan(ctx.services.elopageCurrency) }), input);
         const salesPageId = providerIdOf(input.salesPageId, 'SalesPage');
-        const page = salesPageId ? await loadSalesPage(ctx, salesPageId) : null;
-        if (!page || !salesPageId) fail(['input', 'salesPageId'], 'NOT_FOUND', 'no sales page with this ID');
-        if (page.pricingPlans.length >= MAX_PRICING_PLANS) {
-          fail(
-            ['input', 'salesPageId'],
-            'TOO_MANY_PRICING_PLANS',
-            `the sales page already has ${MAX_PRICING_PLANS} pricing plans`,
-          );
-        }
-        const wire = await ctx.services.elopage.createPricingPlan({
-          sales_page_id: Number(salesPageId),
-          pricing_plan: toPricingPlanWire(input.plan),
-        });
-        ctx.loaders.salesPage.clear(salesPageId);
-        const plan = toPricingPlan(wire, {
-          currency: ctx.services.elopageCurrency,
-          statuses: ctx.services.statuses,
-        });
-        // The create response may lack fields (quirk 5 shows a split plan without intervals): read it back.
-        return { pricingPlan: plan ? ((await ctx.loaders.pricingPlan.load(plan.providerId)) ?? plan) : null };
+        return { pricingPlan: await createPricingPlan(ctx, salesPageId, toPricingPlanDraft(input.plan)) };
       }),
   }),
 );
 
-const DeletePricingPlanPayload = builder.simpleObject('DeletePricingPlanPayload', {
+const DeletePricingPlanPayload = payloadType('DeletePricingPlanPayload', {
   description: 'The result of `deletePricingPlan`.',
+  unchanged: 'nothing was deleted',
   fields: (t) => ({
     deletedPricingPlanId: t.id({ nullable: true, description: 'Global ID of the deleted plan.' }),
-    userErrors: t.field({ type: [UserErrorRef], description: 'Why nothing was deleted, if so.' }),
+  }),
+});
+
+const DeletePricingPlanInput = builder.inputType('DeletePricingPlanInput', {
+  description: 'The plan to delete.',
+  fields: (f) => ({
+    id: f.id({ required: true, description: 'Global ID or elopage ID of the plan.' }),
+    idempotencyKey: f.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
   }),
 });
 
 builder.mutationField('deletePricingPlan', (t) =>
   t.field({
+    extensions: providerCalls({ calls: 2 }),
     type: DeletePricingPlanPayload,
     description: 'Deletes an elopage pricing plan. A sales page keeps at least one.',
     args: {
-      input: t.arg({
-        type: builder.inputType('DeletePricingPlanInput', {
-          description: 'The plan to delete.',
-          fields: (f) => ({
-            id: f.id({ required: true, description: 'Global ID or elopage ID of the plan.' }),
-            idempotencyKey: f.string({ description: IDEMPOTENCY_KEY_DESCRIPTION }),
-          }),
-        }),
-        required: true,
-        description: "The mutation's input.",
-      }),
+      input: t.arg({ type: DeletePricingPlanInput, required: true, description: "The mutation's input." }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(ctx, 'deletePricingPlan', input, async () => {
-        const planId = providerIdOf(input.id, 'PricingPlan');
-        if (!planId || !/^\d+$/.test(planId))
-          fail(['input', 'id'], 'NOT_FOUND', 'no pricing plan with this ID');
-        const result = await ctx.services.elopage.deletePricingPlan(planId);
-        if (result.status !== 'success') {
-          fail(
-            ['input', 'id'],
-            'PROVIDER_REJECTED',
-            'elopage refused to delete this pricing plan (a sales page keeps at least one)',
-          );
-        }
-        return { deletedPricingPlanId: encodeGlobalId({ kind: 'PricingPlan', id: planId }) };
-      }),
+      runMutation(ctx, 'deletePricingPlan', input, async () => ({
+        deletedPricingPlanId: await deletePricingPlan(ctx, providerIdOf(input.id, 'PricingPlan')),
+      })),
   }),
 );

@@ -1,9 +1,19 @@
+/**
+ * The elopage `SalesPage`: the object, the `salesPage` query, and createSalesPage/updateSalesPage
+ * (services/salesPages.ts) with their input rules, the webhook URL's among them.
+ */
 import { z } from 'zod';
-import { hostAddress, isInternalAddress, isLoopbackHost } from '../../domain/addresses.js';
-import type { ElopageSalesPageRequestWire } from '../../providers/elopage/wire.js';
+import type { Context } from '../../context.js';
+import type { SalesPageDraft } from '../../domain/requests.js';
+import { providerCalls } from '../../plugins/providerCallCost.js';
+import {
+  checkPlanCount,
+  createSalesPage,
+  MAX_PRICING_PLANS,
+  updateSalesPage,
+} from '../../services/salesPages.js';
 import { builder } from '../builder.js';
 import {
-  fail,
   IDEMPOTENCY_KEY_DESCRIPTION,
   ownWebhookToken,
   runMutation,
@@ -11,15 +21,11 @@ import {
   WEBHOOK_TOKEN_SHOWN_AS,
 } from '../mutations.js';
 import { loadSalesPage, providerIdOf } from '../nodes.js';
-import { NodeRef, PricingPlanRef, SalesPageAuthorRef, SalesPageRef, UserErrorRef } from '../refs.js';
-import { optionalLine, optionalText, requiredText } from '../validation.js';
-import {
-  MAX_PRICING_PLANS,
-  PricingPlanInput,
-  type PricingPlanInputShape,
-  pricingPlanSchema,
-  toPricingPlanWire,
-} from './pricingPlan.js';
+import { payloadType } from '../payloads.js';
+import { NodeRef, PricingPlanRef, SalesPageAuthorRef, SalesPageRef } from '../refs.js';
+import { optionalLine, optionalText, pricingPlan, requiredText, URL_MAX, webhookUrl } from '../validation.js';
+import { PricingPlanInput, type PricingPlanInputShape, toPricingPlanDraft } from './pricingPlan.js';
+import { SalesPageAuthorInput, salesPageAuthorSchema } from './salesPageAuthor.js';
 
 SalesPageRef.implement({
   description:
@@ -54,31 +60,15 @@ SalesPageRef.implement({
       resolve: (page, _args, ctx) => maskOwnWebhookToken(page.webhookUrl, ownWebhookToken(ctx.services)),
     }),
     free: t.exposeBoolean('free', { nullable: true, description: 'True for a free product.' }),
-    pricingPlans: t.field({
+    pricingPlans: t.expose('pricingPlans', {
+      // Embedded in the sales page's answer: no call, up to elopage's maximum of plans.
+      extensions: providerCalls({ items: MAX_PRICING_PLANS }),
       type: [PricingPlanRef],
       description: "The ways to pay, in elopage's order.",
-      resolve: (page) => page.pricingPlans,
     }),
-    authors: t.field({
+    authors: t.expose('authors', {
       type: [SalesPageAuthorRef],
       description: 'Co-authors with a commission.',
-      resolve: (page) => page.authors,
-    }),
-  }),
-});
-
-SalesPageAuthorRef.implement({
-  description: 'A co-author connected to a sales page.',
-  fields: (t) => ({
-    authorId: t.exposeID('authorId', { description: "elopage's ID of the author (a team member)." }),
-    customCommissionEnabled: t.exposeBoolean('customCommissionEnabled', {
-      description: "Whether `commission` overrides the author's general commission.",
-    }),
-    commission: t.field({
-      type: 'Decimal',
-      nullable: true,
-      description: 'Commission in percent.',
-      resolve: (author) => author.commission,
     }),
   }),
 });
@@ -90,20 +80,6 @@ SalesPageAuthorRef.implement({
 function maskOwnWebhookToken(url: string | null, token: string): string | null {
   return url && token ? url.replaceAll(token, WEBHOOK_TOKEN_SHOWN_AS) : url;
 }
-
-const SalesPageAuthorInput = builder.inputType('SalesPageAuthorInput', {
-  description: 'A co-author to connect to the sales page.',
-  fields: (t) => ({
-    authorId: t.id({
-      required: true,
-      description: "elopage's ID of the author (Team Members in the dashboard).",
-    }),
-    customCommissionEnabled: t.boolean({
-      description: "Override the author's general commission with `commission`.",
-    }),
-    commission: t.field({ type: 'Decimal', description: 'Commission in whole percent (0–100).' }),
-  }),
-});
 
 const SuccessEmailInput = builder.inputType('SuccessEmailInput', {
   description:
@@ -166,54 +142,17 @@ function salesPageFields(required: boolean) {
 const CreateSalesPageInput = salesPageFields(true);
 const UpdateSalesPageInput = salesPageFields(false);
 
-const URL_MAX = 2048;
-
-/**
- * Where elopage may post payment updates (a payer's name, e-mail and address): https to a public
- * host; plain http only to this machine while elopage is the embedded simulator (which refuses
- * every local target but the gateway itself). Never an internal address (SSRF), nor credentials.
- */
-function webhookUrlRule(sandboxed: boolean) {
-  return z
-    .string()
-    .max(URL_MAX, { message: `must be at most ${URL_MAX} characters` })
-    .superRefine((value, ctx) => {
-      const problem = webhookUrlProblem(value, sandboxed);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .nullish();
-}
-
-function webhookUrlProblem(value: string, sandboxed: boolean): string | null {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute https:// URL';
-  }
-  if (url.username || url.password) return 'must not carry a user name or password';
-  const host = hostAddress(url.hostname);
-  if (url.protocol === 'http:') {
-    if (sandboxed && isLoopbackHost(host)) return null;
-    return sandboxed
-      ? 'must use https:// (http:// only to this machine while elopage is sandboxed)'
-      : 'must use https://';
-  }
-  if (url.protocol !== 'https:') return 'must use https://';
-  if (isLoopbackHost(host) || isInternalAddress(host)) {
-    return 'must not point at a private, loopback or link-local address';
-  }
-  return null;
-}
+/** Whether elopage runs on the embedded simulator (which takes webhook URLs to this machine). */
+const sandboxed = (ctx: Context) => ctx.services.sandbox.elopage !== null;
 
 function salesPageSchema(currency: string, required: boolean, sandboxed: boolean) {
-  const plans = z.array(pricingPlanSchema(currency));
+  const plans = z.array(pricingPlan(currency));
   return z.object({
     name: required ? requiredText(255) : requiredText(255).nullish(),
     successUrl: optionalText(URL_MAX),
     cancelUrl: optionalText(URL_MAX),
     errorUrl: optionalText(URL_MAX),
-    webhookUrl: webhookUrlRule(sandboxed),
+    webhookUrl: webhookUrl(sandboxed),
     pageHeader: optionalText(100_000, { multiline: true }),
     pageFooter: optionalText(100_000, { multiline: true }),
     successEmail: z
@@ -239,120 +178,34 @@ function salesPageSchema(currency: string, required: boolean, sandboxed: boolean
           params: { code: 'REQUIRED' },
         })
       : plans.nullish(),
-    authors: z
-      .array(
-        z.object({
-          authorId: z.string().regex(/^\d{1,18}$/, { message: 'must be an elopage author ID (digits)' }),
-          commission: z
-            .string()
-            .regex(/^(100|\d{1,2})$/, { message: 'must be a whole percentage from 0 to 100' })
-            .nullish(),
-        }),
-      )
-      .nullish(),
+    authors: z.array(salesPageAuthorSchema).nullish(),
   });
 }
 
-/** elopage caps plans per page; checked before any call, with the list as the field at fault. */
-function checkPlanCount(count: number): void {
-  if (count > MAX_PRICING_PLANS) {
-    fail(
-      ['input', 'pricingPlans'],
-      'TOO_MANY_PRICING_PLANS',
-      `a sales page can have at most ${MAX_PRICING_PLANS} pricing plans (got ${count})`,
-    );
-  }
-}
-
-interface SalesPageInputShape {
-  name?: string | null;
-  successUrl?: string | null;
-  cancelUrl?: string | null;
-  errorUrl?: string | null;
-  webhookUrl?: string | null;
-  pageHeader?: string | null;
-  pageFooter?: string | null;
+type SalesPageInputShape = Omit<SalesPageDraft, 'pricingPlans'> & {
   pricingPlans?: PricingPlanInputShape[] | null;
-  authors?:
-    | { authorId: string; customCommissionEnabled?: boolean | null; commission?: string | null }[]
-    | null;
-  successEmail?: {
-    subjectEn?: string | null;
-    subjectDe?: string | null;
-    bodyEn?: string | null;
-    bodyDe?: string | null;
-  } | null;
-  forward?: {
-    firstName?: string | null;
-    lastName?: string | null;
-    email?: string | null;
-    coupon?: string | null;
-    campaignId?: string | null;
-  } | null;
-}
+};
 
-/** Drops null and undefined values so an update leaves those fields untouched at elopage. */
-function defined<T extends object>(record: T): Partial<{ [K in keyof T]: NonNullable<T[K]> }> {
-  return Object.fromEntries(
-    Object.entries(record).filter(([, value]) => value !== null && value !== undefined),
-  ) as Partial<{
-    [K in keyof T]: NonNullable<T[K]>;
-  }>;
-}
-
-function toSalesPageWire(input: SalesPageInputShape): ElopageSalesPageRequestWire {
-  return defined({
-    name: input.name?.trim(),
-    success_url: input.successUrl,
-    cancel_url: input.cancelUrl,
-    error_url: input.errorUrl,
-    webhook_url: input.webhookUrl,
-    page_header: input.pageHeader,
-    page_footer: input.pageFooter,
-    pricing_plans: input.pricingPlans?.map(toPricingPlanWire),
-    // Create requests spell authors `id` + `custom_commission_enabled` (quirk 3).
-    authors: input.authors?.map((author) => ({
-      id: Number(author.authorId),
-      ...defined({
-        custom_commission_enabled: author.customCommissionEnabled,
-        commission: author.commission ? Number(author.commission) : undefined,
-      }),
-    })),
-    success_email: input.successEmail
-      ? defined({
-          subject_en: input.successEmail.subjectEn,
-          subject_de: input.successEmail.subjectDe,
-          body_en: input.successEmail.bodyEn,
-          body_de: input.successEmail.bodyDe,
-        })
-      : undefined,
-    forward: input.forward
-      ? defined({
-          first_name: input.forward.firstName,
-          last_name: input.forward.lastName,
-          email: input.forward.email,
-          coupon: input.forward.coupon,
-          campaign_id: input.forward.campaignId,
-        })
-      : undefined,
-  });
+function toSalesPageDraft(input: SalesPageInputShape): SalesPageDraft {
+  return { ...input, pricingPlans: input.pricingPlans?.map(toPricingPlanDraft) };
 }
 
 const SalesPagePayload = (name: string, verb: string) =>
-  builder.simpleObject(name, {
+  payloadType(name, {
     description: `The result of \`${verb}\`.`,
+    unchanged: 'nothing changed',
     fields: (t) => ({
       salesPage: t.field({
         type: SalesPageRef,
         nullable: true,
         description: 'The sales page as elopage now has it.',
       }),
-      userErrors: t.field({ type: [UserErrorRef], description: 'Why nothing changed, if so.' }),
     }),
   });
 
 builder.queryField('salesPage', (t) =>
   t.field({
+    extensions: providerCalls({ calls: 1 }),
     type: SalesPageRef,
     nullable: true,
     description: "An elopage sales page by global ID or elopage's own ID; null if it does not exist.",
@@ -363,6 +216,7 @@ builder.queryField('salesPage', (t) =>
 
 builder.mutationFields((t) => ({
   createSalesPage: t.field({
+    extensions: providerCalls({ calls: 2 }), // create + read back
     type: SalesPagePayload('CreateSalesPagePayload', 'createSalesPage'),
     description: 'Creates an elopage sales page with its pricing plans.',
     args: {
@@ -371,14 +225,12 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, 'createSalesPage', input, async () => {
         checkPlanCount(input.pricingPlans?.length ?? 0);
-        validate(salesPageSchema(ctx.services.elopageCurrency, true, ctx.services.sandbox.elopage), input);
-        const saved = await ctx.services.elopage.createSalesPage(
-          toSalesPageWire({ ...input, webhookUrl: input.webhookUrl ?? ctx.services.elopageWebhookUrl }),
-        );
-        return { salesPage: await ctx.loaders.salesPage.load(saved.id) };
+        validate(salesPageSchema(ctx.services.elopageCurrency, true, sandboxed(ctx)), input);
+        return { salesPage: await createSalesPage(ctx, toSalesPageDraft(input)) };
       }),
   }),
   updateSalesPage: t.field({
+    extensions: providerCalls({ calls: 3 }), // load + update + read back
     type: SalesPagePayload('UpdateSalesPagePayload', 'updateSalesPage'),
     description: 'Changes an elopage sales page; fields left out stay as they are.',
     args: {
@@ -387,14 +239,9 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       runMutation(ctx, 'updateSalesPage', input, async () => {
         checkPlanCount(input.pricingPlans?.length ?? 0);
-        validate(salesPageSchema(ctx.services.elopageCurrency, false, ctx.services.sandbox.elopage), input);
+        validate(salesPageSchema(ctx.services.elopageCurrency, false, sandboxed(ctx)), input);
         const id = providerIdOf(input.id, 'SalesPage');
-        const page = id ? await loadSalesPage(ctx, id) : null;
-        if (!page || !id) fail(['input', 'id'], 'NOT_FOUND', 'no sales page with this ID');
-        checkPlanCount(page.pricingPlans.length + (input.pricingPlans?.length ?? 0));
-        await ctx.services.elopage.updateSalesPage(id, toSalesPageWire(input));
-        ctx.loaders.salesPage.clear(id);
-        return { salesPage: await ctx.loaders.salesPage.load(id) };
+        return { salesPage: await updateSalesPage(ctx, id, toSalesPageDraft(input)) };
       }),
   }),
 }));

@@ -1,17 +1,19 @@
-import { z } from 'zod';
-import { decodeGlobalId } from '../../domain/ids.js';
-import type { Transaction } from '../../domain/model.js';
-import { toCharge, toElepayRefund } from '../../providers/elepay/map.js';
-import { toPayment } from '../../providers/elopage/map.js';
-import { builder } from '../builder.js';
-import { fail, runMutation, validate } from '../mutations.js';
-import { providerIdOf } from '../nodes.js';
-import { PaymentRef, TransactionRef, UserErrorRef } from '../refs.js';
-
 /**
- * Test helpers that drive the embedded simulators the way a buyer or a payment network would. They
- * exist only where a provider runs on its embedded sandbox; anywhere else they answer SANDBOX_ONLY.
+ * Test helpers that drive the embedded simulators the way a buyer or a payment network would
+ * (services/sandbox.ts). They exist only where a provider runs on its embedded sandbox; anywhere
+ * else they answer SANDBOX_ONLY.
  */
+import { z } from 'zod';
+import { fail } from '../../domain/errors.js';
+import { decodeGlobalId } from '../../domain/ids.js';
+import { providerCalls } from '../../plugins/providerCallCost.js';
+import { completeCheckout, requireElopageSandbox, settleTransaction } from '../../services/sandbox.js';
+import { builder } from '../builder.js';
+import { runMutation, validate } from '../mutations.js';
+import { providerIdOf } from '../nodes.js';
+import { payloadType } from '../payloads.js';
+import { PaymentRef, TransactionRef } from '../refs.js';
+
 const SandboxOutcomeEnum = builder.enumType('SandboxOutcome', {
   description: 'How a simulated payer or payment network ends a transaction.',
   values: {
@@ -38,33 +40,30 @@ const SandboxPayerInput = builder.inputType('SandboxPayerInput', {
   }),
 });
 
-const SANDBOX_ONLY_MESSAGE = 'only available when this provider runs on the embedded sandbox';
-
-const SandboxCompleteCheckoutPayload = builder.simpleObject('SandboxCompleteCheckoutPayload', {
+const SandboxCompleteCheckoutPayload = payloadType('SandboxCompleteCheckoutPayload', {
   description: 'The result of `sandboxCompleteCheckout`.',
+  unchanged: 'no payment was made',
   fields: (t) => ({
     payment: t.field({ type: PaymentRef, nullable: true, description: 'The payment the checkout created.' }),
-    userErrors: t.field({ type: [UserErrorRef], description: 'Why no payment was made, if so.' }),
   }),
 });
 
-const SandboxSettleTransactionPayload = builder.simpleObject('SandboxSettleTransactionPayload', {
+const SandboxSettleTransactionPayload = payloadType('SandboxSettleTransactionPayload', {
   description: 'The result of `sandboxSettleTransaction`.',
+  unchanged: 'nothing changed',
   fields: (t) => ({
     transaction: t.field({
       type: TransactionRef,
       nullable: true,
       description: 'The transaction after settling.',
     }),
-    userErrors: t.field({ type: [UserErrorRef], description: 'Why nothing changed, if so.' }),
   }),
 });
 
-const SETTLE_OUTCOMES = { SUCCEED: 'succeed', FAIL: 'fail', CANCEL: 'cancel' } as const;
-const CHECKOUT_OUTCOMES = { ...SETTLE_OUTCOMES, PENDING: 'pending' } as const;
-
 builder.mutationFields((t) => ({
   sandboxCompleteCheckout: t.field({
+    // The helper route, and the read of the payment its webhook makes the gateway do.
+    extensions: providerCalls({ calls: 2 }),
     type: SandboxCompleteCheckoutPayload,
     description:
       "Sandbox only: a buyer completes the elopage checkout of a sales page. Honours elopage's test data (cards 5017670000005900/6700/7500/8300; SEPA IBAN DE89370400440532013000 stays pending until settled, DE62370400440532013001 fails).",
@@ -97,8 +96,7 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, { input }, ctx) =>
       runMutation(async () => {
-        if (!ctx.services.sandbox.elopage)
-          fail(null, 'SANDBOX_ONLY', `sandboxCompleteCheckout is ${SANDBOX_ONLY_MESSAGE} (elopage)`);
+        requireElopageSandbox(ctx, 'sandboxCompleteCheckout');
         validate(
           z.object({
             paymentMethod: z.enum(['card', 'paypal', 'sofort', 'bank_account', 'bank_wire']).nullish(),
@@ -114,40 +112,11 @@ builder.mutationFields((t) => ({
           : undefined;
         if (pricingPlanId === null)
           fail(['input', 'pricingPlanId'], 'NOT_FOUND', 'no pricing plan with this ID');
-        const payer = input.payer;
-        const wire = await ctx.services.elopage.sandboxCheckout({
-          sales_page_id: salesPageId,
-          outcome: CHECKOUT_OUTCOMES[input.outcome],
-          ...(pricingPlanId ? { pricing_plan_id: pricingPlanId } : {}),
-          ...(input.paymentMethod ? { payment_method: input.paymentMethod } : {}),
-          ...(input.cardNumber ? { card_number: input.cardNumber } : {}),
-          ...(input.iban ? { iban: input.iban } : {}),
-          ...(payer
-            ? {
-                payer: {
-                  email: payer.email,
-                  first_name: payer.firstName,
-                  last_name: payer.lastName,
-                  country: payer.country,
-                  city: payer.city,
-                  street: payer.street,
-                  zip: payer.zip,
-                  company: payer.company,
-                  vat_id: payer.vatId,
-                  phone: payer.phone,
-                },
-              }
-            : {}),
-        });
-        return {
-          payment: toPayment(wire, {
-            currency: ctx.services.elopageCurrency,
-            statuses: ctx.services.statuses,
-          }),
-        };
+        return { payment: await completeCheckout(ctx, { ...input, salesPageId, pricingPlanId }) };
       }),
   }),
   sandboxSettleTransaction: t.field({
+    extensions: providerCalls({ calls: 2 }), // the helper route, and its webhook's read
     type: SandboxSettleTransactionPayload,
     description:
       "Sandbox only: settles a pending payment, charge or elepay refund, as the payer or the payment network would, firing the provider's webhook.",
@@ -172,43 +141,11 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      runMutation(async (): Promise<{ transaction: Transaction }> => {
-        if (input.outcome === 'PENDING')
+      runMutation(async () => {
+        const { outcome } = input;
+        if (outcome === 'PENDING')
           fail(['input', 'outcome'], 'INVALID', 'a transaction is settled with SUCCEED, FAIL or CANCEL');
-        const outcome = SETTLE_OUTCOMES[input.outcome];
-        const ref = decodeGlobalId(input.transactionId);
-        const { services } = ctx;
-        if (ref?.kind === 'Payment') {
-          if (!services.sandbox.elopage)
-            fail(null, 'SANDBOX_ONLY', `sandboxSettleTransaction is ${SANDBOX_ONLY_MESSAGE} (elopage)`);
-          const wire = await services.elopage.sandboxSettlePayment(ref.id, outcome);
-          return {
-            transaction: toPayment(wire, { currency: services.elopageCurrency, statuses: services.statuses }),
-          };
-        }
-        if (ref?.kind === 'Charge') {
-          if (!services.sandbox.elepay)
-            fail(null, 'SANDBOX_ONLY', `sandboxSettleTransaction is ${SANDBOX_ONLY_MESSAGE} (elepay)`);
-          return {
-            transaction: toCharge(
-              await services.elepay.sandboxSettleCharge(ref.id, outcome),
-              services.statuses,
-            ),
-          };
-        }
-        if (ref?.kind === 'Refund' && ref.provider === 'ELEPAY') {
-          if (!services.sandbox.elepay)
-            fail(null, 'SANDBOX_ONLY', `sandboxSettleTransaction is ${SANDBOX_ONLY_MESSAGE} (elepay)`);
-          const wire = await services.elepay.sandboxSettleRefund(ref.chargeId, ref.id, outcome);
-          return { transaction: toElepayRefund(wire, services.statuses) };
-        }
-        return fail(
-          ['input', 'transactionId'],
-          'INVALID',
-          ref?.kind === 'Refund'
-            ? 'elopage refunds complete when they are created'
-            : 'must be the global ID of a Payment, Charge or elepay Refund',
-        );
+        return { transaction: await settleTransaction(ctx, decodeGlobalId(input.transactionId), outcome) };
       }),
   }),
 }));

@@ -1,3 +1,4 @@
+/** The custom scalars: `Decimal`, `DateTime`, `Date` and `JSONObject`. */
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { builder } from '../builder.js';
 

@@ -1,3 +1,7 @@
+/**
+ * Live status: the `transactionStatusChanged` subscription and its event type. Events come from
+ * the event log (events/), which records what the provider's API said after a webhook.
+ */
 import type { TransactionStatusEvent } from '../../events/event.js';
 import { observeDeliveries } from '../../events/observed.js';
 import { checkResumeCursor, statusEvents } from '../../events/subscription.js';
@@ -15,27 +19,23 @@ const TransactionStatusEventRef = builder
         description:
           'Position in the event log; pass it as `after` to resume from here without loss or repeats.',
       }),
-      occurredAt: t.field({
+      occurredAt: t.expose('occurredAt', {
         type: 'DateTime',
         description: 'When the gateway recorded the change.',
-        resolve: (e) => e.occurredAt,
       }),
-      provider: t.field({
+      provider: t.expose('provider', {
         type: ProviderEnum,
         description: 'The provider of the transaction.',
-        resolve: (e) => e.provider,
       }),
-      previousStatus: t.field({
+      previousStatus: t.expose('previousStatus', {
         type: PaymentStatusEnum,
         nullable: true,
         description: 'The status before, when the gateway knew it.',
-        resolve: (e) => e.previousStatus,
       }),
-      status: t.field({ type: PaymentStatusEnum, description: 'The new status.', resolve: (e) => e.status }),
-      transaction: t.field({
+      status: t.expose('status', { type: PaymentStatusEnum, description: 'The new status.' }),
+      transaction: t.expose('transaction', {
         type: TransactionRef,
         description: "The transaction as the provider's API reported it when the change was recorded.",
-        resolve: (e) => e.transaction,
       }),
     }),
   });

@@ -1,25 +1,27 @@
-import { ProviderError } from '../../domain/errors.js';
+/**
+ * Every elepay Charge and Refund endpoint the gateway uses (providers/elepay.md §3), in domain
+ * terms: requests are built by requests.ts, answers checked and mapped by map.ts with the status
+ * table this client was made with, failures classified by failures.ts. A lookup of something that
+ * does not exist returns null.
+ */
+import { z } from 'zod';
+import type { Charge, ElepayRefund } from '../../domain/model.js';
+import type { Money } from '../../domain/money.js';
+import type { ChargeListQuery, ChargePage, NewCharge, NewRefund } from '../../domain/requests.js';
+import type { StatusNormalizer } from '../../domain/status.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import {
-  asRecord,
   type FreshRead,
   outcomeUnknown,
   ProviderHttp,
   type ProviderRequest,
-  stringField,
+  unlessNotFound,
 } from '../http.js';
-import type {
-  ElepayCaptureRequestWire,
-  ElepayChargeRequestWire,
-  ElepayChargeStatusWire,
-  ElepayChargesResponseWire,
-  ElepayChargeWire,
-  ElepayListChargesQuery,
-  ElepayRefundRequestWire,
-  ElepayRefundsResponseWire,
-  ElepayRefundWire,
-} from './wire.js';
+import { mappedOnce } from '../sharedReads.js';
+import { describeElepayFailure } from './failures.js';
+import { toCharge, toChargePage, toElepayRefund, toElepayRefunds } from './map.js';
+import { captureRequest, chargeListQuery, chargeRequest, refundRequest } from './requests.js';
 
 export interface ElepayClientOptions {
   baseUrl: string;
@@ -30,84 +32,95 @@ export interface ElepayClientOptions {
   breakerCooldownMs: number;
   logger: Logger;
   metrics?: Metrics;
+  /** Normalizes elepay's raw statuses (one per gateway, so each unknown status is logged once). */
+  statuses: StatusNormalizer;
 }
 
-export type ElepaySandboxOutcome = 'succeed' | 'fail' | 'cancel';
+/** §2: Basic with the secret key as user and an empty password, or Bearer with the key itself. */
+export function elepayHeaders(options: Pick<ElepayClientOptions, 'secretKey' | 'authScheme'>) {
+  const authorization =
+    options.authScheme === 'bearer'
+      ? `Bearer ${options.secretKey}`
+      : `Basic ${Buffer.from(`${options.secretKey}:`).toString('base64')}`;
+  return { authorization, 'accept-language': 'en' };
+}
 
-/**
- * Every elepay Charge and Refund endpoint (providers/elepay.md §3). Returns wire objects; mapping
- * to the domain happens in map.ts. A lookup of something that does not exist returns null.
- */
+export function elepayHttp(options: Omit<ElepayClientOptions, 'secretKey' | 'authScheme' | 'statuses'>) {
+  return new ProviderHttp({ provider: 'ELEPAY', ...options, describeFailure: describeElepayFailure });
+}
+
+/** What proves a write reached elepay and made something: an answer naming the object. */
+const written = z.object({ id: z.string().min(1) });
+
+/** IDs go into paths encoded, whatever they hold. */
+const enc = encodeURIComponent;
+
 export class ElepayClient {
   private readonly http: ProviderHttp;
-  private readonly authorization: string;
+  private readonly headers: Record<string, string>;
+  private readonly statuses: StatusNormalizer;
+  /** A read shared by concurrent callers (../sharedReads.ts) is one answer, mapped once. */
+  private readonly chargeOnce = mappedOnce((body: unknown) => toCharge(body, this.statuses));
 
   constructor(options: ElepayClientOptions) {
-    // §2: Basic with the secret key as user and an empty password, or Bearer with the key itself.
-    this.authorization =
-      options.authScheme === 'bearer'
-        ? `Bearer ${options.secretKey}`
-        : `Basic ${Buffer.from(`${options.secretKey}:`).toString('base64')}`;
-    this.http = new ProviderHttp({
-      provider: 'ELEPAY',
-      baseUrl: options.baseUrl,
-      timeoutMs: options.timeoutMs,
-      maxConcurrency: options.maxConcurrency,
-      breakerCooldownMs: options.breakerCooldownMs,
-      logger: options.logger,
-      metrics: options.metrics,
-      describeFailure: describeElepayFailure,
-    });
+    this.headers = elepayHeaders(options);
+    this.statuses = options.statuses;
+    this.http = elepayHttp(options);
   }
 
-  async listCharges(query: ElepayListChargesQuery): Promise<ElepayChargesResponseWire> {
-    const { limit, offset, ...rest } = query;
+  async listCharges(query: ChargeListQuery): Promise<ChargePage> {
+    const { limit, offset, ...filter } = chargeListQuery(query);
     const body = await this.call({
       method: 'GET',
       path: '/charges',
       route: 'GET /charges',
-      query: { ...rest, limit: limit?.toString(), offset: offset?.toString() },
+      query: { ...filter, limit: limit?.toString(), offset: offset?.toString() },
     });
-    return listOf(body, 'charges') as ElepayChargesResponseWire;
+    return toChargePage(body, this.statuses);
   }
 
-  createCharge(body: ElepayChargeRequestWire): Promise<ElepayChargeWire> {
-    return this.write({ method: 'POST', path: '/charges', route: 'POST /charges', body });
+  async createCharge(charge: NewCharge): Promise<Charge> {
+    const body = await this.write({
+      method: 'POST',
+      path: '/charges',
+      route: 'POST /charges',
+      body: chargeRequest(charge),
+    });
+    return toCharge(body, this.statuses);
   }
 
   /** `fresh`: do not join an identical read in flight (a webhook said it just changed). */
-  getCharge(id: string, { fresh }: FreshRead = {}): Promise<ElepayChargeWire | null> {
-    return this.orNull(
+  async getCharge(id: string, { fresh }: FreshRead = {}): Promise<Charge | null> {
+    const body = await unlessNotFound(
       this.call({ method: 'GET', path: `/charges/${enc(id)}`, route: 'GET /charges/:id', fresh }),
     );
+    return body === null ? null : this.chargeOnce(body);
   }
 
-  captureCharge(id: string, body: ElepayCaptureRequestWire): Promise<ElepayChargeWire> {
-    return this.write({
+  /** Captures an authorized charge: all of it, or `amount`. */
+  async captureCharge(id: string, amount: Money | null): Promise<Charge> {
+    const body = await this.write({
       method: 'POST',
       path: `/charges/${enc(id)}/capture`,
       route: 'POST /charges/:id/capture',
-      body,
+      body: captureRequest(amount),
     });
+    return toCharge(body, this.statuses);
   }
 
-  /** Cancels (voids) a pending or authorized charge. */
-  revokeCharge(id: string): Promise<ElepayChargeWire> {
-    return this.write({
+  /** Cancels (elepay: revokes) a pending or authorized charge. */
+  async cancelCharge(id: string): Promise<Charge> {
+    const body = await this.write({
       method: 'POST',
       path: `/charges/${enc(id)}/revoke`,
       route: 'POST /charges/:id/revoke',
     });
+    return toCharge(body, this.statuses);
   }
 
-  getChargeStatus(id: string): Promise<ElepayChargeStatusWire | null> {
-    return this.orNull(
-      this.call({ method: 'GET', path: `/charges/${enc(id)}/status`, route: 'GET /charges/:id/status' }),
-    );
-  }
-
-  async listRefunds(chargeId: string, { fresh }: FreshRead = {}): Promise<ElepayRefundsResponseWire | null> {
-    const body = await this.orNull(
+  /** Every refund of a charge, pending ones included; null when the charge does not exist. */
+  async listRefunds(chargeId: string, { fresh }: FreshRead = {}): Promise<ElepayRefund[] | null> {
+    const body = await unlessNotFound(
       this.call({
         method: 'GET',
         path: `/charges/${enc(chargeId)}/refunds`,
@@ -115,20 +128,25 @@ export class ElepayClient {
         fresh,
       }),
     );
-    return body === null ? null : (listOf(body, 'refunds') as ElepayRefundsResponseWire);
+    return body === null ? null : toElepayRefunds(body, this.statuses);
   }
 
-  createRefund(chargeId: string, body: ElepayRefundRequestWire): Promise<ElepayRefundWire> {
-    return this.write({
+  async createRefund(chargeId: string, refund: NewRefund): Promise<ElepayRefund> {
+    const body = await this.write({
       method: 'POST',
       path: `/charges/${enc(chargeId)}/refunds`,
       route: 'POST /charges/:id/refunds',
-      body,
+      body: refundRequest(refund),
     });
+    return toElepayRefund(body, this.statuses);
   }
 
-  getRefund(chargeId: string, refundId: string, { fresh }: FreshRead = {}): Promise<ElepayRefundWire | null> {
-    return this.orNull(
+  async getRefund(
+    chargeId: string,
+    refundId: string,
+    { fresh }: FreshRead = {},
+  ): Promise<ElepayRefund | null> {
+    const body = await unlessNotFound(
       this.call({
         method: 'GET',
         path: `/charges/${enc(chargeId)}/refunds/${enc(refundId)}`,
@@ -136,30 +154,7 @@ export class ElepayClient {
         fresh,
       }),
     );
-  }
-
-  // Test helpers of the embedded simulator (src/sandbox/elepay): not part of elepay's API.
-
-  sandboxSettleCharge(id: string, outcome: ElepaySandboxOutcome): Promise<ElepayChargeWire> {
-    return this.call({
-      method: 'POST',
-      path: `/_sandbox/charges/${enc(id)}/settle`,
-      route: 'POST /_sandbox/charges/:id/settle',
-      body: { outcome },
-    }) as Promise<ElepayChargeWire>;
-  }
-
-  sandboxSettleRefund(
-    chargeId: string,
-    refundId: string,
-    outcome: ElepaySandboxOutcome,
-  ): Promise<ElepayRefundWire> {
-    return this.call({
-      method: 'POST',
-      path: `/_sandbox/charges/${enc(chargeId)}/refunds/${enc(refundId)}/settle`,
-      route: 'POST /_sandbox/charges/:id/refunds/:refundId/settle',
-      body: { outcome },
-    }) as Promise<ElepayRefundWire>;
+    return body === null ? null : toElepayRefund(body, this.statuses);
   }
 
   close(): Promise<void> {
@@ -167,102 +162,16 @@ export class ElepayClient {
   }
 
   private call(request: ProviderRequest): Promise<unknown> {
-    return this.http.send({
-      ...request,
-      headers: { authorization: this.authorization, 'accept-language': 'en' },
-    });
+    return this.http.send({ ...request, headers: this.headers });
   }
 
   /**
    * A charge or refund write: an answer that names no object is no proof of what happened (the
    * write reached elepay), so it is an unknown outcome rather than a failure.
    */
-  private async write<T>(request: ProviderRequest): Promise<T> {
+  private async write(request: ProviderRequest): Promise<unknown> {
     const body = await this.call(request);
-    if (stringField(asRecord(body), 'id') === undefined) throw outcomeUnknown('ELEPAY');
-    return body as T;
+    if (!written.safeParse(body).success) throw outcomeUnknown('ELEPAY');
+    return body;
   }
-
-  private async orNull<T>(pending: Promise<unknown>): Promise<T | null> {
-    try {
-      return (await pending) as T;
-    } catch (error) {
-      if (error instanceof ProviderError && error.failure === 'NOT_FOUND') return null;
-      throw error;
-    }
-  }
-}
-
-/** A list answer whose list is missing is no answer (it would read as "none"). */
-function listOf(body: unknown, field: string): unknown {
-  if (!Array.isArray(asRecord(body)[field])) {
-    throw new ProviderError('ELEPAY', 'UNAVAILABLE', `elepay answered a list without ${field}`);
-  }
-  return body;
-}
-
-function enc(id: string): string {
-  return encodeURIComponent(id);
-}
-
-/** Readable sentences for the errorCodes a user can act on (§7); others get a generic one. */
-const KNOWN_REFUSALS: Record<string, string> = {
-  M001002: 'elepay does not accept this payment method',
-  M002001: 'elepay is missing a required parameter',
-  M002002: 'elepay rejected a parameter value',
-  M002004: 'elepay already has a charge with this order number',
-  M002005: 'elepay does not support this operation',
-  M002007: 'this order number was already paid at elepay',
-  M002009: 'elepay does not support this currency',
-  M006000: 'the charge or refund is not in a state that allows this',
-  M006001: 'another operation on this charge is in progress at elepay',
-  M006006: 'a disputed charge cannot be refunded',
-  M006007: 'a completed payment cannot be cancelled; refund it instead',
-  U008000: 'elepay rejected the amount as out of range',
-  U008001: 'the amount is larger than elepay allows here',
-  U008002: 'the amount is smaller than elepay allows',
-};
-
-/**
- * Classifies an elepay error answer (§7). The catalogue puts every M/U error at HTTP 400, so the
- * class comes from `errorCode` first and the HTTP status second; legacy bodies carry a snake_case
- * `code` or `type`. Only the code and the parameter name leave this function, never the message.
- */
-export function describeElepayFailure(status: number, body: unknown): ProviderError {
-  const record = asRecord(body);
-  const errorCode = stringField(record, 'errorCode');
-  const legacyCode = stringField(record, 'code');
-  const legacyType = stringField(record, 'type');
-  const parameter = stringField(record, 'parameterName');
-  const code = errorCode ?? legacyCode;
-
-  if (
-    status === 401 ||
-    status === 403 ||
-    errorCode === 'M004001' ||
-    errorCode === 'M004002' ||
-    legacyType === 'authentication_error' ||
-    legacyCode?.startsWith('auth_')
-  ) {
-    return new ProviderError('ELEPAY', 'AUTH_FAILED', 'elepay refused the credentials', status, code);
-  }
-  if (
-    status === 404 ||
-    errorCode === 'M002003' ||
-    legacyType === 'not_found_error' ||
-    legacyCode?.startsWith('not_found')
-  ) {
-    return new ProviderError('ELEPAY', 'NOT_FOUND', 'elepay has no such object', status, code);
-  }
-  if (status >= 500 || errorCode?.startsWith('S') || errorCode === 'M005000' || status === 429) {
-    return new ProviderError('ELEPAY', 'UNAVAILABLE', 'elepay is unavailable', status, code);
-  }
-  const sentence = (code && KNOWN_REFUSALS[code]) ?? 'elepay rejected the request';
-  return new ProviderError(
-    'ELEPAY',
-    'REJECTED',
-    `${sentence}${parameter ? ` (parameter ${parameter})` : ''}${code ? ` [${code}]` : ''}`,
-    status,
-    code,
-  );
 }

@@ -1,11 +1,15 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-
 /**
- * elepay webhook signatures (providers/elepay.md §8): header `elepay-signature: t=<unix seconds>,
- * sign=<hex HMAC-SHA256(secret, t + "." + raw body)>`. The document sets no tolerance for `t`; we
- * accept five minutes either way, which bounds replays. Several secrets may be valid at once so a
- * secret can be rotated without dropping deliveries.
+ * elepay webhooks (providers/elepay.md §8): the signature, and what an event names.
+ *
+ * Signatures: header `elepay-signature: t=<unix seconds>, sign=<hex HMAC-SHA256(secret, t + "." +
+ * raw body)>`. The document sets no tolerance for `t`; we accept five minutes either way, which
+ * bounds replays. Several secrets may be valid at once so a secret can be rotated without dropping
+ * deliveries.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parseWebhookBody } from '../webhookBody.js';
+import { elepayEventSchema } from './schemas.js';
+
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export type SignatureVerdict = 'valid' | 'missing' | 'malformed' | 'stale' | 'mismatch';
@@ -37,4 +41,32 @@ export function verifyElepaySignature(
     }
   }
   return 'mismatch';
+}
+
+/**
+ * What a verified event is about. The body is only a hint: the gateway reads the object from
+ * elepay's API before recording anything. A refund event names its charge (elepay serves refunds
+ * only under their charge).
+ */
+export type ElepayEvent = { type: string; occurredAtMs?: number; eventId?: string } & (
+  | { subject: 'charge'; chargeId: string }
+  | { subject: 'refund'; chargeId: string | undefined; refundId: string }
+  | { subject: 'other' }
+);
+
+/** The event a verified body holds; null when it is not an elepay event. */
+export function readElepayEvent(raw: Buffer): ElepayEvent | null {
+  const parsed = elepayEventSchema.safeParse(parseWebhookBody(raw));
+  if (!parsed.success) return null;
+  const { id, type, createTime, data } = parsed.data;
+  const base = {
+    type,
+    ...(createTime !== undefined ? { occurredAtMs: createTime } : {}),
+    ...(id !== undefined ? { eventId: id } : {}),
+  };
+  if (type.startsWith('charge.')) return { ...base, subject: 'charge', chargeId: data.object.id };
+  if (type.startsWith('refund.')) {
+    return { ...base, subject: 'refund', chargeId: data.object.chargeId, refundId: data.object.id };
+  }
+  return { ...base, subject: 'other' };
 }

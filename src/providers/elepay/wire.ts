@@ -1,10 +1,10 @@
-import type { LosslessNumber } from 'lossless-json';
-
 /**
  * elepay wire types as the gateway reads them (providers/elepay.md §4). Every JSON number arrives
  * as its exact text (providers/json.ts), so numbers are typed `NumberText`. Fields that any
  * version of the spec omits are optional: the client must tolerate drift (§11).
  */
+import type { LosslessNumber } from 'lossless-json';
+
 export type NumberText = string;
 
 export interface ElepayRefundsSummaryWire {

@@ -1,25 +1,35 @@
-import { ProviderError } from '../../domain/errors.js';
+/**
+ * Every elopage endpoint the gateway uses (providers/elopage.md, Endpoints), in domain terms:
+ * requests are built by requests.ts, answers checked and mapped by map.ts with the currency and
+ * status table this client was made with, failures classified by failures.ts. Credentials travel
+ * in the query on GET and in the JSON body otherwise (Auth); ProviderHttp never logs either.
+ * Lookups of something that does not exist return null.
+ */
+import { z } from 'zod';
+import type { ElopageRefund, ElopageTransaction, PricingPlan, SalesPage } from '../../domain/model.js';
+import type { PricingPlanDraft, SalesPageDraft } from '../../domain/requests.js';
+import type { StatusNormalizer } from '../../domain/status.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import {
-  asRecord,
   type FreshRead,
   outcomeUnknown,
   ProviderHttp,
   type ProviderRequest,
-  stringField,
+  unlessNotFound,
 } from '../http.js';
-import type {
-  ElopageCreatePricingPlanRequestWire,
-  ElopageDeleteResponseWire,
-  ElopagePayerWire,
-  ElopagePaymentWire,
-  ElopagePricingPlanWire,
-  ElopageRefundWire,
-  ElopageSalesPageRequestWire,
-  ElopageSalesPageSavedWire,
-  ElopageSalesPageWire,
-} from './wire.js';
+import { unexpectedShape } from '../shape.js';
+import { mappedOnce } from '../sharedReads.js';
+import { describeElopageFailure } from './failures.js';
+import {
+  type ElopageMapping,
+  toElopageRefund,
+  toElopageTransaction,
+  toPricingPlan,
+  toSalesPage,
+} from './map.js';
+import { createPricingPlanRequest, salesPageRequest } from './requests.js';
+import { elopageDeleteSchema, elopageSalesPageSavedSchema } from './schemas.js';
 
 export interface ElopageClientOptions {
   baseUrl: string;
@@ -30,16 +40,9 @@ export interface ElopageClientOptions {
   breakerCooldownMs: number;
   logger: Logger;
   metrics?: Metrics;
-}
-
-export interface ElopageSandboxCheckoutRequest {
-  sales_page_id: string;
-  pricing_plan_id?: string;
-  payment_method?: string;
-  outcome: 'succeed' | 'fail' | 'pending' | 'cancel';
-  payer?: ElopagePayerWire;
-  card_number?: string;
-  iban?: string;
+  /** elopage states no currency (Conventions): every amount is in this one. */
+  currency: string;
+  statuses: StatusNormalizer;
 }
 
 /** elopage IDs are integers; anything else cannot exist there, so it is not worth a call. */
@@ -49,109 +52,81 @@ export function isElopageId(id: string): boolean {
   return ELOPAGE_ID.test(id);
 }
 
-/**
- * Every elopage endpoint (providers/elopage.md, Endpoints). Credentials travel in the query on GET
- * and in the JSON body otherwise (Auth); ProviderHttp never logs either. Lookups of something that
- * does not exist return null.
- */
+export function elopageHttp(
+  options: Omit<ElopageClientOptions, 'apiKey' | 'apiSecret' | 'currency' | 'statuses'>,
+) {
+  return new ProviderHttp({ provider: 'ELOPAGE', ...options, describeFailure: describeElopageFailure });
+}
+
 export class ElopageClient {
   private readonly http: ProviderHttp;
+  private readonly mapping: ElopageMapping;
+  /** A read shared by concurrent callers (../sharedReads.ts) is one answer, mapped once. */
+  private readonly transactionOnce = mappedOnce((body: unknown) =>
+    toElopageTransaction(findTransaction(body) ?? body, this.mapping),
+  );
+  private readonly salesPageOnce = mappedOnce((body: unknown, id: string) =>
+    toSalesPage(body, id, this.mapping),
+  );
 
   constructor(private readonly options: ElopageClientOptions) {
-    this.http = new ProviderHttp({
-      provider: 'ELOPAGE',
-      baseUrl: options.baseUrl,
-      timeoutMs: options.timeoutMs,
-      maxConcurrency: options.maxConcurrency,
-      breakerCooldownMs: options.breakerCooldownMs,
-      logger: options.logger,
-      metrics: options.metrics,
-      describeFailure: describeElopageFailure,
-    });
+    this.mapping = { currency: options.currency, statuses: options.statuses };
+    this.http = elopageHttp(options);
   }
 
-  createSalesPage(body: ElopageSalesPageRequestWire): Promise<ElopageSalesPageSavedWire> {
-    return this.write(
-      'POST',
-      '/sales_pages',
-      'POST /sales_pages',
-      body,
-    ) as Promise<ElopageSalesPageSavedWire>;
+  /** Creates a sales page with its plans; returns its ID. */
+  async createSalesPage(page: SalesPageDraft): Promise<string> {
+    return this.saved(await this.write('POST', '/sales_pages', 'POST /sales_pages', salesPageRequest(page)));
   }
 
-  getSalesPage(id: string, fresh: FreshRead = {}): Promise<ElopageSalesPageWire | null> {
-    return this.read(`/sales_pages/${id}`, 'GET /sales_pages/:id', id, fresh);
+  async getSalesPage(id: string, read: FreshRead = {}): Promise<SalesPage | null> {
+    const body = await this.read(`/sales_pages/${id}`, 'GET /sales_pages/:id', id, read);
+    // The GET answer has no `id` (quirk 2): the page is the one asked for.
+    return body === null ? null : this.salesPageOnce(body, id);
   }
 
-  updateSalesPage(id: string, body: ElopageSalesPageRequestWire): Promise<ElopageSalesPageSavedWire> {
-    return this.write(
-      'PUT',
-      `/sales_pages/${id}`,
-      'PUT /sales_pages/:id',
-      body,
-    ) as Promise<ElopageSalesPageSavedWire>;
+  /** Changes a sales page; fields the draft leaves out stay as they are. Read it back to see it. */
+  async updateSalesPage(id: string, changes: SalesPageDraft): Promise<void> {
+    await this.write('PUT', `/sales_pages/${id}`, 'PUT /sales_pages/:id', salesPageRequest(changes));
   }
 
-  getPricingPlan(id: string, fresh: FreshRead = {}): Promise<ElopagePricingPlanWire | null> {
-    return this.read(`/pricing_plans/${id}`, 'GET /pricing_plans/:id', id, fresh);
+  async getPricingPlan(id: string, read: FreshRead = {}): Promise<PricingPlan | null> {
+    const body = await this.read(`/pricing_plans/${id}`, 'GET /pricing_plans/:id', id, read);
+    return body === null ? null : toPricingPlan(body, this.mapping, id);
   }
 
-  createPricingPlan(body: ElopageCreatePricingPlanRequestWire): Promise<ElopagePricingPlanWire> {
-    return this.write(
+  /** The new plan as elopage answered it; null when the answer names a form the gateway does not know. */
+  async createPricingPlan(salesPageId: string, plan: PricingPlanDraft): Promise<PricingPlan | null> {
+    const body = await this.write(
       'POST',
       '/pricing_plans',
       'POST /pricing_plans',
-      body,
-    ) as Promise<ElopagePricingPlanWire>;
+      createPricingPlanRequest(salesPageId, plan),
+    );
+    return toPricingPlan(body, this.mapping);
   }
 
-  deletePricingPlan(id: string): Promise<ElopageDeleteResponseWire> {
-    return this.write(
-      'DELETE',
-      `/pricing_plans/${id}`,
-      'DELETE /pricing_plans/:id',
-      {},
-    ) as Promise<ElopageDeleteResponseWire>;
+  /** Whether elopage deleted the plan (it keeps the last plan of a page). */
+  async deletePricingPlan(id: string): Promise<boolean> {
+    const body = await this.write('DELETE', `/pricing_plans/${id}`, 'DELETE /pricing_plans/:id', {});
+    const answer = elopageDeleteSchema.safeParse(body);
+    if (!answer.success) throw unexpectedShape('ELOPAGE', 'a deletion');
+    return answer.data.status === 'success';
   }
 
   /** GET /payments/:id serves payments and refund transactions alike. */
-  async getTransaction(
-    id: string,
-    read: FreshRead = {},
-  ): Promise<ElopagePaymentWire | ElopageRefundWire | null> {
-    const body = await this.read<unknown>(`/payments/${id}`, 'GET /payments/:id', id, read);
-    return body === null ? null : unwrapTransaction(body);
+  async getTransaction(id: string, read: FreshRead = {}): Promise<ElopageTransaction | null> {
+    const body = await this.read(`/payments/${id}`, 'GET /payments/:id', id, read);
+    return body === null ? null : this.transactionOnce(body);
   }
 
   /** Always a full refund: elopage takes no amount (providers/elopage.md quirk 8). */
-  async refundPayment(id: string): Promise<ElopageRefundWire> {
+  async refundPayment(id: string): Promise<ElopageRefund> {
     const body = await this.write('POST', `/payments/${id}/refund`, 'POST /payments/:id/refund', {});
-    try {
-      return unwrapTransaction(body) as ElopageRefundWire;
-    } catch {
-      // The refund request was accepted but its answer names no refund: it may exist.
-      throw outcomeUnknown('ELOPAGE');
-    }
-  }
-
-  // Test helpers of the embedded simulator (src/sandbox/elopage): not part of elopage's API. They
-  // live beside /api, at the simulator's root.
-
-  async sandboxCheckout(body: ElopageSandboxCheckoutRequest): Promise<ElopagePaymentWire> {
-    return (await this.sandboxCall(
-      '/_sandbox/checkout',
-      'POST /_sandbox/checkout',
-      body,
-    )) as ElopagePaymentWire;
-  }
-
-  async sandboxSettlePayment(
-    id: string,
-    outcome: 'succeed' | 'fail' | 'cancel',
-  ): Promise<ElopagePaymentWire> {
-    return (await this.sandboxCall(`/_sandbox/payments/${id}/settle`, 'POST /_sandbox/payments/:id/settle', {
-      outcome,
-    })) as ElopagePaymentWire;
+    const refund = findTransaction(body);
+    // The refund request was accepted but its answer names no refund: it may exist.
+    if (!refund) throw outcomeUnknown('ELOPAGE');
+    return toElopageRefund(refund, this.mapping);
   }
 
   close(): Promise<void> {
@@ -162,19 +137,9 @@ export class ElopageClient {
     return { key: this.options.apiKey, secret: this.options.apiSecret };
   }
 
-  private async read<T>(
-    path: string,
-    route: string,
-    id: string,
-    { fresh }: FreshRead = {},
-  ): Promise<T | null> {
-    if (!isElopageId(id)) return null;
-    try {
-      return (await this.http.send({ method: 'GET', path, route, query: this.credentials(), fresh })) as T;
-    } catch (error) {
-      if (error instanceof ProviderError && error.failure === 'NOT_FOUND') return null;
-      throw error;
-    }
+  private read(path: string, route: string, id: string, { fresh }: FreshRead): Promise<unknown> {
+    if (!isElopageId(id)) return Promise.resolve(null);
+    return unlessNotFound(this.http.send({ method: 'GET', path, route, query: this.credentials(), fresh }));
   }
 
   private write(
@@ -186,53 +151,35 @@ export class ElopageClient {
     return this.http.send({ method, path, route, body: { ...this.credentials(), ...body } });
   }
 
-  private sandboxCall(path: string, route: string, body: object): Promise<unknown> {
-    return this.http.send({ method: 'POST', path, route, body, fromRoot: true });
+  /** A saved sales page's ID; an answer without one is no proof of what happened. */
+  private saved(body: unknown): string {
+    const answer = elopageSalesPageSavedSchema.safeParse(body);
+    if (!answer.success) throw outcomeUnknown('ELOPAGE');
+    return answer.data.id;
   }
 }
 
-/**
- * The refund example in the document is malformed: `author_commissions` sits outside the refund
- * object (quirk 2). Accept the commissions at either level of a wrapped body.
- */
-function unwrapTransaction(body: unknown): ElopagePaymentWire | ElopageRefundWire {
-  const outer = asRecord(body);
-  if ('id' in outer && 'state' in outer) return outer as unknown as ElopagePaymentWire | ElopageRefundWire;
-  const inner = Object.values(outer).find((value) => {
-    const record = asRecord(value);
-    return 'id' in record && 'state' in record;
-  });
-  if (!inner)
-    throw new ProviderError('ELOPAGE', 'UNAVAILABLE', 'elopage answered with an unexpected payment shape');
-  const record = asRecord(inner);
-  return {
-    ...record,
-    author_commissions: record.author_commissions ?? outer.author_commissions,
-  } as unknown as ElopageRefundWire;
-}
+/** A payment or refund: something with an ID and a state. */
+const transactionLike = z.looseObject({ id: z.string(), state: z.string() });
+const wrapper = z.record(z.string(), z.unknown());
 
 /**
- * Classifies an elopage error answer. The document names `NoAccessRight` and `UserNotFound` but no
- * shape or status, so both the HTTP status and the `error` name count. Only the error name and the
- * names of invalid fields leave this function, never elopage's message text.
+ * The transaction in an answer. The refund example in the document is malformed:
+ * `author_commissions` sits outside the refund object (quirk 2), so a transaction one level down
+ * gets the commissions of either level.
  */
-export function describeElopageFailure(status: number, body: unknown): ProviderError {
-  const record = asRecord(body);
-  const name = stringField(record, 'error');
-  if (status === 401 || status === 403 || name === 'NoAccessRight' || name === 'UserNotFound') {
-    return new ProviderError('ELOPAGE', 'AUTH_FAILED', 'elopage refused the credentials', status, name);
+function findTransaction(body: unknown): unknown {
+  if (transactionLike.safeParse(body).success) return body;
+  const outer = wrapper.safeParse(body);
+  if (!outer.success) return null;
+  for (const value of Object.values(outer.data)) {
+    const inner = transactionLike.safeParse(value);
+    if (inner.success) {
+      return {
+        ...inner.data,
+        author_commissions: inner.data.author_commissions ?? outer.data.author_commissions,
+      };
+    }
   }
-  if (status === 404 || name === 'NotFound') {
-    return new ProviderError('ELOPAGE', 'NOT_FOUND', 'elopage has no such object', status, name);
-  }
-  if (status >= 500 || status === 429) {
-    return new ProviderError('ELOPAGE', 'UNAVAILABLE', 'elopage is unavailable', status, name);
-  }
-  const fields = Object.keys(asRecord(record.errors)).slice(0, 10);
-  const detail = fields.length > 0 ? ` (fields: ${fields.join(', ')})` : '';
-  const sentence =
-    name === 'InvalidState'
-      ? 'elopage refused this in the object’s current state'
-      : 'elopage rejected the request';
-  return new ProviderError('ELOPAGE', 'REJECTED', `${sentence}${detail}`, status, name);
+  return null;
 }

@@ -1,3 +1,8 @@
+/**
+ * elopage answers → the domain model (providers/elopage.md). Each exported reader checks the body
+ * with its schema (schemas.ts) and maps it; a body of an unexpected shape is elopage's failure
+ * (../shape.ts). elopage states no currency: the mapping context brings the configured one.
+ */
 import type {
   AuthorCommission,
   BillingInterval,
@@ -11,10 +16,16 @@ import type {
   SalesPageAuthor,
   SplittingType,
 } from '../../domain/model.js';
-import { BILLING_INTERVALS } from '../../domain/model.js';
 import { absMoney, type Money, money } from '../../domain/money.js';
-import type { StatusNormalizer } from '../../domain/status.js';
-import { requiredText, shapeChecked } from '../shape.js';
+import type { StatusNormalizer, StatusTable } from '../../domain/status.js';
+import { checkedAnswer } from '../shape.js';
+import {
+  elopagePaymentSchema,
+  elopagePricingPlanSchema,
+  elopageRefundSchema,
+  elopageSalesPageSchema,
+  elopageTransactionSchema,
+} from './schemas.js';
 import type {
   ElopageAuthorCommissionWire,
   ElopagePayerWire,
@@ -31,15 +42,49 @@ export interface ElopageMapping {
   statuses: StatusNormalizer;
 }
 
-/** `2017-12-11T15:47Z` (no seconds) and full ISO strings both parse; anything else is null. */
+/** elopage payment and refund states (providers/elopage.md, Payment object). */
+const TRANSACTION_STATUSES: StatusTable = {
+  name: 'elopageTransaction',
+  statuses: {
+    waiting: 'PENDING',
+    pending: 'PENDING',
+    successful: 'SUCCEEDED',
+    success_av: 'SUCCEEDED',
+    canceled: 'CANCELED',
+    error: 'FAILED',
+  },
+};
+
+/** elopage's billing intervals (Pricing plans: `1w` … `2y`). */
+export const INTERVALS: Record<BillingInterval, string> = {
+  ONE_WEEK: '1w',
+  TWO_WEEKS: '2w',
+  THREE_WEEKS: '3w',
+  ONE_MONTH: '1m',
+  TWO_MONTHS: '2m',
+  THREE_MONTHS: '3m',
+  SIX_MONTHS: '6m',
+  ONE_YEAR: '1y',
+  TWO_YEARS: '2y',
+};
+
+/**
+ * `2017-12-11T15:47Z` (no seconds) and full ISO strings both parse; absent or empty is null; any
+ * other text is an answer of an unexpected shape, as in elepay's map.
+ */
 function toDate(value: string | null | undefined): Date | null {
-  if (!value) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
+  if (value === null || value === undefined || value === '') return null;
+  const date = /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : null;
+  if (!date || Number.isNaN(date.getTime())) throw new Error('a date is not ISO-8601');
+  return date;
 }
 
 function toDateOnly(value: string | null | undefined): string | null {
-  return value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : null;
+  if (value === null || value === undefined || value === '') return null;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new Error('a date is not YYYY-MM-DD');
+  }
+  return value;
 }
 
 function optionalMoney(value: NumberText | null | undefined, currency: string): Money | null {
@@ -54,16 +99,16 @@ const FORMS: Record<string, PricingPlanForm> = {
   splited: 'SPLIT',
 };
 
-export function toPricingPlanForm(form: string | null | undefined): PricingPlanForm | null {
-  return (form && FORMS[form]) || null;
+function toPricingPlanForm(form: string | null | undefined): PricingPlanForm | null {
+  return form && Object.hasOwn(FORMS, form) ? (FORMS[form] ?? null) : null;
 }
 
-const INTERVALS = new Map(
-  Object.entries(BILLING_INTERVALS).map(([name, wire]) => [wire as string, name as BillingInterval]),
+const INTERVAL_NAMES = new Map(
+  Object.entries(INTERVALS).map(([name, wire]) => [wire, name as BillingInterval]),
 );
 
 function toInterval(value: string | null | undefined): BillingInterval | null {
-  return (value && INTERVALS.get(value)) || null;
+  return (value && INTERVAL_NAMES.get(value)) || null;
 }
 
 function toSplittingType(value: string | null | undefined): SplittingType | null {
@@ -114,13 +159,12 @@ function transactionOf(
 }
 
 function paymentOf(wire: ElopagePaymentWire, { currency, statuses }: ElopageMapping): Payment {
-  requiredText(wire.state, 'state');
   const revenue = money(wire.revenue, currency);
   return {
     kind: 'Payment',
     provider: 'ELOPAGE',
-    providerId: requiredText(wire.id, 'id'),
-    status: statuses.normalize('elopageTransaction', wire.state),
+    providerId: wire.id,
+    status: statuses.normalize(TRANSACTION_STATUSES, wire.state),
     providerStatus: wire.state,
     // What the payer paid: the gross revenue. Net and fee are on their own fields.
     amount: revenue,
@@ -143,12 +187,11 @@ function paymentOf(wire: ElopagePaymentWire, { currency, statuses }: ElopageMapp
 }
 
 function refundOf(wire: ElopageRefundWire, { currency, statuses }: ElopageMapping): ElopageRefund {
-  requiredText(wire.state, 'state');
   return {
     kind: 'Refund',
     provider: 'ELOPAGE',
-    providerId: requiredText(wire.id, 'id'),
-    status: statuses.normalize('elopageTransaction', wire.state),
+    providerId: wire.id,
+    status: statuses.normalize(TRANSACTION_STATUSES, wire.state),
     providerStatus: wire.state,
     // elopage reports refunds with negative amounts; our Refund.amount is positive (API.md).
     amount: absMoney(wire.total, currency),
@@ -227,9 +270,26 @@ function salesPageOf(id: string, wire: ElopageSalesPageWire, env: ElopageMapping
   };
 }
 
-/** elopage answers in the domain model; a malformed one is elopage's failure (../shape.ts). */
-export const toElopageTransaction = shapeChecked('ELOPAGE', 'a payment', transactionOf);
-export const toPayment = shapeChecked('ELOPAGE', 'a payment', paymentOf);
-export const toElopageRefund = shapeChecked('ELOPAGE', 'a refund', refundOf);
-export const toPricingPlan = shapeChecked('ELOPAGE', 'a pricing plan', pricingPlanOf);
-export const toSalesPage = shapeChecked('ELOPAGE', 'a sales page', salesPageOf);
+/** An elopage answer, checked and in the domain model. */
+export const toElopageTransaction = checkedAnswer(
+  'ELOPAGE',
+  'a payment',
+  elopageTransactionSchema,
+  transactionOf,
+);
+export const toPayment = checkedAnswer('ELOPAGE', 'a payment', elopagePaymentSchema, paymentOf);
+export const toElopageRefund = checkedAnswer('ELOPAGE', 'a refund', elopageRefundSchema, refundOf);
+/** GET /pricing_plans/:id may leave out the plan's `id`: `id` is the one asked for. */
+export const toPricingPlan = checkedAnswer(
+  'ELOPAGE',
+  'a pricing plan',
+  elopagePricingPlanSchema,
+  (wire: ElopagePricingPlanWire, env: ElopageMapping, id?: string) =>
+    pricingPlanOf({ ...wire, id: wire.id ?? id }, env),
+);
+export const toSalesPage = checkedAnswer(
+  'ELOPAGE',
+  'a sales page',
+  elopageSalesPageSchema,
+  (wire: ElopageSalesPageWire, id: string, env: ElopageMapping) => salesPageOf(id, wire, env),
+);

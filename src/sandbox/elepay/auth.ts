@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { SandboxReply, SandboxRequest } from '../server.js';
+import type { SandboxRequest } from '../server.js';
 import { ElepayApiError } from './errors.js';
 
 /**
@@ -7,19 +7,16 @@ import { ElepayApiError } from './errors.js';
  * empty password) or `Bearer <sk>`. No header or no credential → M004002; anything else that is
  * not the key → M004001. Messages never echo what was sent.
  */
-export function createAuthenticator(secretKey: string): (request: SandboxRequest) => SandboxReply | null {
+export function createAuthenticator(secretKey: string): (request: SandboxRequest) => void {
   const expected = digest(secretKey);
   return (request) => {
     const header = request.headers.authorization;
     const credential = header === undefined ? null : extractKey(header);
-    if (credential === null) {
-      return new ElepayApiError('M004002', 'Authentication parameters are missing').toReply();
-    }
+    if (credential === null) throw new ElepayApiError('M004002', 'Authentication parameters are missing');
     // Hash first so both buffers have equal length and the comparison time does not leak it.
     if (credential === false || !timingSafeEqual(digest(credential), expected)) {
-      return new ElepayApiError('M004001', 'The API key is invalid').toReply();
+      throw new ElepayApiError('M004001', 'The API key is invalid');
     }
-    return null;
   };
 }
 

@@ -1,12 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import type { SandboxReply } from '../server.js';
-
 /**
  * elepay's current error body (providers/elepay.md §7): `errorCode` is the code to branch on,
  * `code` a deprecated `9_…` legacy string, `message` readable text (English here). The catalogue
- * puts every M/U code at HTTP 400, so provider routes always answer 400; only the sandbox helper
- * routes, which are not elepay's, use 404/409.
+ * puts every M/U code at HTTP 400, so provider routes always answer 400; the sandbox helper routes,
+ * which are not elepay's, answer 404 for "not found" and 409 for "wrong status".
  */
+
+import { randomBytes } from 'node:crypto';
+import type { ElepayErrorWire } from '../../providers/elepay/wire.js';
+import { ProviderError } from '../errors.js';
+import type { Sent } from '../sent.js';
+import type { SandboxReply } from '../server.js';
+
 export type ElepayErrorCode =
   | 'M001002'
   | 'M002001'
@@ -42,43 +46,30 @@ const LEGACY_CODES: Record<ElepayErrorCode, string> = {
   U008001: '10102',
 };
 
-export interface ElepayErrorBody {
-  errorCode: ElepayErrorCode;
-  code: string;
-  message: string;
-  requestId: string;
-  parameterName: string | null;
-  providerError: null;
-}
+const HELPER_ROUTE_STATUS: Partial<Record<ElepayErrorCode, number>> = { M002003: 404, M006000: 409 };
 
-/** Thrown by validation and the state machine; the route wrapper turns it into a reply. */
-export class ElepayApiError extends Error {
+export class ElepayApiError extends ProviderError {
   constructor(
     readonly errorCode: ElepayErrorCode,
     message: string,
     readonly parameterName: string | null = null,
-    /** HTTP status: 400 for provider routes (§7); helper routes pass 404/409. */
-    readonly httpStatus = 400,
+    /** A more precise legacy number than the errorCode's usual one (40035 "invalid resource"). */
+    readonly legacyCode: string = LEGACY_CODES[errorCode],
   ) {
     super(message);
     this.name = 'ElepayApiError';
   }
 
-  /** The same error with another HTTP status (helper routes). */
-  withStatus(httpStatus: number): ElepayApiError {
-    return new ElepayApiError(this.errorCode, this.message, this.parameterName, httpStatus);
-  }
-
-  toReply(): SandboxReply {
-    const body: ElepayErrorBody = {
+  toReply(helperRoute: boolean): SandboxReply {
+    const body: Sent<ElepayErrorWire> = {
       errorCode: this.errorCode,
-      code: `9_elepay_${LEGACY_CODES[this.errorCode]}`,
+      code: `9_elepay_${this.legacyCode}`,
       message: this.message,
       requestId: `req_${randomBytes(12).toString('hex')}`,
       parameterName: this.parameterName,
       providerError: null,
     };
-    return { status: this.httpStatus, body };
+    return { status: (helperRoute && HELPER_ROUTE_STATUS[this.errorCode]) || 400, body };
   }
 }
 

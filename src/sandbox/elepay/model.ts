@@ -1,30 +1,200 @@
-import type { LosslessNumber } from 'lossless-json';
-import { jsonNumber } from '../../providers/json.js';
-import type { ChargeStatus, PaymentMethod, RefundStatus } from './constants.js';
-import { SANDBOX_APP_ID } from './constants.js';
+/**
+ * elepay's enums and limits (providers/elepay.md §4, §6) and the simulator's rows. Amounts are
+ * bigint minor units and times UNIX milliseconds; render.ts turns rows into elepay JSON.
+ */
+
+/** PaymentMethodType: the 43 values of API 1.2.5 plus the 9 that spec 1.3.0 adds (§4 Enums). */
+export const PAYMENT_METHODS = [
+  // 1.2.5
+  'alipay',
+  'alipayhk',
+  'alipayplus',
+  'amazonpay',
+  'applepay',
+  'applepay_cn',
+  'atokara',
+  'atone',
+  'aupay',
+  'creditcard',
+  'dana',
+  'docomopay',
+  'ezlink',
+  'felica',
+  'felica_id',
+  'felica_quickpay',
+  'felica_transport_ic',
+  'gcash',
+  'ginkopay',
+  'googlepay',
+  'jcoinpay',
+  'jkopay',
+  'kakaopay',
+  'linepay',
+  'merpay',
+  'origamipay',
+  'paidy',
+  'paypal',
+  'paypay',
+  'pxpayplus',
+  'rakutenpay',
+  'tng',
+  'truemoney',
+  'unionpay',
+  'wechatpay',
+  'aeonpay',
+  'rabbitlinepay',
+  'bpi',
+  'boost',
+  'hellomoney',
+  'tosspay',
+  'naverpay',
+  'auto',
+  // 1.3.0 additions
+  'clicktopay',
+  'banktransfer',
+  'konbini',
+  'smartcode',
+  'wellwa',
+  'grabpay',
+  'momopay',
+  'promptpay',
+  'wovenpay',
+] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+/** ChargeStatusType: the 1.2.x six plus the four 1.3.0 adds (§4 Enums, §11 #1). */
+export const CHARGE_STATUSES = [
+  'pending',
+  'uncaptured',
+  'captured',
+  'partially_refunded',
+  'refunded',
+  'revoked',
+  'waiting',
+  'notified',
+  'amount_mismatch',
+  'failed',
+] as const;
+export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
+
+/** RefundStatusType has no failed value (§4 RefundDto). */
+export type RefundStatus = 'pending' | 'refunded';
 
 /**
- * The simulator's own rows and how they render as elepay JSON (providers/elepay.md §4). Amounts
- * are bigint minor units and times UNIX milliseconds; both leave as JSON numbers via jsonNumber,
- * never through float formatting.
+ * ResourceType (§4 Enums): the channel the payer uses. elepay's SDKs cannot read a charge whose
+ * `resource` is null or outside this list, so the simulator refuses other values and stores one for
+ * every charge.
  */
-export interface ChargeRecord {
-  id: string;
-  /** Creation order; breaks ties when sorting lists. */
-  seq: number;
+export const RESOURCE_TYPES = [
+  'web',
+  'ios',
+  'android',
+  'liff',
+  'mini',
+  'cpm',
+  'mpm',
+  'reader',
+  'posapp',
+] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+/**
+ * A charge created without `resource` is a `web` charge. Neither the API guide (seeds/000) nor
+ * providers/elepay.md gives a default, so the simulator picks `web`: the hosted payment page that a
+ * server-created charge with `extra.frontUrl` pays through. The gateway sends no `resource`, so its
+ * charges read back as `web`.
+ */
+export const DEFAULT_RESOURCE: ResourceType = 'web';
+
+/** CardBrandType of API 1.2.5 (§4 Enums); 1.3.0 makes it a free string. */
+export type CardBrand =
+  | 'visa'
+  | 'mastercard'
+  | 'amex'
+  | 'jcb'
+  | 'diners'
+  | 'unionpay'
+  | 'discover'
+  | 'felica'
+  | 'unknown';
+
+/** ChargeDateTimeType as the list endpoint accepts it (§6). */
+export const CHARGE_DATE_FIELDS = ['create_time', 'paid_time'] as const;
+export type ChargeDateField = (typeof CHARGE_DATE_FIELDS)[number];
+
+export const SORT_ORDERS = ['desc', 'asc'] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+
+export const LIST_DEFAULT_LIMIT = 20;
+export const LIST_MAX_LIMIT = 100;
+
+/** orderNo max length in 1.2.x / 1.3.0 (§4 ChargeReq; it was 20 in 1.1.1). */
+export const ORDER_NO_MAX_LENGTH = 50;
+/** Metadata rules (§4 ChargeReq): at most 20 keys, values ≤ 255 bytes, reserved key prefixes. */
+export const METADATA_MAX_KEYS = 20;
+export const METADATA_VALUE_MAX_BYTES = 255;
+export const METADATA_RESERVED_PREFIXES = ['route', '__'] as const;
+/** RefundReq.reason max length (§4, developer.elepay.io). */
+export const REFUND_REASON_MAX_LENGTH = 255;
+/**
+ * The brief gives no global ceiling (per-method limits live in ChannelPropertiesDto, §4), so the
+ * simulator picks one far above any real payment to keep amounts inside safe arithmetic.
+ */
+export const MAX_AMOUNT = 999_999_999_999n;
+
+/** Every elepay object the sandbox makes is a test-mode object (§10). */
+export const SANDBOX_APP_ID = 'app_sandbox_elepay';
+
+export type ElepayEventType = 'charge.succeeded' | 'charge.revoked' | 'refund.succeeded';
+export const EVENT_TYPES: readonly ElepayEventType[] = [
+  'charge.succeeded',
+  'charge.revoked',
+  'refund.succeeded',
+];
+
+/** What the payer (or the bank, for a refund) does to a pending object: the sandbox helper routes. */
+export const CHARGE_OUTCOMES = ['succeed', 'fail', 'cancel'] as const;
+export type ChargeOutcome = (typeof CHARGE_OUTCOMES)[number];
+export const REFUND_OUTCOMES = ['succeed', 'fail'] as const;
+export type RefundOutcome = (typeof REFUND_OUTCOMES)[number];
+
+/** ChargeReq (§4) after validation. */
+export interface NewCharge {
   amount: bigint;
-  authorizeAmount: bigint | null;
   currency: string;
+  paymentMethod: PaymentMethod;
+  orderNo: string;
   /** ChargeReq.capture: false = authorize only, finish with POST /capture (§5). */
   captureOnPayment: boolean;
-  authorize: boolean;
-  paymentMethod: PaymentMethod;
-  resource: string | null;
-  orderNo: string;
+  resource: ResourceType;
   description: string | null;
   extra: Record<string, string>;
   metadata: Record<string, string>;
   clientIp: string | null;
+}
+
+/** RefundReq (§4) after validation; a null currency means "the charge's". */
+export interface NewRefund {
+  amount: bigint;
+  currency: string | null;
+  metadata: Record<string, string>;
+  reason: string | null;
+}
+
+export interface CardInfo {
+  brand: CardBrand;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  threeDSecure: boolean;
+}
+
+export interface ChargeRecord extends NewCharge {
+  id: string;
+  /** Creation order; breaks ties when sorting lists. */
+  seq: number;
+  authorizeAmount: bigint | null;
+  authorize: boolean;
   cardInfo: CardInfo | null;
   voucherNo: string | null;
   codeContent: string | null;
@@ -39,14 +209,6 @@ export interface ChargeRecord {
   refundIds: string[];
 }
 
-export interface CardInfo {
-  brand: string;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-  threeDSecure: boolean;
-}
-
 export interface RefundRecord {
   id: string;
   chargeId: string;
@@ -59,123 +221,15 @@ export interface RefundRecord {
   createTime: number;
 }
 
-export interface RefundDto {
-  id: string;
-  object: 'refund';
-  chargeId: string;
-  liveMode: false;
-  amount: LosslessNumber;
-  currency: string;
-  metadata: Record<string, string>;
-  reason: string | null;
-  status: RefundStatus;
-  refundedTime: LosslessNumber | null;
-  createTime: LosslessNumber;
-}
-
-export interface ChargeDto {
-  id: string;
-  object: 'charge';
-  appId: string;
-  liveMode: false;
-  amount: LosslessNumber;
-  authorizeAmount: LosslessNumber | null;
-  currency: string;
-  authorize: boolean;
-  paymentMethod: string;
-  resource: string | null;
-  orderNo: string;
-  description: string | null;
-  extra: Record<string, string>;
-  metadata: Record<string, string>;
-  cardInfo: Record<string, unknown> | null;
-  voucherNo: string | null;
-  clientIp: string | null;
-  paid: boolean;
-  refunded: boolean;
-  disputed: false;
-  refunds: { amount: LosslessNumber; totalCount: LosslessNumber; data: RefundDto[] };
-  status: ChargeStatus;
-  codeContent: string | null;
-  credential: string;
-  paidTime: LosslessNumber | null;
-  refundTime: LosslessNumber | null;
-  expiryTime: null;
-  settleTime: null;
-  createTime: LosslessNumber;
-}
-
-export interface ChargeStatusDto {
-  id: string;
-  appId: string;
-  liveMode: false;
-  status: ChargeStatus;
-}
-
-function num(value: bigint | number): LosslessNumber {
-  return jsonNumber(value.toString());
-}
-
-function optionalNum(value: bigint | number | null): LosslessNumber | null {
-  return value === null ? null : num(value);
-}
-
-export function toRefundDto(refund: RefundRecord): RefundDto {
-  return {
-    id: refund.id,
-    object: 'refund',
-    chargeId: refund.chargeId,
-    liveMode: false,
-    amount: num(refund.amount),
-    currency: refund.currency,
-    metadata: { ...refund.metadata },
-    reason: refund.reason,
-    status: refund.status,
-    refundedTime: optionalNum(refund.refundedTime),
-    createTime: num(refund.createTime),
-  };
-}
-
-/**
- * `refunds` summary (RefundsDto, §4): amount = what has actually been refunded (status
- * `refunded`), totalCount and data = every refund, pending ones included.
- */
-export function toChargeDto(charge: ChargeRecord, refunds: RefundRecord[]): ChargeDto {
-  const refundedSum = refunds.filter((r) => r.status === 'refunded').reduce((sum, r) => sum + r.amount, 0n);
-  const card = charge.cardInfo;
-  return {
-    id: charge.id,
-    object: 'charge',
-    appId: SANDBOX_APP_ID,
-    liveMode: false,
-    amount: num(charge.amount),
-    authorizeAmount: optionalNum(charge.authorizeAmount),
-    currency: charge.currency,
-    authorize: charge.authorize,
-    paymentMethod: charge.paymentMethod,
-    resource: charge.resource,
-    orderNo: charge.orderNo,
-    description: charge.description,
-    extra: { ...charge.extra },
-    metadata: { ...charge.metadata },
-    cardInfo: card && { ...card, expMonth: num(card.expMonth), expYear: num(card.expYear) },
-    voucherNo: charge.voucherNo,
-    clientIp: charge.clientIp,
-    paid: charge.paid,
-    refunded: charge.refunded,
-    disputed: false,
-    refunds: { amount: num(refundedSum), totalCount: num(refunds.length), data: refunds.map(toRefundDto) },
-    status: charge.status,
-    codeContent: charge.codeContent,
-    credential: charge.credential,
-    paidTime: optionalNum(charge.paidTime),
-    refundTime: optionalNum(charge.refundTime),
-    expiryTime: null,
-    settleTime: null,
-    createTime: num(charge.createTime),
-  };
-}
-
-export function toChargeStatusDto(charge: ChargeRecord): ChargeStatusDto {
-  return { id: charge.id, appId: SANDBOX_APP_ID, liveMode: false, status: charge.status };
+/** GET /charges query (§6) after validation. */
+export interface ChargeListQuery {
+  paymentMethods: PaymentMethod[];
+  from: number | null;
+  to: number | null;
+  dateField: ChargeDateField;
+  status: ChargeStatus | null;
+  limit: number;
+  offset: number;
+  sort: ChargeDateField;
+  order: SortOrder;
 }

@@ -1,103 +1,82 @@
-import type { LosslessNumber } from 'lossless-json';
-import { jsonNumber } from '../../providers/json.js';
-import type { SandboxReply, SandboxRequest, SandboxRoute } from '../server.js';
-import { ElepayApiError } from './errors.js';
-import type { ElepayLedger } from './ledger.js';
-import { listCharges, parseChargeListQuery } from './list.js';
-import { toChargeStatusDto, toRefundDto } from './model.js';
-import { parseCaptureRequest, parseChargeRequest, parseRefundRequest } from './requests.js';
+import type { SandboxRequest, SandboxRoute } from '../server.js';
+import {
+  renderCharge,
+  renderChargeList,
+  renderChargeStatus,
+  renderRefund,
+  renderRefundList,
+} from './render.js';
+import type { ElepayState } from './state.js';
+import { captureRequest, chargeRequest, parse, parseChargeListQuery, refundRequest } from './validation.js';
 
 /** The nine Charge/Refund endpoints of providers/elepay.md §3, at the API root. */
-export function providerRoutes(ledger: ElepayLedger): SandboxRoute[] {
-  const id = (request: SandboxRequest): string => request.params.id ?? '';
+export function providerRoutes(state: ElepayState): SandboxRoute[] {
+  const chargeOf = (request: SandboxRequest) => state.charge(request.params.id ?? '');
   return [
     {
       method: 'GET',
       path: '/charges',
-      handler: guarded((request) => {
-        const { total, page } = listCharges(ledger.allCharges(), parseChargeListQuery(request.query));
-        return ok(200, { total: num(total), charges: page.map((c) => ledger.chargeDto(c)) });
-      }),
+      handler: (request) => {
+        const { total, page } = state.listCharges(parseChargeListQuery(request.query));
+        return { status: 200, body: renderChargeList(state, total, page) };
+      },
     },
     {
       method: 'POST',
       path: '/charges',
-      handler: guarded((request) => {
-        const charge = ledger.createCharge(parseChargeRequest(request.body), Date.now());
-        return ok(201, ledger.chargeDto(charge));
-      }),
+      handler: (request) => {
+        const charge = state.createCharge(parse(chargeRequest, request.body), Date.now());
+        return { status: 201, body: renderCharge(state, charge) };
+      },
     },
     {
       method: 'GET',
       path: '/charges/:id',
-      handler: guarded((request) => ok(200, ledger.chargeDto(ledger.charge(id(request))))),
+      handler: (request) => ({ status: 200, body: renderCharge(state, chargeOf(request)) }),
     },
     {
       method: 'POST',
       path: '/charges/:id/capture',
-      handler: guarded((request) => {
-        ledger.charge(id(request)); // not found wins over a bad body
-        const { amount, extra } = parseCaptureRequest(request.body);
-        return ok(200, ledger.chargeDto(ledger.capture(id(request), amount, extra, Date.now())));
-      }),
+      handler: (request) => {
+        const charge = chargeOf(request); // not found wins over a bad body
+        const { amount, extra } = parse(captureRequest, request.body);
+        return {
+          status: 200,
+          body: renderCharge(state, state.capture(charge.id, amount, extra, Date.now())),
+        };
+      },
     },
     {
       method: 'POST',
       path: '/charges/:id/revoke',
-      handler: guarded((request) => ok(200, ledger.chargeDto(ledger.revoke(id(request))))),
+      handler: (request) => ({ status: 200, body: renderCharge(state, state.revoke(chargeOf(request).id)) }),
     },
     {
       method: 'GET',
       path: '/charges/:id/status',
-      handler: guarded((request) => ok(200, toChargeStatusDto(ledger.charge(id(request))))),
+      handler: (request) => ({ status: 200, body: renderChargeStatus(chargeOf(request)) }),
     },
     {
       method: 'GET',
       path: '/charges/:id/refunds',
-      handler: guarded((request) => {
-        const refunds = ledger.refundsOf(ledger.charge(id(request)));
-        return ok(200, { total: num(refunds.length), refunds: refunds.map(toRefundDto) });
-      }),
+      handler: (request) => ({ status: 200, body: renderRefundList(state.refundsOf(chargeOf(request))) }),
     },
     {
       method: 'POST',
       path: '/charges/:id/refunds',
-      handler: guarded((request) => {
-        ledger.charge(id(request));
-        const refund = ledger.createRefund(id(request), parseRefundRequest(request.body), Date.now());
-        return ok(201, toRefundDto(refund));
-      }),
+      handler: (request) => {
+        const charge = chargeOf(request);
+        const refund = state.createRefund(charge.id, parse(refundRequest, request.body), Date.now());
+        return { status: 201, body: renderRefund(refund) };
+      },
     },
     {
       method: 'GET',
       path: '/charges/:id/refunds/:refundId',
-      handler: guarded((request) => {
-        const charge = ledger.charge(id(request));
-        return ok(200, toRefundDto(ledger.refund(charge, request.params.refundId ?? '')));
-      }),
+      handler: (request) => {
+        const refund = state.refund(chargeOf(request), request.params.refundId ?? '');
+        return { status: 200, body: renderRefund(refund) };
+      },
     },
   ];
-}
-
-/** Runs a handler and answers elepay errors with their body; anything else is a real bug (500). */
-export function guarded(
-  handler: (request: SandboxRequest) => SandboxReply,
-  mapError: (error: ElepayApiError) => ElepayApiError = (error) => error,
-): (request: SandboxRequest) => SandboxReply {
-  return (request) => {
-    try {
-      return handler(request);
-    } catch (error) {
-      if (error instanceof ElepayApiError) return mapError(error).toReply();
-      throw error;
-    }
-  };
-}
-
-function ok(status: number, body: unknown): SandboxReply {
-  return { status, body };
-}
-
-function num(value: number): LosslessNumber {
-  return jsonNumber(value.toString());
 }

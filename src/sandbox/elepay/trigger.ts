@@ -1,24 +1,18 @@
-import type { SandboxReply, SandboxRoute } from '../server.js';
-import type { ChargeStatus } from './constants.js';
-import { invalid, invalidStatus, refundNotFound } from './errors.js';
-import { helperStatus } from './helper-routes.js';
-import type { ElepayEventType, ElepayLedger, EventSink } from './ledger.js';
-import type { ChargeDto, ChargeRecord, RefundDto } from './model.js';
-import { toRefundDto } from './model.js';
-import { guarded } from './routes.js';
-import { bodyObject, oneOf, optionalString } from './validation.js';
-
 /**
  * `POST /_sandbox/trigger` — what `npm run trigger` calls. Not part of elepay: it lets a developer
  * make the simulator emit one of the documented events (providers/elepay.md §8), either again for
  * an existing object or by driving a fresh charge through the ordinary state machine, so the
  * delivery is the real signed one with the real retry schedule.
  */
-export const TRIGGER_EVENTS: readonly ElepayEventType[] = [
-  'charge.succeeded',
-  'charge.revoked',
-  'refund.succeeded',
-];
+
+import type { ElepayChargeWire, ElepayRefundWire } from '../../providers/elepay/wire.js';
+import type { Sent } from '../sent.js';
+import type { SandboxRoute } from '../server.js';
+import { invalid, invalidStatus, refundNotFound } from './errors.js';
+import type { ChargeRecord, ChargeStatus, ElepayEventType } from './model.js';
+import { renderCharge, renderRefund } from './render.js';
+import type { ElepayState, EventSink } from './state.js';
+import { parse, triggerRequest } from './validation.js';
 
 /** The charge once paid stays "succeeded" through later refunds, so all three may re-send it. */
 const SUCCEEDED_CHARGE: readonly ChargeStatus[] = ['captured', 'partially_refunded', 'refunded'];
@@ -28,43 +22,41 @@ const FIXTURE_AMOUNT = 1000n;
 const FIXTURE_REFUND = 100n;
 
 export interface TriggerOptions {
-  ledger: ElepayLedger;
-  /** The same sink the ledger fires into: a re-send goes down the exact path of a live event. */
+  state: ElepayState;
+  /** The same sink the state fires into: a re-send goes down the exact path of a live event. */
   emit: EventSink;
   /** False when the simulator runs without a webhook URL; the sink then drops every event. */
   webhookConfigured: boolean;
 }
 
-type TriggeredObject = ChargeDto | RefundDto;
+type TriggeredObject = Sent<ElepayChargeWire> | Sent<ElepayRefundWire>;
 
-export function triggerRoute({ ledger, emit, webhookConfigured }: TriggerOptions): SandboxRoute {
+export function triggerRoute({ state, emit, webhookConfigured }: TriggerOptions): SandboxRoute {
   let fixtures = 0;
   // Date.now() alone could repeat within one millisecond, and orderNo must be unique (§9).
   const fixtureOrderNo = () => `trigger-${Date.now()}-${++fixtures}`;
 
   const resend = (event: ElepayEventType, id: string, chargeId: string | null): TriggeredObject => {
     if (event === 'refund.succeeded') {
-      const charge = chargeId === null ? chargeOwningRefund(ledger, id) : ledger.charge(chargeId);
-      const refund = ledger.refund(charge, id);
+      const charge = chargeId === null ? chargeOwningRefund(state, id) : state.charge(chargeId);
+      const refund = state.refund(charge, id);
       if (refund.status !== 'refunded')
         throw invalidStatus('send refund.succeeded for the refund', refund.status);
-      const dto = toRefundDto(refund);
-      emit(event, dto, refund.id);
-      return dto;
+      emit({ type: event, refund });
+      return renderRefund(refund);
     }
-    const charge = ledger.charge(id);
+    const charge = state.charge(id);
     const fits =
       event === 'charge.revoked' ? charge.status === 'revoked' : SUCCEEDED_CHARGE.includes(charge.status);
     if (!fits) throw invalidStatus(`send ${event} for the charge`, charge.status);
-    const dto = ledger.chargeDto(charge);
-    emit(event, dto, charge.id);
-    return dto;
+    emit({ type: event, charge });
+    return renderCharge(state, charge);
   };
 
-  /** Builds the object through the ledger's own transitions, which fire the webhooks themselves. */
+  /** Builds the object through the state's own transitions, which fire the webhooks themselves. */
   const fresh = (event: ElepayEventType): TriggeredObject => {
     const now = Date.now();
-    const charge = ledger.createCharge(
+    const charge = state.createCharge(
       {
         amount: FIXTURE_AMOUNT,
         currency: 'JPY',
@@ -79,31 +71,30 @@ export function triggerRoute({ ledger, emit, webhookConfigured }: TriggerOptions
       },
       now,
     );
-    if (event === 'charge.revoked') return ledger.chargeDto(ledger.settleCharge(charge.id, 'cancel', now));
-    ledger.settleCharge(charge.id, 'succeed', now);
-    if (event === 'charge.succeeded') return ledger.chargeDto(charge);
-    const refund = ledger.createRefund(
+    if (event === 'charge.revoked') return renderCharge(state, state.settleCharge(charge.id, 'cancel', now));
+    state.settleCharge(charge.id, 'succeed', now);
+    if (event === 'charge.succeeded') return renderCharge(state, charge);
+    const refund = state.createRefund(
       charge.id,
       { amount: FIXTURE_REFUND, currency: null, metadata: {}, reason: 'Sandbox trigger' },
       now,
     );
-    return toRefundDto(ledger.settleRefund(charge.id, refund.id, 'succeed', now));
+    return renderRefund(state.settleRefund(charge.id, refund.id, 'succeed', now));
   };
 
   return {
     method: 'POST',
     path: '/_sandbox/trigger',
     helper: true,
-    handler: guarded((request): SandboxReply => {
-      const body = bodyObject(request.body);
-      const event = oneOf(body.event, 'event', TRIGGER_EVENTS);
-      const { id, chargeId } = targetIds(event, body);
+    handler: (request) => {
+      const { event, ...ids } = parse(triggerRequest, request.body);
+      const { id, chargeId } = targetIds(event, ids);
       const object = id === null ? fresh(event) : resend(event, id, chargeId);
       return {
         status: 200,
         body: { event, object, webhook: webhookConfigured ? 'queued' : 'no endpoint configured' },
       };
-    }, helperStatus),
+    },
   };
 }
 
@@ -113,10 +104,10 @@ export function triggerRoute({ ledger, emit, webhookConfigured }: TriggerOptions
  */
 function targetIds(
   event: ElepayEventType,
-  body: Record<string, unknown>,
+  given: { id?: string | undefined; chargeId?: string | undefined },
 ): { id: string | null; chargeId: string | null } {
-  const id = optionalString(body.id, 'id');
-  const chargeId = optionalString(body.chargeId, 'chargeId');
+  const id = given.id ?? null;
+  const chargeId = given.chargeId ?? null;
   if (event === 'refund.succeeded') {
     if (id === null && chargeId !== null) {
       throw invalid('id', 'refund.succeeded takes the refund ID in id; chargeId only names its charge');
@@ -130,8 +121,8 @@ function targetIds(
 }
 
 /** Lets a developer re-send a refund by its ID alone: refund IDs are unique across charges. */
-function chargeOwningRefund(ledger: ElepayLedger, refundId: string): ChargeRecord {
-  const charge = ledger.allCharges().find((c) => c.refundIds.includes(refundId));
+function chargeOwningRefund(state: ElepayState, refundId: string): ChargeRecord {
+  const charge = state.allCharges().find((c) => c.refundIds.includes(refundId));
   if (!charge) throw refundNotFound();
   return charge;
 }

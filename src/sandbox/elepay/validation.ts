@@ -1,119 +1,237 @@
+/**
+ * Request schemas of providers/elepay.md §4 (ChargeReq, ChargeCaptureReq, RefundReq) and §6 (the
+ * list query), plus the sandbox helpers' bodies. elepay reports one problem at a time, so the first
+ * issue becomes the error: an absent required field is M002001, a refined check may name its own
+ * code (`refusedWith`), anything else is M002002; `parameterName` is the top-level field.
+ */
+
+import { z } from 'zod';
 import { isKnownCurrency } from '../../domain/money.js';
+import { type Issues, isAbsent, parseWith } from '../validation.js';
+import { ElepayApiError, type ElepayErrorCode, invalid, missing } from './errors.js';
 import {
+  CHARGE_DATE_FIELDS,
+  CHARGE_OUTCOMES,
+  CHARGE_STATUSES,
+  type ChargeListQuery,
+  DEFAULT_RESOURCE,
+  EVENT_TYPES,
+  LIST_DEFAULT_LIMIT,
+  LIST_MAX_LIMIT,
   MAX_AMOUNT,
   METADATA_MAX_KEYS,
   METADATA_RESERVED_PREFIXES,
   METADATA_VALUE_MAX_BYTES,
-} from './constants.js';
-import { amountTooLarge, ElepayApiError, invalid, missing } from './errors.js';
+  type NewCharge,
+  type NewRefund,
+  ORDER_NO_MAX_LENGTH,
+  PAYMENT_METHODS,
+  REFUND_OUTCOMES,
+  REFUND_REASON_MAX_LENGTH,
+  RESOURCE_TYPES,
+  SORT_ORDERS,
+} from './model.js';
 
-/**
- * Field-level checks for request bodies. Bodies come from parseExactJson, so every JSON number is
- * already its exact text string: `500` and `"500"` (the Android demo's form, §11 #20) look alike.
- */
-export type JsonObject = Record<string, unknown>;
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+interface Refusal {
+  errorCode: ElepayErrorCode;
+  /** How elepay's message for this code starts. */
+  title: string;
+  /** The legacy number (§7) when it is more precise than the errorCode's usual one. */
+  legacyCode?: string;
 }
 
-/** The body as an object; an empty body counts as `{}` so required fields report M002001. */
-export function bodyObject(body: unknown): JsonObject {
-  if (body === undefined) return {};
-  if (!isJsonObject(body)) throw invalid(null, 'the request body must be a JSON object');
-  return body;
+const INVALID: Refusal = { errorCode: 'M002002', title: 'Invalid parameter value' };
+const INVALID_RESOURCE: Refusal = { ...INVALID, legacyCode: '40035' };
+const WRONG_PAYMENT_METHOD: Refusal = { errorCode: 'M001002', title: 'Wrong payment method' };
+const UNSUPPORTED_CURRENCY: Refusal = { errorCode: 'M002009', title: 'The currency is not supported' };
+const AMOUNT_TOO_LARGE: Refusal = { errorCode: 'U008001', title: 'The amount is too large' };
+
+function refusedWith(message: string, refusal: Refusal) {
+  return { message, params: refusal };
 }
 
-function isAbsent(value: unknown): boolean {
-  return value === undefined || value === null;
+export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  // An empty body counts as `{}`, so its required fields report M002001.
+  return parseWith(schema, value ?? {}, toElepayError);
+}
+
+function toElepayError(issues: Issues): ElepayApiError {
+  const issue = issues[0];
+  const [field] = issue?.path ?? [];
+  if (!issue || field === undefined) return invalid(null, 'the request body must be a JSON object');
+  const name = String(field);
+  if (isAbsent(issue)) return missing(name);
+  const detail = `${issue.path.map(String).join('.')} ${issue.message}`;
+  const refusal = (issue.code === 'custom' && (issue.params as Refusal | undefined)) || INVALID;
+  return new ElepayApiError(refusal.errorCode, `${refusal.title}: ${detail}`, name, refusal.legacyCode);
+}
+
+/** The simulator takes null and '' as "not sent" (the docs do not say what elepay does with them). */
+const notSent = (value: unknown) => (value === null || value === '' ? undefined : value);
+
+const text = () => z.string({ error: 'must be a string' });
+
+function oneOf<const T extends readonly string[]>(values: T, refusal: Refusal = INVALID) {
+  // Short lists are named in full; paymentMethod's 52 values are not.
+  const message =
+    values.length <= 10 ? `must be one of ${values.join(', ')}` : 'is not one of the accepted values';
+  return text().refine((value): value is T[number] => values.includes(value), refusedWith(message, refusal));
 }
 
 /** A positive integer amount as bigint: no decimals, exponents, signs or zero (§1 Amount). */
-export function positiveAmount(value: unknown, name: string): bigint {
-  if (isAbsent(value) || value === '') throw missing(name);
-  if (typeof value !== 'string' || !/^[0-9]{1,30}$/.test(value)) {
-    throw invalid(name, `${name} must be a positive integer`);
-  }
-  const amount = BigInt(value);
-  if (amount <= 0n) throw invalid(name, `${name} must be a positive integer`);
-  if (amount > MAX_AMOUNT) throw amountTooLarge(name, `${name} exceeds ${MAX_AMOUNT}`);
-  return amount;
-}
-
-export function optionalAmount(value: unknown, name: string): bigint | null {
-  return isAbsent(value) ? null : positiveAmount(value, name);
-}
-
-export function requiredString(value: unknown, name: string): string {
-  if (isAbsent(value) || value === '') throw missing(name);
-  if (typeof value !== 'string') throw invalid(name, `${name} must be a string`);
-  return value;
-}
-
-export function optionalString(value: unknown, name: string, maxLength?: number): string | null {
-  if (isAbsent(value)) return null;
-  if (typeof value !== 'string') throw invalid(name, `${name} must be a string`);
-  if (maxLength !== undefined && [...value].length > maxLength) {
-    throw invalid(name, `${name} must be at most ${maxLength} characters`);
-  }
-  return value;
-}
-
-export function optionalBoolean(value: unknown, name: string, fallback: boolean): boolean {
-  if (isAbsent(value)) return fallback;
-  if (typeof value !== 'boolean') throw invalid(name, `${name} must be a boolean`);
-  return value;
-}
+const amount = text()
+  .regex(/^[0-9]{1,30}$/, 'must be a positive integer')
+  .transform(BigInt)
+  .refine((value) => value > 0n, 'must be a positive integer')
+  .refine((value) => value <= MAX_AMOUNT, refusedWith(`exceeds ${MAX_AMOUNT}`, AMOUNT_TOO_LARGE));
 
 /** ISO-4217 code (§1 Currency); an unknown one is M002009 "currency not supported". */
-export function optionalCurrency(value: unknown, name: string, fallback: string): string {
-  if (isAbsent(value)) return fallback;
-  if (typeof value !== 'string') throw invalid(name, `${name} must be a string`);
-  if (!/^[A-Z]{3}$/.test(value) || !isKnownCurrency(value)) {
-    throw new ElepayApiError('M002009', `The currency is not supported: ${value.slice(0, 8)}`, name);
-  }
-  return value;
-}
+const currency = text().refine(
+  (code) => /^[A-Z]{3}$/.test(code) && isKnownCurrency(code),
+  refusedWith('must be an ISO 4217 code elepay supports', UNSUPPORTED_CURRENCY),
+);
 
 /** map<string,string> such as `extra` (§4). */
-export function optionalStringMap(value: unknown, name: string): Record<string, string> {
-  if (isAbsent(value)) return {};
-  if (!isJsonObject(value)) throw invalid(name, `${name} must be an object`);
-  const result: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(value)) {
-    if (typeof entry !== 'string') throw invalid(name, `${name}.${key} must be a string`);
-    result[key] = entry;
-  }
-  return result;
-}
+const stringMap = z.record(z.string(), text(), { error: 'must be an object' });
 
 /** metadata rules of §4 ChargeReq: ≤ 20 keys, string values ≤ 255 bytes, reserved prefixes. */
-export function optionalMetadata(value: unknown, name: string): Record<string, string> {
-  const metadata = optionalStringMap(value, name);
-  const keys = Object.keys(metadata);
-  if (keys.length > METADATA_MAX_KEYS)
-    throw invalid(name, `${name} may have at most ${METADATA_MAX_KEYS} keys`);
+const metadata = stringMap.superRefine((map, context) => {
+  const keys = Object.keys(map);
+  if (keys.length > METADATA_MAX_KEYS) context.addIssue(`may have at most ${METADATA_MAX_KEYS} keys`);
   for (const key of keys) {
+    const shown = key.slice(0, 40);
     if (METADATA_RESERVED_PREFIXES.some((prefix) => key.startsWith(prefix))) {
-      throw invalid(name, `${name} key "${key.slice(0, 40)}" uses a reserved prefix`);
-    }
-    if (Buffer.byteLength(metadata[key]!, 'utf8') > METADATA_VALUE_MAX_BYTES) {
-      throw invalid(name, `${name}.${key.slice(0, 40)} must be at most ${METADATA_VALUE_MAX_BYTES} bytes`);
+      context.addIssue(`key "${shown}" uses a reserved prefix`);
+    } else if (Buffer.byteLength(map[key] ?? '', 'utf8') > METADATA_VALUE_MAX_BYTES) {
+      context.addIssue(`value of "${shown}" must be at most ${METADATA_VALUE_MAX_BYTES} bytes`);
     }
   }
-  return metadata;
+});
+
+const required = <S extends z.ZodType>(schema: S) => z.preprocess(notSent, schema);
+const optional = <S extends z.ZodType>(schema: S) => z.preprocess(notSent, schema.optional());
+
+/** POST /charges body (§4 ChargeReq). */
+export const chargeRequest = z
+  .object({
+    amount: required(amount),
+    paymentMethod: required(oneOf(PAYMENT_METHODS, WRONG_PAYMENT_METHOD)),
+    orderNo: required(
+      text().refine((text) => [...text].length <= ORDER_NO_MAX_LENGTH, {
+        message: `must be at most ${ORDER_NO_MAX_LENGTH} characters`,
+      }),
+    ),
+    resource: optional(oneOf(RESOURCE_TYPES, INVALID_RESOURCE)),
+    currency: optional(currency),
+    capture: z.boolean({ error: 'must be a boolean' }).nullish(),
+    description: text().nullish(),
+    extra: stringMap.nullish(),
+    metadata: metadata.nullish(),
+    clientIp: text().nullish(),
+  })
+  .superRefine((charge, context) => {
+    // `auto` works only for customer-presented codes (§4 ChargeReq).
+    if (charge.paymentMethod === 'auto' && charge.resource !== 'cpm') {
+      context.addIssue({
+        code: 'custom',
+        path: ['paymentMethod'],
+        message: 'auto is only available with resource cpm',
+        params: WRONG_PAYMENT_METHOD,
+      });
+    }
+  })
+  .transform(
+    (charge): NewCharge => ({
+      amount: charge.amount,
+      paymentMethod: charge.paymentMethod,
+      orderNo: charge.orderNo,
+      currency: charge.currency ?? 'JPY',
+      captureOnPayment: charge.capture ?? true,
+      resource: charge.resource ?? DEFAULT_RESOURCE,
+      description: charge.description ?? null,
+      extra: charge.extra ?? {},
+      metadata: charge.metadata ?? {},
+      clientIp: charge.clientIp ?? null,
+    }),
+  );
+
+/** The capture body is optional: no amount = capture the authorized amount in full. */
+export const captureRequest = z
+  .object({ amount: optional(amount), extra: stringMap.nullish() })
+  .transform((capture) => ({ amount: capture.amount ?? null, extra: capture.extra ?? {} }));
+
+/** `amount` is required even for a full refund (§4 RefundReq, §11 #12). */
+export const refundRequest = z
+  .object({
+    amount: required(amount),
+    currency: currency.nullish(),
+    metadata: metadata.nullish(),
+    reason: text()
+      .refine((text) => [...text].length <= REFUND_REASON_MAX_LENGTH, {
+        message: `must be at most ${REFUND_REASON_MAX_LENGTH} characters`,
+      })
+      .nullish(),
+  })
+  .transform(
+    (refund): NewRefund => ({
+      amount: refund.amount,
+      currency: refund.currency ?? null,
+      metadata: refund.metadata ?? {},
+      reason: refund.reason ?? null,
+    }),
+  );
+
+function integerParam(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const message = `must be an integer between ${min} and ${max}`;
+  return text()
+    .regex(/^[0-9]{1,16}$/, message)
+    .transform(Number)
+    .refine((value) => Number.isSafeInteger(value) && value >= min && value <= max, message);
 }
 
-/** One of a constant list; `error` decides which code a bad value gets. */
-export function oneOf<T extends string>(
-  value: unknown,
-  name: string,
-  allowed: readonly T[],
-  error: (name: string, detail: string) => ElepayApiError = invalid,
-): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    const shown = typeof value === 'string' ? value.slice(0, 40) : typeof value;
-    throw error(name, `${name} "${shown}" is not one of the accepted values`);
-  }
-  return value as T;
+/** GET /charges query (§6); `paymentMethod` repeats the key (explode=true). */
+const chargeListQuery = z
+  .object({
+    paymentMethod: z.array(oneOf(PAYMENT_METHODS)),
+    from: optional(integerParam(0)),
+    to: optional(integerParam(0)),
+    dateField: optional(oneOf(CHARGE_DATE_FIELDS)),
+    status: optional(oneOf(CHARGE_STATUSES)),
+    limit: optional(integerParam(1, LIST_MAX_LIMIT)),
+    offset: optional(integerParam(0)),
+    sort: optional(oneOf(CHARGE_DATE_FIELDS)),
+    order: optional(oneOf(SORT_ORDERS)),
+  })
+  .transform(
+    (query): ChargeListQuery => ({
+      paymentMethods: query.paymentMethod,
+      from: query.from ?? null,
+      to: query.to ?? null,
+      dateField: query.dateField ?? 'create_time',
+      status: query.status ?? null,
+      limit: query.limit ?? LIST_DEFAULT_LIMIT,
+      offset: query.offset ?? 0,
+      sort: query.sort ?? 'create_time',
+      order: query.order ?? 'desc',
+    }),
+  );
+
+export function parseChargeListQuery(query: URLSearchParams): ChargeListQuery {
+  return parse(chargeListQuery, {
+    ...Object.fromEntries(query),
+    paymentMethod: query.getAll('paymentMethod'),
+  });
 }
+
+/** Body of the sandbox helper `POST /_sandbox/charges/:id/settle`. */
+export const chargeSettlement = z.object({ outcome: required(oneOf(CHARGE_OUTCOMES)) });
+
+/** Body of the sandbox helper `POST /_sandbox/charges/:id/refunds/:refundId/settle`. */
+export const refundSettlement = z.object({ outcome: required(oneOf(REFUND_OUTCOMES)) });
+
+/** Body of `POST /_sandbox/trigger`. */
+export const triggerRequest = z.object({
+  event: required(oneOf(EVENT_TYPES)),
+  id: optional(text()),
+  chargeId: optional(text()),
+});

@@ -1,33 +1,27 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { SandboxReply, SandboxRequest } from '../server.js';
+import type { SandboxRequest } from '../server.js';
 import { noAccessRight, userNotFound } from './errors.js';
-import { asRecord } from './validation.js';
+import { bodyCredentials } from './validation.js';
 
 /**
  * elopage authenticates with `key` and `secret`: query parameters on GET, JSON body fields on
  * POST/PUT/DELETE (providers/elopage.md, Conventions: Auth). An unknown key is `UserNotFound`
  * (401); the right key with a wrong secret is `NoAccessRight` (403).
  */
-export function createAuthenticator(apiKey: string, apiSecret: string) {
+export function createAuthenticator(apiKey: string, apiSecret: string): (request: SandboxRequest) => void {
   const keyHash = sha256(apiKey);
   const secretHash = sha256(apiSecret);
-  return (request: SandboxRequest): SandboxReply | null => {
+  return (request) => {
     const { key, secret } = credentialsOf(request);
     // Hashing first gives equal-length buffers, so timingSafeEqual never leaks the length either.
-    if (key === null || !timingSafeEqual(sha256(key), keyHash)) return userNotFound();
-    if (secret === null || !timingSafeEqual(sha256(secret), secretHash)) return noAccessRight();
-    return null;
+    if (key === undefined || !timingSafeEqual(sha256(key), keyHash)) throw userNotFound();
+    if (secret === undefined || !timingSafeEqual(sha256(secret), secretHash)) throw noAccessRight();
   };
 }
 
-function credentialsOf(request: SandboxRequest): { key: string | null; secret: string | null } {
-  if (request.method === 'GET') return { key: request.query.get('key'), secret: request.query.get('secret') };
-  const body = asRecord(request.body);
-  return { key: stringOrNull(body?.key), secret: stringOrNull(body?.secret) };
-}
-
-function stringOrNull(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
+function credentialsOf(request: SandboxRequest): { key?: string | undefined; secret?: string | undefined } {
+  if (request.method !== 'GET') return bodyCredentials.parse(request.body);
+  return { key: request.query.get('key') ?? undefined, secret: request.query.get('secret') ?? undefined };
 }
 
 function sha256(text: string): Buffer {

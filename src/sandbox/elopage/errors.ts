@@ -1,58 +1,62 @@
-import type { SandboxReply } from '../server.js';
-
 /**
  * The simulator's error bodies (providers/elopage.md, Conventions: Errors). The document names
  * `UserNotFound` and `NoAccessRight` without a shape; the others are our own, in the same style.
  * Messages never contain request values, so credentials cannot leak through them.
  */
-export function userNotFound(): SandboxReply {
-  return { status: 401, body: { error: 'UserNotFound', message: 'The key of the user was not found.' } };
-}
 
-export function noAccessRight(): SandboxReply {
-  return {
-    status: 403,
-    body: { error: 'NoAccessRight', message: 'Only authenticated sellers can access the data.' },
-  };
-}
+import type { ElopageErrorWire } from '../../providers/elopage/wire.js';
+import { ProviderError } from '../errors.js';
+import type { Sent } from '../sent.js';
+import type { SandboxReply } from '../server.js';
 
-export function notFound(message: string): SandboxReply {
-  return { status: 404, body: { error: 'NotFound', message } };
-}
+export type FieldErrors = Record<string, string[]>;
 
-export function invalidState(message: string): SandboxReply {
-  return { status: 409, body: { error: 'InvalidState', message } };
-}
-
-/** Collects field errors under dotted paths (`pricing_plans.0.preferences.price`). */
-export class Issues {
-  readonly errors: Record<string, string[]> = {};
-
-  add(path: string, message: string): void {
-    const list = this.errors[path] ?? [];
-    list.push(message);
-    this.errors[path] = list;
+export class ElopageApiError extends ProviderError {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    message: string,
+    readonly errors: FieldErrors | null = null,
+  ) {
+    super(message);
+    this.name = 'ElopageApiError';
   }
 
-  get ok(): boolean {
-    return Object.keys(this.errors).length === 0;
-  }
-
-  reply(): SandboxReply {
-    return validationError(this.errors);
+  /** elopage's statuses are already specific, so helper routes answer the same. */
+  toReply(): SandboxReply {
+    const body: Sent<ElopageErrorWire> = {
+      error: this.error,
+      message: this.message,
+      ...(this.errors ? { errors: this.errors } : {}),
+    };
+    return { status: this.status, body };
   }
 }
 
-export function validationError(errors: Record<string, string[]>): SandboxReply {
+export function userNotFound(): ElopageApiError {
+  return new ElopageApiError(401, 'UserNotFound', 'The key of the user was not found.');
+}
+
+export function noAccessRight(): ElopageApiError {
+  return new ElopageApiError(403, 'NoAccessRight', 'Only authenticated sellers can access the data.');
+}
+
+export function notFound(message: string): ElopageApiError {
+  return new ElopageApiError(404, 'NotFound', message);
+}
+
+export function invalidState(message: string): ElopageApiError {
+  return new ElopageApiError(409, 'InvalidState', message);
+}
+
+/** 422 with messages per dotted field path (`pricing_plans.0.preferences.price`). */
+export function validationFailed(errors: FieldErrors, status = 422): ElopageApiError {
   const summary = Object.entries(errors)
     .map(([path, messages]) => `${path} ${messages.join(', ')}`)
     .join('; ');
-  return {
-    status: 422,
-    body: { error: 'ValidationError', message: `Validation failed: ${summary}`, errors },
-  };
+  return new ElopageApiError(status, 'ValidationError', `Validation failed: ${summary}`, errors);
 }
 
-export function singleValidationError(path: string, message: string): SandboxReply {
-  return validationError({ [path]: [message] });
+export function fieldInvalid(path: string, message: string): ElopageApiError {
+  return validationFailed({ [path]: [message] });
 }

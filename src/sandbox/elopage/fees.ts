@@ -1,11 +1,12 @@
-import { Dec } from '../../domain/money.js';
-import type { PricingPlanRow } from './types.js';
-
 /**
  * elopage's money math, exact (decimal.js, never a float). The document shows no fee formula; the
  * brief fixes one: fee = 2.9 % + 0.25, rounded half-up to cents; net = gross − fee; an author's
  * commission is net × rate / 100 and is NOT rounded — the document's own example is "19.385".
  */
+
+import { Dec } from '../../domain/money.js';
+import type { PricingPlanRow } from './model.js';
+
 const FEE_RATE = new Dec('0.029');
 const FEE_FIXED = new Dec('0.25');
 

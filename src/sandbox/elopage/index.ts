@@ -1,23 +1,26 @@
+/**
+ * The elopage simulator (providers/elopage.md): the documented REST API under `/api`, plus
+ * `/_sandbox/...` helpers that play the buyer (checkout) and the bank (settle). Same layout as the
+ * elepay simulator: model · state · validation · render · routes · helperRoutes · trigger ·
+ * webhooks · seed · auth · errors, plus fees (elopage's money math).
+ */
+
 import type { Logger } from '../../logger.js';
 import { SandboxServer } from '../server.js';
 import { PROVIDER_RETRY_DELAYS_MS, WebhookSender } from '../webhooks.js';
 import { createAuthenticator } from './auth.js';
-import { checkoutRoutes } from './checkout.js';
-import type { ElopageContext } from './notify.js';
-import { paymentRoutes } from './paymentRoutes.js';
-import { pricingPlanRoutes } from './pricingPlans.js';
-import { salesPageRoutes } from './salesPages.js';
-import { seedElopage } from './seed.js';
-import { ElopageTables } from './tables.js';
+import { helperRoutes } from './helperRoutes.js';
+import { providerRoutes } from './routes.js';
+import { seed } from './seed.js';
+import { ElopageState } from './state.js';
 import { triggerRoute } from './trigger.js';
+import { createWebhookSink } from './webhooks.js';
 
-/**
- * The elopage provider simulator (providers/elopage.md): the documented REST API under `/api`,
- * plus `/_sandbox/...` helpers that play the buyer (checkout) and the bank (settle).
- */
 export interface ElopageSandboxOptions {
   apiKey: string;
   apiSecret: string;
+  /** False: events fire but no webhook is sent (SANDBOX_WEBHOOKS=off); default true. */
+  sendWebhooks?: boolean;
   /** Default PROVIDER_RETRY_DELAYS_MS: elopage documents no retry schedule. */
   webhookRetryDelaysMs?: number[];
   /** Injected delay on provider routes. */
@@ -38,21 +41,18 @@ export function createElopageSandbox(options: ElopageSandboxOptions): ElopageSan
   const logger = options.logger.child({ sandbox: 'elopage' });
   const webhooks = new WebhookSender({
     retryDelaysMs: options.webhookRetryDelaysMs ?? PROVIDER_RETRY_DELAYS_MS,
+    enabled: options.sendWebhooks,
     allowedOrigins: options.allowedWebhookOrigins,
     logger,
   });
-  const tables = new ElopageTables();
-  if (options.seed !== false) seedElopage(tables);
-  const context: ElopageContext = { tables, webhooks, logger };
-  const server = new SandboxServer({
+  const state = new ElopageState();
+  if (options.seed !== false) seed(state);
+  // Attached after seeding so seeded history fires no webhooks.
+  const sink = createWebhookSink(state, webhooks, () => server.origin ?? 'http://127.0.0.1', logger);
+  state.setEventSink(sink);
+  const server: SandboxServer = new SandboxServer({
     name: 'elopage',
-    routes: [
-      ...salesPageRoutes(context),
-      ...pricingPlanRoutes(context),
-      ...paymentRoutes(context),
-      ...checkoutRoutes(context),
-      triggerRoute(context),
-    ],
+    routes: [...providerRoutes(state), ...helperRoutes(state), triggerRoute({ state, emit: sink })],
     authenticate: createAuthenticator(options.apiKey, options.apiSecret),
     latencyMs: options.latencyMs,
     logger,

@@ -1,7 +1,24 @@
+/**
+ * Rows → the JSON shapes of the API document, typed by the gateway's wire types so that the two
+ * cannot drift apart, and including the document's inconsistencies: decimals are JSON numbers in a
+ * payment but strings everywhere else, IDs are numbers in one place and strings in another
+ * (providers/elopage.md, Conventions: Numbers).
+ */
+
+import type {
+  ElopageAuthorCommissionWire,
+  ElopageDeleteResponseWire,
+  ElopagePaymentWire,
+  ElopagePreferencesWire,
+  ElopagePricingPlanWire,
+  ElopageRefundWire,
+  ElopageSalesPageSavedWire,
+  ElopageSalesPageWire,
+} from '../../providers/elopage/wire.js';
 import { jsonNumber } from '../../providers/json.js';
+import type { Sent } from '../sent.js';
 import type { SandboxRequest } from '../server.js';
 import { decimalColumn, isZero } from './fees.js';
-import type { ElopageTables } from './tables.js';
 import type {
   CommissionRow,
   PaymentRow,
@@ -10,16 +27,11 @@ import type {
   RefundRow,
   SalesPageRow,
   TransactionRow,
-} from './types.js';
-
-/**
- * Store rows → the JSON shapes of the API document, including its inconsistencies: decimals are
- * JSON numbers in a payment but strings everywhere else, IDs are numbers in one place and strings
- * in another (providers/elopage.md, Conventions: Numbers).
- */
+} from './model.js';
+import type { ElopageState } from './state.js';
 
 /** The seller's shop segment in every hosted URL. */
-export const SHOP_SLUG = 'paygraph-sandbox';
+const SHOP_SLUG = 'paygraph-sandbox';
 
 /** Links point back at whichever address the client used (the Host header), like a real host. */
 export function originOf(request: SandboxRequest): string {
@@ -27,33 +39,40 @@ export function originOf(request: SandboxRequest): string {
   return `http://${host && /^[A-Za-z0-9.:[\]-]{1,255}$/.test(host) ? host : '127.0.0.1'}`;
 }
 
-export function urlToPay(origin: string, page: SalesPageRow): string {
+function urlToPay(origin: string, page: SalesPageRow): string {
   return `${origin}/s/${SHOP_SLUG}/${page.slug}-${page.id}/payment`;
 }
 
 /** `2017-12-11T15:47Z`: UTC, minutes, no seconds. */
-export function elopageDateTime(date: Date): string {
+function elopageDateTime(date: Date): string {
   return `${date.toISOString().slice(0, 16)}Z`;
 }
 
-export function elopageDate(date: Date): string {
+function elopageDate(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-export function renderPreferences(preferences: Preferences): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(preferences)) {
-    if (value === undefined) continue;
-    const isDecimal =
-      key === 'price' || key === 'old_price' || key === 'first_amount' || key === 'next_amount';
-    out[key] = isDecimal ? decimalColumn(value) : value;
+const DECIMAL_PREFERENCES = new Set(['price', 'old_price', 'first_amount', 'next_amount']);
+
+/** Only the preferences the plan has; decimals as elopage's decimal column renders them. */
+function renderPreferences(preferences: Preferences): Sent<ElopagePreferencesWire> {
+  const out: Sent<ElopagePreferencesWire> = {};
+  for (const [key, value] of Object.entries(preferences) as [keyof Preferences, string | undefined][]) {
+    if (value !== undefined) out[key] = DECIMAL_PREFERENCES.has(key) ? decimalColumn(value) : value;
   }
   return out;
 }
 
 /** GET/POST pricing plan: `id` is a number here (document, Pricing plans). */
-export function renderPlan(plan: PricingPlanRow, form: string = plan.form) {
+export function renderPlan(plan: PricingPlanRow, form: string = plan.form): Sent<ElopagePricingPlanWire> {
   return { id: jsonNumber(plan.id), form, preferences: renderPreferences(plan.preferences) };
+}
+
+/** DELETE /api/pricing_plans/:id reports a refusal in the body, with HTTP 200. */
+export function renderDeletion(deleted: boolean, plan: PricingPlanRow): Sent<ElopageDeleteResponseWire> {
+  return deleted
+    ? { status: 'success', response: `Pricing plan ${plan.id} was successfully destroyed` }
+    : { status: 'error', response: 'A sales page needs at least one pricing plan' };
 }
 
 function planIsFree(plan: PricingPlanRow): boolean {
@@ -63,9 +82,18 @@ function planIsFree(plan: PricingPlanRow): boolean {
     : isZero(prefs.first_amount) && isZero(prefs.next_amount);
 }
 
+/** POST and PUT /api/sales_pages answer `{id, url_to_pay}`. */
+export function renderSavedSalesPage(page: SalesPageRow, origin: string): Sent<ElopageSalesPageSavedWire> {
+  return { id: jsonNumber(page.id), url_to_pay: urlToPay(origin, page) };
+}
+
 /** GET /api/sales_pages/:id — the documented response has no `id` (providers/elopage.md #2). */
-export function renderSalesPage(tables: ElopageTables, page: SalesPageRow, origin: string) {
-  const plans = tables.plansOf(page);
+export function renderSalesPage(
+  state: ElopageState,
+  page: SalesPageRow,
+  origin: string,
+): Sent<ElopageSalesPageWire> {
+  const plans = state.plansOf(page);
   return {
     name: page.name,
     url_to_pay: urlToPay(origin, page),
@@ -88,7 +116,7 @@ export function renderSalesPage(tables: ElopageTables, page: SalesPageRow, origi
   };
 }
 
-function renderCommission(commission: CommissionRow) {
+function renderCommission(commission: CommissionRow): Sent<ElopageAuthorCommissionWire> {
   return {
     id: jsonNumber(commission.id),
     rate: decimalColumn(commission.rate),
@@ -98,7 +126,7 @@ function renderCommission(commission: CommissionRow) {
 }
 
 /** GET /api/payments/:id for a payment, and the webhook body. */
-export function renderPayment(payment: PaymentRow, origin: string) {
+export function renderPayment(payment: PaymentRow, origin: string): Sent<ElopagePaymentWire> {
   const pagePath = `${origin}/s/${SHOP_SLUG}/${payment.pageSlug}-${payment.salesPageId}`;
   return {
     id: jsonNumber(payment.id),
@@ -130,7 +158,7 @@ export function renderPayment(payment: PaymentRow, origin: string) {
  * the table's spelling `refunded_transfer_id`, and `author_commissions` sits inside the object
  * (providers/elopage.md quirks 1 and 2).
  */
-export function renderRefund(refund: RefundRow) {
+export function renderRefund(refund: RefundRow): Sent<ElopageRefundWire> {
   return {
     id: jsonNumber(refund.id),
     payer: { ...refund.payer },
@@ -147,6 +175,9 @@ export function renderRefund(refund: RefundRow) {
   };
 }
 
-export function renderTransaction(row: TransactionRow, origin: string) {
+export function renderTransaction(
+  row: TransactionRow,
+  origin: string,
+): Sent<ElopagePaymentWire> | Sent<ElopageRefundWire> {
   return row.kind === 'payment' ? renderPayment(row, origin) : renderRefund(row);
 }

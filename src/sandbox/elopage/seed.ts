@@ -1,13 +1,12 @@
-import { createPayment, refundPayment } from './payments.js';
-import { insertSalesPage } from './salesPages.js';
-import type { ElopageTables } from './tables.js';
-import type { PayerRow, PaymentMethod, PaymentState, PricingPlanRow, SalesPageRow } from './types.js';
-
 /**
  * Demo data: the document's own example (sales page 1087, plan 1306 at 199.9 with a 10 % author,
  * payment 540391 successful with commission 19.385) plus a subscription page and payments in every
  * state. webhook_url is null so seeding and playing with seeded data send no webhooks.
  */
+
+import type { PayerRow, PaymentMethod, PaymentState, PricingPlanRow, SalesPageRow } from './model.js';
+import type { ElopageState } from './state.js';
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 function payer(
@@ -45,29 +44,23 @@ const PAYERS = {
   sophie: payer('Sophie', 'Weber', 'sophie.weber@example.de', 'Frankfurt am Main', 'Zeil 90', '60313'),
 };
 
-export function seedElopage(tables: ElopageTables, now = new Date()): void {
-  const course = insertSalesPage(
-    tables,
-    {
-      name: 'Online-Marketing Masterclass',
-      successUrl: 'https://shop.example.de/danke',
-      cancelUrl: 'https://shop.example.de/abgebrochen',
-      errorUrl: 'https://shop.example.de/fehler',
-      webhookUrl: null,
-      authors: [{ authorId: '4', customCommissionEnabled: true, commission: '10' }],
-    },
-    [{ form: 'one_time', preferences: { price: '199.9', old_price: '200' } }],
-  );
-  const membership = insertSalesPage(
-    tables,
-    {
-      name: 'Yoga Jahresmitgliedschaft',
-      successUrl: 'https://yoga.example.de/willkommen',
-      cancelUrl: 'https://yoga.example.de/abgebrochen',
-      errorUrl: 'https://yoga.example.de/fehler',
-      webhookUrl: null,
-    },
-    [
+export function seed(state: ElopageState, now = new Date()): void {
+  const course = state.createSalesPage({
+    name: 'Online-Marketing Masterclass',
+    successUrl: 'https://shop.example.de/danke',
+    cancelUrl: 'https://shop.example.de/abgebrochen',
+    errorUrl: 'https://shop.example.de/fehler',
+    webhookUrl: null,
+    authors: [{ authorId: '4', customCommissionEnabled: true, commission: '10' }],
+    plans: [{ form: 'one_time', preferences: { price: '199.9', old_price: '200' } }],
+  });
+  const membership = state.createSalesPage({
+    name: 'Yoga Jahresmitgliedschaft',
+    successUrl: 'https://yoga.example.de/willkommen',
+    cancelUrl: 'https://yoga.example.de/abgebrochen',
+    errorUrl: 'https://yoga.example.de/fehler',
+    webhookUrl: null,
+    plans: [
       {
         form: 'subscription',
         preferences: { first_interval: '1m', first_amount: '29.0', next_interval: '1m', next_amount: '29.0' },
@@ -84,24 +77,24 @@ export function seedElopage(tables: ElopageTables, now = new Date()): void {
         },
       },
     ],
-  );
-  const [oneTime] = tables.plansOf(course);
-  const [subscription, split] = tables.plansOf(membership);
+  });
+  const [oneTime] = state.plansOf(course);
+  const [subscription, split] = state.plansOf(membership);
   if (!oneTime || !subscription || !split) return;
 
   const pay = (
     page: SalesPageRow,
     plan: PricingPlanRow,
     method: PaymentMethod,
-    state: PaymentState,
+    paymentState: PaymentState,
     who: PayerRow,
     daysAgo: number,
   ) =>
-    createPayment(tables, {
+    state.createPayment({
       page,
       plan,
       method,
-      state,
+      state: paymentState,
       payer: who,
       at: new Date(now.getTime() - daysAgo * DAY_MS),
     });
@@ -112,5 +105,5 @@ export function seedElopage(tables: ElopageTables, now = new Date()): void {
   pay(course, oneTime, 'bank_wire', 'waiting', PAYERS.marie, 1);
   pay(course, oneTime, 'card', 'error', PAYERS.paul, 1);
   pay(membership, subscription, 'sofort', 'canceled', PAYERS.sophie, 0);
-  refundPayment(tables, paypal, new Date(now.getTime() - 3 * DAY_MS));
+  state.refund(paypal, new Date(now.getTime() - 3 * DAY_MS));
 }

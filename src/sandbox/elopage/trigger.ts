@@ -1,26 +1,26 @@
-import type { SandboxReply, SandboxRequest, SandboxRoute } from '../server.js';
-import { checkoutState, DEFAULT_PAYER } from './checkout.js';
-import { invalidState, notFound, singleValidationError } from './errors.js';
-import { type ElopageContext, hasUsableWebhook, notifyTransaction } from './notify.js';
-import { createPayment, OPEN_STATES, refundPayment, SUCCEEDED_STATES } from './payments.js';
-import { originOf, renderTransaction } from './render.js';
-import type { PaymentMethod, PaymentState, SalesPageRow, TransactionRow } from './types.js';
-import { asRecord, idText } from './validation.js';
-
 /**
  * `POST /_sandbox/trigger` — what `npm run trigger` calls. Not part of elopage, whose webhooks carry
  * no event type (providers/elopage.md quirk 7): the event names here only say which state the posted
  * payment (or refund) is in. Either the existing transaction is posted again, or a fresh checkout is
  * made that ends in that state, posting its body the way every checkout does.
  */
-export const TRIGGER_EVENTS = [
-  'payment.successful',
-  'payment.pending',
-  'payment.error',
-  'payment.canceled',
-  'refund.successful',
-] as const;
-export type ElopageTriggerEvent = (typeof TRIGGER_EVENTS)[number];
+
+import type { SandboxReply, SandboxRoute } from '../server.js';
+import { fieldInvalid, invalidState } from './errors.js';
+import { DEFAULT_PAYER } from './helperRoutes.js';
+import {
+  type ElopageTriggerEvent,
+  OPEN_STATES,
+  type PaymentMethod,
+  type PaymentState,
+  type SalesPageRow,
+  SUCCEEDED_STATES,
+  type TransactionRow,
+} from './model.js';
+import { originOf, renderTransaction } from './render.js';
+import { checkoutState, type ElopageState, type EventSink } from './state.js';
+import { parse, triggerRequest } from './validation.js';
+import { hasUsableWebhook } from './webhooks.js';
 
 /** The document's test data: a succeeding card, the succeeding SEPA IBAN (stays pending), an unknown card. */
 const TEST_CARD = '5017670000005900';
@@ -39,21 +39,22 @@ const MATCHING_STATES: Record<Exclude<ElopageTriggerEvent, 'refund.successful'>,
 function fixtureCheckout(event: ElopageTriggerEvent): { method: PaymentMethod; state: PaymentState } {
   switch (event) {
     case 'payment.pending':
-      return {
-        method: 'bank_account',
-        state: checkoutState('bank_account', 'pending', undefined, SEPA_IBAN),
-      };
+      return { method: 'bank_account', state: checkoutState('bank_account', 'pending', null, SEPA_IBAN) };
     case 'payment.error':
-      return { method: 'card', state: checkoutState('card', 'succeed', DECLINED_CARD, undefined) };
+      return { method: 'card', state: checkoutState('card', 'succeed', DECLINED_CARD, null) };
     case 'payment.canceled':
-      return { method: 'card', state: checkoutState('card', 'cancel', TEST_CARD, undefined) };
+      return { method: 'card', state: checkoutState('card', 'cancel', TEST_CARD, null) };
     default:
-      return { method: 'card', state: checkoutState('card', 'succeed', TEST_CARD, undefined) };
+      return { method: 'card', state: checkoutState('card', 'succeed', TEST_CARD, null) };
   }
 }
 
-function noWebhook(page: SalesPageRow): SandboxReply {
-  return singleValidationError('webhook_url', `sales page ${page.id} has no http(s) webhook_url to post to`);
+/** Throws unless `page` has somewhere to post to. */
+function requireWebhook(page: SalesPageRow): SalesPageRow {
+  if (!hasUsableWebhook(page)) {
+    throw fieldInvalid('webhook_url', `sales page ${page.id} has no http(s) webhook_url to post to`);
+  }
+  return page;
 }
 
 /** Why `row` cannot be re-sent as `event`, or null when it can. */
@@ -72,78 +73,60 @@ function mismatch(event: ElopageTriggerEvent, row: TransactionRow): string | nul
   return `payment ${row.id} is ${row.state}, not what ${event} reports${hint}`;
 }
 
-export function triggerRoute(context: ElopageContext): SandboxRoute {
-  const { tables } = context;
+export interface TriggerOptions {
+  state: ElopageState;
+  /** The same sink the state fires into: a re-send goes down the exact path of a live webhook. */
+  emit: EventSink;
+}
 
-  const resend = (event: ElopageTriggerEvent, id: string, origin: string): SandboxReply => {
-    const row = tables.transactions.get(id);
-    if (!row) return notFound('payment not found');
+export function triggerRoute({ state, emit }: TriggerOptions): SandboxRoute {
+  const resend = (event: ElopageTriggerEvent, id: string): TransactionRow => {
+    const row = state.transaction(id);
     const problem = mismatch(event, row);
-    if (problem) return invalidState(problem);
-    const page = tables.salesPages.get(row.salesPageId);
-    if (!page) return notFound('the sales page of this payment no longer exists');
-    if (!hasUsableWebhook(page)) return noWebhook(page);
-    notifyTransaction(context, row, origin);
-    return triggered(event, row, origin);
+    if (problem) throw invalidState(problem);
+    requireWebhook(state.salesPage(row.salesPageId));
+    emit(row);
+    return row;
   };
 
-  const fresh = (event: ElopageTriggerEvent, pageId: string | null, origin: string): SandboxReply => {
-    let page: SalesPageRow | undefined;
-    if (pageId !== null) {
-      page = tables.salesPages.get(pageId);
-      if (!page) return notFound('sales page not found');
-      if (!hasUsableWebhook(page)) return noWebhook(page);
-    } else {
-      // The newest page is most likely the one the developer just made through the gateway.
-      page = tables.salesPages.all().reverse().find(hasUsableWebhook);
-      if (!page) {
-        return singleValidationError(
-          'sales_page_id',
-          'no sales page has an http(s) webhook_url; create one (createSalesPage on the gateway sets it) or name one',
-        );
-      }
+  /** Checks out through the state's own transitions, which fire the webhooks themselves. */
+  const fresh = (event: ElopageTriggerEvent, pageId: string | null): TransactionRow => {
+    // Without a page named, the newest page is most likely the one the developer just made.
+    const page =
+      pageId === null
+        ? state.allSalesPages().reverse().find(hasUsableWebhook)
+        : requireWebhook(state.salesPage(pageId));
+    if (!page) {
+      throw fieldInvalid(
+        'sales_page_id',
+        'no sales page has an http(s) webhook_url; create one (createSalesPage on the gateway sets it) or name one',
+      );
     }
-    const plan = tables.plansOf(page)[0];
-    if (!plan) return singleValidationError('sales_page_id', `sales page ${page.id} has no pricing plan`);
-    const { method, state } = fixtureCheckout(event);
+    const plan = state.plansOf(page)[0];
+    if (!plan) throw fieldInvalid('sales_page_id', `sales page ${page.id} has no pricing plan`);
     const at = new Date();
-    const payment = createPayment(tables, { page, plan, method, state, payer: { ...DEFAULT_PAYER }, at });
-    notifyTransaction(context, payment, origin);
-    if (event !== 'refund.successful') return triggered(event, payment, origin);
-    const refund = refundPayment(tables, payment, at);
-    notifyTransaction(context, refund, origin);
-    return triggered(event, refund, origin);
+    const payment = state.createPayment({
+      page,
+      plan,
+      ...fixtureCheckout(event),
+      payer: { ...DEFAULT_PAYER },
+      at,
+    });
+    return event === 'refund.successful' ? state.refund(payment, at) : payment;
   };
 
   return {
     method: 'POST',
     path: '/_sandbox/trigger',
     helper: true,
-    handler: (request: SandboxRequest): SandboxReply => {
-      const body = asRecord(request.body) ?? {};
-      const event = (TRIGGER_EVENTS as readonly unknown[]).includes(body.event)
-        ? (body.event as ElopageTriggerEvent)
-        : null;
+    handler: (request): SandboxReply => {
       // 400 rather than elopage's 422, which this route keeps for "nowhere to post the webhook".
-      if (!event)
-        return {
-          ...singleValidationError('event', `must be one of ${TRIGGER_EVENTS.join(', ')}`),
-          status: 400,
-        };
-      const origin = originOf(request);
-      if (body.id !== undefined && body.id !== null) {
-        const id = idText(body.id);
-        return id ? resend(event, id, origin) : notFound('payment not found');
-      }
-      if (body.sales_page_id !== undefined && body.sales_page_id !== null) {
-        const pageId = idText(body.sales_page_id);
-        return pageId ? fresh(event, pageId, origin) : notFound('sales page not found');
-      }
-      return fresh(event, null, origin);
+      const { event, id, sales_page_id } = parse(triggerRequest, request.body, 400);
+      const row = id ? resend(event, id) : fresh(event, sales_page_id ?? null);
+      return {
+        status: 200,
+        body: { event, object: renderTransaction(row, originOf(request)), webhook: 'queued' },
+      };
     },
   };
-}
-
-function triggered(event: ElopageTriggerEvent, row: TransactionRow, origin: string): SandboxReply {
-  return { status: 200, body: { event, object: renderTransaction(row, origin), webhook: 'queued' } };
 }

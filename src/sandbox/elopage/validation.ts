@@ -1,214 +1,234 @@
+/**
+ * Request schemas of the API document (providers/elopage.md, Endpoints) and of the sandbox
+ * helpers. elopage answers every problem at once: 422 `ValidationError` with messages per dotted
+ * field path. `"199.9"` and `199.9` read the same, as do `"5"` and `5` for p_count
+ * (Conventions: Numbers). null counts as "not given" where the document's examples omit a field.
+ */
+
+import { z } from 'zod';
 import { Dec, isUnsignedDecimal } from '../../domain/money.js';
-import type { Issues } from './errors.js';
+import { type Issues, isAbsent, parseWith } from '../validation.js';
+import { type FieldErrors, validationFailed } from './errors.js';
 import {
   type AuthorRow,
+  CHECKOUT_OUTCOMES,
   INTERVALS,
+  MAX_PLANS_PER_PAGE,
+  type NewSalesPage,
+  PAYER_FIELDS,
+  PAYMENT_METHODS,
+  type PayerRow,
   PLAN_FORMS,
-  type PlanForm,
-  type Preferences,
+  type PlanInput,
+  type SalesPageChanges,
+  type SalesPageFields,
+  SETTLE_OUTCOMES,
   SPLITTING_TYPES,
-  type StringFields,
-} from './types.js';
+  TRIGGER_EVENTS,
+} from './model.js';
 
-/**
- * Request validation. Bodies come from parseExactJson, so every JSON number is already its exact
- * text: `"199.9"` and `199.9` read the same, as do `"5"` and `5` for p_count
- * (providers/elopage.md, Conventions: Numbers).
- */
-export const MAX_PLANS_PER_PAGE = 5;
-
-export function asRecord(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : null;
+export function parse<S extends z.ZodType>(schema: S, value: unknown, status = 422): z.output<S> {
+  return parseWith(schema, value ?? {}, (issues) => validationFailed(fieldErrors(issues), status));
 }
 
-const ID_TEXT = /^[1-9]\d{0,14}$/;
-
-/** A numeric ID sent as a JSON number or a string (`1087` / `"1087"`); null when it is not one. */
-export function idText(value: unknown): string | null {
-  return typeof value === 'string' && ID_TEXT.test(value) ? value : null;
+function fieldErrors(issues: Issues): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of issues) {
+    const path = issue.path.map(String).join('.') || 'body';
+    const list = errors[path] ?? [];
+    list.push(isAbsent(issue) ? 'is required' : issue.message);
+    errors[path] = list;
+  }
+  return errors;
 }
 
-/** undefined = absent; null = explicitly null. */
-export function optionalString(
-  source: Record<string, unknown>,
-  key: string,
-  path: string,
-  issues: Issues,
-): string | null | undefined {
-  const value = source[key];
-  if (value === undefined || value === null) return value;
-  if (typeof value !== 'string') {
-    issues.add(path, 'must be a string');
-    return undefined;
-  }
-  return value;
+const text = () => z.string({ error: 'must be a string' });
+const object = <S extends z.core.$ZodLooseShape>(shape: S) => z.object(shape, { error: 'must be an object' });
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.join(', ')}` });
+const given = <S extends z.ZodType>(schema: S) => z.preprocess((value) => value ?? undefined, schema);
+
+/** A numeric ID sent as a JSON number or a string (`1087` / `"1087"`). */
+const idText = (what: string) => text().regex(/^[1-9]\d{0,14}$/, `must be a ${what} ID`);
+const decimal = text().refine(isUnsignedDecimal, 'must be a non-negative decimal');
+
+const recurringPreferences = {
+  first_interval: given(oneOf(INTERVALS)),
+  first_amount: given(decimal),
+  next_interval: given(oneOf(INTERVALS)),
+  next_amount: given(decimal),
+};
+
+/** Only the keys of the plan's form are kept (document, Pricing plans: preferences). */
+function pricingPlan<S extends z.core.$ZodLooseShape>(extra: S) {
+  return z.discriminatedUnion(
+    'form',
+    [
+      object({
+        ...extra,
+        form: z.literal('one_time'),
+        preferences: object({ price: given(decimal), old_price: given(decimal.optional()) }),
+      }),
+      object({ ...extra, form: z.literal('subscription'), preferences: object(recurringPreferences) }),
+      object({
+        ...extra,
+        form: z.literal('split'),
+        preferences: object({
+          p_count: given(text().regex(/^[1-9]\d{0,5}$/, 'must be a positive integer')),
+          ...recurringPreferences,
+          splitting_type: given(oneOf(SPLITTING_TYPES)),
+        }),
+      }),
+    ],
+    { error: `must be one of ${PLAN_FORMS.join(', ')}` },
+  );
 }
 
-function decimal(
-  prefs: Record<string, unknown>,
-  key: string,
-  path: string,
-  issues: Issues,
-  required: boolean,
-) {
-  const value = prefs[key];
-  if (value === undefined || value === null) {
-    if (required) issues.add(`${path}.${key}`, 'is required');
-    return undefined;
-  }
-  if (typeof value !== 'string' || !isUnsignedDecimal(value)) {
-    issues.add(`${path}.${key}`, 'must be a non-negative decimal');
-    return undefined;
-  }
-  return value;
+/** The fields that were given: an absent key stays absent in the stored row. */
+function onlyGiven<V>(fields: Record<string, V | undefined>): Record<string, V> {
+  return Object.fromEntries(
+    Object.entries(fields).filter((entry): entry is [string, V] => entry[1] !== undefined),
+  );
 }
 
-function oneOf(
-  prefs: Record<string, unknown>,
-  key: string,
-  allowed: readonly string[],
-  path: string,
-  issues: Issues,
-): string | undefined {
-  const value = prefs[key];
-  if (value === undefined || value === null) {
-    issues.add(`${path}.${key}`, 'is required');
-    return undefined;
-  }
-  if (typeof value !== 'string' || !allowed.includes(value)) {
-    issues.add(`${path}.${key}`, `must be one of ${allowed.join(', ')}`);
-    return undefined;
-  }
-  return value;
-}
+const newPlan = pricingPlan({}).transform(
+  (plan): PlanInput => ({
+    form: plan.form,
+    preferences: onlyGiven(plan.preferences),
+  }),
+);
 
-export interface PlanInput {
-  /** Present on a PUT sales page plan that edits an existing plan. */
-  id?: string;
-  form: PlanForm;
-  preferences: Preferences;
-}
+/** A plan of a sales page update: one with `id` edits that plan. */
+const editedPlan = pricingPlan({ id: idText('pricing plan').nullish() }).transform(
+  (plan): PlanInput => ({
+    ...(plan.id ? { id: plan.id } : {}),
+    form: plan.form,
+    preferences: onlyGiven(plan.preferences),
+  }),
+);
 
-/** Validates one pricing plan (`form` + `preferences`); returns null when it has errors. */
-export function parsePlan(value: unknown, path: string, issues: Issues, allowId: boolean): PlanInput | null {
-  const plan = asRecord(value);
-  if (!plan) {
-    issues.add(path, 'must be an object');
-    return null;
-  }
-  const before = Object.keys(issues.errors).length;
-  let id: string | undefined;
-  if (allowId && plan.id !== undefined && plan.id !== null) {
-    id = idText(plan.id) ?? undefined;
-    if (id === undefined) issues.add(`${path}.id`, 'must be a pricing plan ID');
-  }
-  const form = oneOf(plan, 'form', PLAN_FORMS, path, issues) as PlanForm | undefined;
-  const prefs = asRecord(plan.preferences);
-  if (!prefs) {
-    issues.add(`${path}.preferences`, 'must be an object');
-    return null;
-  }
-  const at = `${path}.preferences`;
-  const preferences: Preferences = {};
-  if (form === 'one_time') {
-    preferences.price = decimal(prefs, 'price', at, issues, true);
-    preferences.old_price = decimal(prefs, 'old_price', at, issues, false);
-  } else if (form === 'subscription' || form === 'split') {
-    if (form === 'split') {
-      const count = prefs.p_count;
-      if (count === undefined || count === null) issues.add(`${at}.p_count`, 'is required');
-      else if (typeof count !== 'string' || !/^[1-9]\d{0,5}$/.test(count)) {
-        issues.add(`${at}.p_count`, 'must be a positive integer');
-      } else preferences.p_count = count;
-    }
-    preferences.first_interval = oneOf(prefs, 'first_interval', INTERVALS, at, issues);
-    preferences.first_amount = decimal(prefs, 'first_amount', at, issues, true);
-    preferences.next_interval = oneOf(prefs, 'next_interval', INTERVALS, at, issues);
-    preferences.next_amount = decimal(prefs, 'next_amount', at, issues, true);
-    if (form === 'split')
-      preferences.splitting_type = oneOf(prefs, 'splitting_type', SPLITTING_TYPES, at, issues);
-  }
-  if (!form || Object.keys(issues.errors).length > before) return null;
-  // Drop keys that were optional and absent, so the stored preferences hold only what was given.
-  for (const key of Object.keys(preferences) as (keyof Preferences)[]) {
-    if (preferences[key] === undefined) delete preferences[key];
-  }
-  return { ...(id ? { id } : {}), form, preferences };
-}
-
-export function parsePlans(
-  value: unknown,
-  path: string,
-  issues: Issues,
-  allowId: boolean,
-): PlanInput[] | null {
-  if (!Array.isArray(value)) {
-    issues.add(path, 'must be an array');
-    return null;
-  }
-  if (value.length > MAX_PLANS_PER_PAGE) {
-    issues.add(path, `at most ${MAX_PLANS_PER_PAGE} pricing plans per sales page`);
-    return null;
-  }
-  const plans = value.map((plan, index) => parsePlan(plan, `${path}.${index}`, issues, allowId));
-  return plans.every((plan) => plan !== null) ? (plans as PlanInput[]) : null;
-}
+const plans = <S extends z.ZodType>(plan: S) =>
+  z
+    .array(plan, { error: 'must be an array' })
+    .max(MAX_PLANS_PER_PAGE, `at most ${MAX_PLANS_PER_PAGE} pricing plans per sales page`);
 
 /**
  * Create requests spell the author fields `id` + `custom_commission_enabled`, the document's field
  * table `c_c_enabled` (providers/elopage.md quirk 3): both are accepted.
  */
-export function parseAuthors(value: unknown, path: string, issues: Issues): AuthorRow[] | null {
-  if (!Array.isArray(value)) {
-    issues.add(path, 'must be an array');
-    return null;
-  }
-  const authors: AuthorRow[] = [];
-  value.forEach((entry, index) => {
-    const at = `${path}.${index}`;
-    const author = asRecord(entry);
-    if (!author) {
-      issues.add(at, 'must be an object');
-      return;
-    }
-    const authorId = idText(author.id ?? author.author_id);
-    if (!authorId) issues.add(`${at}.id`, 'must be an author ID');
-    const enabled = author.custom_commission_enabled ?? author.c_c_enabled ?? false;
-    if (typeof enabled !== 'boolean') issues.add(`${at}.custom_commission_enabled`, 'must be a boolean');
-    let commission: string | null = null;
-    if (author.commission !== undefined && author.commission !== null) {
-      const text = author.commission;
-      if (typeof text !== 'string' || !isUnsignedDecimal(text) || new Dec(text).gt(100)) {
-        issues.add(`${at}.commission`, 'must be a percentage between 0 and 100');
-      } else commission = text;
-    }
-    if (authorId && typeof enabled === 'boolean') {
-      authors.push({ authorId, customCommissionEnabled: enabled, commission });
-    }
-  });
-  return authors.length === value.length ? authors : null;
-}
+const author = object({
+  id: idText('author').nullish(),
+  author_id: idText('author').nullish(),
+  custom_commission_enabled: z.boolean({ error: 'must be a boolean' }).nullish(),
+  c_c_enabled: z.boolean({ error: 'must be a boolean' }).nullish(),
+  commission: text()
+    .refine((value) => isUnsignedDecimal(value) && !new Dec(value).gt(100), {
+      message: 'must be a percentage between 0 and 100',
+    })
+    .nullish(),
+})
+  .refine((entry) => entry.id ?? entry.author_id, { path: ['id'], message: 'must be an author ID' })
+  .transform(
+    (entry): AuthorRow => ({
+      authorId: (entry.id ?? entry.author_id)!,
+      customCommissionEnabled: entry.custom_commission_enabled ?? entry.c_c_enabled ?? false,
+      commission: entry.commission ?? null,
+    }),
+  );
 
 /** `forward` and `success_email`: objects of optional strings; unknown keys are dropped. */
-export function parseStringFields(
-  value: unknown,
-  keys: readonly string[],
-  path: string,
-  issues: Issues,
-): StringFields | null | undefined {
-  if (value === undefined) return undefined;
-  if (value === null) return null;
-  const source = asRecord(value);
-  if (!source) {
-    issues.add(path, 'must be an object');
-    return undefined;
-  }
-  const fields: StringFields = {};
-  for (const key of keys) {
-    const text = optionalString(source, key, `${path}.${key}`, issues);
-    if (text !== undefined) fields[key] = text;
-  }
-  return fields;
+const stringFields = (keys: readonly string[]) =>
+  object(Object.fromEntries(keys.map((key) => [key, text().nullish()])))
+    .transform(onlyGiven)
+    .nullish();
+
+const nameText = text().refine((name) => name.trim() !== '', 'must not be blank');
+
+const pageFields = object({
+  success_url: text().nullish(),
+  cancel_url: text().nullish(),
+  error_url: text().nullish(),
+  webhook_url: text().nullish(),
+  page_header: text().nullish(),
+  page_footer: text().nullish(),
+  authors: z.array(author, { error: 'must be an array' }).nullish(),
+  forward: stringFields(['first_name', 'last_name', 'email', 'coupon', 'campaign_id']),
+  success_email: stringFields(['subject_en', 'subject_de', 'body_en', 'body_de']),
+});
+
+/** Wire keys → row fields; undefined stays undefined (= not given), null clears. */
+function toFields(page: z.output<typeof pageFields>): SalesPageFields {
+  return {
+    successUrl: page.success_url,
+    cancelUrl: page.cancel_url,
+    errorUrl: page.error_url,
+    webhookUrl: page.webhook_url,
+    pageHeader: page.page_header,
+    pageFooter: page.page_footer,
+    // `authors: null` removes every author.
+    authors: page.authors === null ? [] : page.authors,
+    forward: page.forward,
+    successEmail: page.success_email,
+  };
 }
+
+/** POST /api/sales_pages body. */
+export const newSalesPage = pageFields
+  .extend({
+    name: given(nameText),
+    pricing_plans: given(plans(newPlan).min(1, 'at least one pricing plan is required')),
+  })
+  .transform((page): NewSalesPage => ({ ...toFields(page), name: page.name, plans: page.pricing_plans }));
+
+/** PUT /api/sales_pages/:id body: every field optional. */
+export const salesPageChanges = pageFields
+  .extend({ name: nameText.optional(), pricing_plans: plans(editedPlan).nullish() })
+  .transform(
+    (page): SalesPageChanges => ({ ...toFields(page), name: page.name, plans: page.pricing_plans ?? [] }),
+  );
+
+/** POST /api/pricing_plans body. */
+export const newPricingPlan = object({
+  sales_page_id: given(idText('sales page')),
+  pricing_plan: given(newPlan),
+});
+
+/** POST /api/payments/:id/refund: a refund is always full (providers/elopage.md quirk 8). */
+export const refundRequest = object({
+  amount: z.undefined({ error: 'partial refunds are not supported' }).optional(),
+});
+
+/** A payer given at checkout is taken as is: fields it leaves out are null, not defaults. */
+const payer = object(Object.fromEntries(PAYER_FIELDS.map((field) => [field, text().nullish()]))).transform(
+  (given): PayerRow =>
+    Object.fromEntries(PAYER_FIELDS.map((field) => [field, given[field] ?? null])) as PayerRow,
+);
+
+/** Spaces are allowed in card numbers and IBANs as people type them. */
+const compact = text().transform((value) => value.replace(/\s+/g, '').toUpperCase());
+
+/** Body of the sandbox helper `POST /_sandbox/checkout`. */
+export const checkoutRequest = object({
+  sales_page_id: given(idText('sales page')),
+  pricing_plan_id: idText('pricing plan').optional(),
+  payment_method: given(oneOf(PAYMENT_METHODS).default('card')),
+  outcome: given(oneOf(CHECKOUT_OUTCOMES)),
+  payer: payer.nullish(),
+  card_number: compact.nullish(),
+  iban: compact.nullish(),
+});
+
+/** Body of the sandbox helper `POST /_sandbox/payments/:id/settle`. */
+export const settleRequest = object({ outcome: given(oneOf(SETTLE_OUTCOMES)) });
+
+/** Body of `POST /_sandbox/trigger`: an existing transaction (`id`) or a page to check out on. */
+export const triggerRequest = object({
+  event: given(oneOf(TRIGGER_EVENTS)),
+  id: text().nullish(),
+  sales_page_id: text().nullish(),
+});
+
+/** The key/secret a POST, PUT or DELETE body carries (providers/elopage.md, Auth). */
+export const bodyCredentials = z
+  .object({ key: z.string().optional().catch(undefined), secret: z.string().optional().catch(undefined) })
+  .catch({});

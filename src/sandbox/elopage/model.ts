@@ -1,9 +1,12 @@
 /**
- * The elopage simulator's in-memory rows. Decimals are kept as exact text (never a JS number) and
- * rendered to the wire shapes of the API document by render.ts.
+ * elopage's enums and limits (the API document; providers/elopage.md) and the simulator's rows.
+ * Decimals are kept as exact text (never a JS number); render.ts turns rows into elopage JSON.
  */
-export type PlanForm = 'one_time' | 'subscription' | 'split';
-export const PLAN_FORMS: readonly PlanForm[] = ['one_time', 'subscription', 'split'];
+export const PLAN_FORMS = ['one_time', 'subscription', 'split'] as const;
+export type PlanForm = (typeof PLAN_FORMS)[number];
+
+/** "Per sales page you are allowed to use maximum 5 pricing plans" (document, Sales Page). */
+export const MAX_PLANS_PER_PAGE = 5;
 
 /** The document's interval values (Pricing plans: first_interval / next_interval). */
 export const INTERVALS = ['1w', '2w', '3w', '1m', '2m', '3m', '6m', '1y', '2y'] as const;
@@ -21,6 +24,13 @@ export interface Preferences {
   splitting_type?: string;
 }
 
+/** A validated pricing plan from a request; `id` names the plan a sales page update edits. */
+export interface PlanInput {
+  id?: string;
+  form: PlanForm;
+  preferences: Preferences;
+}
+
 export interface PricingPlanRow {
   id: string;
   salesPageId: string;
@@ -36,6 +46,18 @@ export interface AuthorRow {
 }
 
 export type StringFields = Record<string, string | null>;
+
+/** The page fields of a create or update request; undefined = not given. */
+export type SalesPageFields = Partial<Omit<SalesPageRow, 'id' | 'slug' | 'planIds'>>;
+
+export interface NewSalesPage extends SalesPageFields {
+  name: string;
+  plans: PlanInput[];
+}
+
+export interface SalesPageChanges extends SalesPageFields {
+  plans: PlanInput[];
+}
 
 export interface SalesPageRow {
   id: string;
@@ -74,6 +96,14 @@ export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
 /** providers/elopage.md, States. There is no refunded state: a refund is its own transaction. */
 export type PaymentState = 'waiting' | 'pending' | 'successful' | 'success_av' | 'canceled' | 'error';
+export const SUCCEEDED_STATES: readonly PaymentState[] = ['successful', 'success_av'];
+export const OPEN_STATES: readonly PaymentState[] = ['pending', 'waiting'];
+
+/** What the sandbox buyer does at checkout, and what the bank later does to an open payment. */
+export const CHECKOUT_OUTCOMES = ['succeed', 'fail', 'pending', 'cancel'] as const;
+export type CheckoutOutcome = (typeof CHECKOUT_OUTCOMES)[number];
+export const SETTLE_OUTCOMES = ['succeed', 'fail', 'cancel'] as const;
+export type SettleOutcome = (typeof SETTLE_OUTCOMES)[number];
 
 export interface CommissionRow {
   id: string;
@@ -126,3 +156,26 @@ export interface RefundRow {
 
 /** Payments and refunds share one ID sequence and one route (GET /api/payments/:id). */
 export type TransactionRow = PaymentRow | RefundRow;
+
+/** A checkout after validation: the buyer's choices on the hosted page. */
+export interface NewPayment {
+  page: SalesPageRow;
+  plan: PricingPlanRow;
+  method: PaymentMethod;
+  state: PaymentState;
+  payer: PayerRow;
+  at: Date;
+}
+
+/**
+ * The events `POST /_sandbox/trigger` takes. elopage's webhooks carry no event type
+ * (providers/elopage.md quirk 7): the names only say which state the posted transaction is in.
+ */
+export const TRIGGER_EVENTS = [
+  'payment.successful',
+  'payment.pending',
+  'payment.error',
+  'payment.canceled',
+  'refund.successful',
+] as const;
+export type ElopageTriggerEvent = (typeof TRIGGER_EVENTS)[number];

@@ -1,6 +1,12 @@
+/**
+ * The simulator's state: charges and refunds and their state machine (providers/elepay.md §5).
+ * Every transition takes `now` so the seed can write history. Every documented event (§8) goes to
+ * the event sink, which does nothing until the factory attaches the webhook sender after seeding,
+ * so seeded objects fire nothing. Refusals are thrown as ElepayApiError.
+ */
+
 import { randomBytes } from 'node:crypto';
 import { SandboxTable } from '../store.js';
-import type { ChargeStatus, PaymentMethod } from './constants.js';
 import {
   amountTooLarge,
   chargeNotFound,
@@ -9,44 +15,29 @@ import {
   invalidStatus,
   refundNotFound,
 } from './errors.js';
-import type { ChargeDto, ChargeRecord, RefundDto, RefundRecord } from './model.js';
-import { toChargeDto, toRefundDto } from './model.js';
+import type {
+  ChargeDateField,
+  ChargeListQuery,
+  ChargeOutcome,
+  ChargeRecord,
+  ChargeStatus,
+  ElepayEventType,
+  NewCharge,
+  NewRefund,
+  RefundOutcome,
+  RefundRecord,
+} from './model.js';
 
-/**
- * The charge and refund state machine (providers/elepay.md §5). Every transition takes `now` so
- * the seed can write history; every documented event (§8) goes to the sink, which is a no-op
- * until the factory attaches the webhook sender, so seeded objects fire nothing.
- */
-export type ElepayEventType = 'charge.succeeded' | 'charge.revoked' | 'refund.succeeded';
-export type EventSink = (type: ElepayEventType, object: ChargeDto | RefundDto, subjectId: string) => void;
-export type ChargeOutcome = 'succeed' | 'fail' | 'cancel';
-export type RefundOutcome = 'succeed' | 'fail';
-
-export interface NewCharge {
-  amount: bigint;
-  currency: string;
-  paymentMethod: PaymentMethod;
-  orderNo: string;
-  captureOnPayment: boolean;
-  resource: string | null;
-  description: string | null;
-  extra: Record<string, string>;
-  metadata: Record<string, string>;
-  clientIp: string | null;
-}
-
-export interface NewRefund {
-  amount: bigint;
-  currency: string | null;
-  metadata: Record<string, string>;
-  reason: string | null;
-}
+export type ElepayEvent =
+  | { type: Exclude<ElepayEventType, 'refund.succeeded'>; charge: ChargeRecord }
+  | { type: 'refund.succeeded'; refund: RefundRecord };
+export type EventSink = (event: ElepayEvent) => void;
 
 /** Statuses a payer can still finish: pending, plus the konbini/bank in-between ones (1.3.0). */
 const AWAITING_PAYER: readonly ChargeStatus[] = ['pending', 'waiting', 'notified'];
 const PAID: readonly ChargeStatus[] = ['captured', 'partially_refunded', 'refunded'];
 
-export class ElepayLedger {
+export class ElepayState {
   private readonly charges = new SandboxTable<ChargeRecord>('ch_', 1);
   private readonly refunds = new SandboxTable<RefundRecord>('re_', 1);
   private readonly chargeIdByOrderNo = new Map<string, string>();
@@ -77,8 +68,27 @@ export class ElepayLedger {
     return refund;
   }
 
-  chargeDto(charge: ChargeRecord): ChargeDto {
-    return toChargeDto(charge, this.refundsOf(charge));
+  /** GET /charges: `total` is the full match count, which offset paging needs (§6 [infer]). */
+  listCharges(query: ChargeListQuery): { total: number; page: ChargeRecord[] } {
+    const matches = this.charges.all().filter((charge) => {
+      if (query.paymentMethods.length > 0 && !query.paymentMethods.includes(charge.paymentMethod))
+        return false;
+      if (query.status !== null && charge.status !== query.status) return false;
+      if (query.from === null && query.to === null) return true;
+      // Both bounds are inclusive; a charge without the chosen timestamp never matches a range.
+      const time = dateOf(charge, query.dateField);
+      if (time === null) return false;
+      return (query.from === null || time >= query.from) && (query.to === null || time <= query.to);
+    });
+    const direction = query.order === 'asc' ? 1 : -1;
+    matches.sort((a, b) => {
+      const ta = dateOf(a, query.sort);
+      const tb = dateOf(b, query.sort);
+      // Charges without the sort timestamp (unpaid, sorted by paid_time) go last either way.
+      if (ta === null || tb === null) return ta === tb ? direction * (a.seq - b.seq) : ta === null ? 1 : -1;
+      return direction * (ta - tb || a.seq - b.seq);
+    });
+    return { total: matches.length, page: matches.slice(query.offset, query.offset + query.limit) };
   }
 
   /** POST /charges: always `pending` first; the payer finishes it (§5). orderNo is unique (§9). */
@@ -215,7 +225,7 @@ export class ElepayLedger {
     } else {
       charge.status = 'partially_refunded';
     }
-    this.sink('refund.succeeded', toRefundDto(refund), refund.id);
+    this.sink({ type: 'refund.succeeded', refund });
     return refund;
   }
 
@@ -224,12 +234,12 @@ export class ElepayLedger {
     charge.amount = amount;
     charge.paid = true;
     charge.paidTime = now;
-    this.sink('charge.succeeded', this.chargeDto(charge), charge.id);
+    this.sink({ type: 'charge.succeeded', charge });
   }
 
   private revokeNow(charge: ChargeRecord): void {
     charge.status = 'revoked';
-    this.sink('charge.revoked', this.chargeDto(charge), charge.id);
+    this.sink({ type: 'charge.revoked', charge });
   }
 }
 
@@ -239,4 +249,8 @@ function recordPaymentDetails(charge: ChargeRecord): void {
   if (charge.paymentMethod === 'creditcard') {
     charge.cardInfo = { brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030, threeDSecure: true };
   }
+}
+
+function dateOf(charge: ChargeRecord, field: ChargeDateField): number | null {
+  return field === 'paid_time' ? charge.paidTime : charge.createTime;
 }

@@ -1,0 +1,132 @@
+import type { Provider, Transaction } from '../domain/model.js';
+import type { Money } from '../domain/money.js';
+import type { PaymentStatus } from '../domain/status.js';
+import type { TransactionStatusEvent } from '../events/event.js';
+
+/**
+ * The transaction ledger: an index of every transaction the gateway learns about and the history
+ * of its status, across both providers (docs/ledger.md). What the rest of the gateway sees of it;
+ * the SQL behind it lives in store.ts alone.
+ *
+ * A transaction's ledger status only moves forward, by the event log's rule (events/event.ts,
+ * judgeChange), whichever source tells it: a status seen again, or one behind the known one, adds
+ * nothing. So each status appears once in a history, with the source the gateway learned it from first.
+ */
+
+/** How the gateway learned a status. */
+export type StatusSource = 'WEBHOOK' | 'RECONCILIATION' | 'MUTATION' | 'READ';
+
+/** What the gateway saw itself, outside the event log. */
+export type ObservationSource = Extract<StatusSource, 'MUTATION' | 'READ'>;
+
+export type TransactionKind = 'PAYMENT' | 'CHARGE' | 'REFUND';
+
+/** One transaction as the ledger knows it. */
+export interface LedgerEntry {
+  /** The global ID (domain/ids.ts): unique across providers, and enough to fetch it again. */
+  id: string;
+  provider: Provider;
+  kind: TransactionKind;
+  providerId: string;
+  status: PaymentStatus;
+  providerStatus: string;
+  /** Null only for an amount with more digits than its currency has (never rounded to fit). */
+  amount: Money | null;
+  currency: string;
+  /** The elopage sales page (provider ID) of a payment or refund. */
+  salesPageId: string | null;
+  /** The provider's creation time, or when the gateway first saw it if the provider states none. */
+  createdAt: Date;
+  /** When its status last changed in the ledger. */
+  updatedAt: Date;
+}
+
+/** One step of a transaction's status history. */
+export interface StatusChange {
+  transactionId: string;
+  status: PaymentStatus;
+  /** The status before, as the ledger had it; null for the first one. */
+  previousStatus: PaymentStatus | null;
+  providerStatus: string;
+  source: StatusSource;
+  /** The provider's ID of the event that told it (elepay `evt_…`), where there is one. */
+  providerEventId: string | null;
+  observedAt: Date;
+  /** The event log's cursor of a recorded change (WEBHOOK, RECONCILIATION); null otherwise. */
+  cursor: string | null;
+}
+
+export interface LedgerFilter {
+  provider?: Provider | null;
+  statuses?: readonly PaymentStatus[] | null;
+  kind?: TransactionKind | null;
+  salesPageId?: string | null;
+  /** Created at or after this instant. */
+  createdAfter?: Date | null;
+  /** Created at or before this instant. */
+  createdBefore?: Date | null;
+}
+
+/** Where a page ends in the list (newest first); opaque to clients, see store.ts. */
+export interface ListPosition {
+  createdAt: Date;
+  sequence: number;
+}
+
+export interface LedgerPage {
+  entries: { entry: LedgerEntry; position: ListPosition }[];
+  hasNextPage: boolean;
+  /** How many transactions match the filter in all. */
+  totalCount: number;
+}
+
+/** A change recorded in the event log, as the ledger takes it in. */
+export type RecordedChange = Pick<TransactionStatusEvent, 'cursor' | 'occurredAt' | 'transaction'> & {
+  providerEventId?: string | null;
+  /** What found it; a webhook when not said. */
+  source?: RecordedSource;
+};
+
+/** What finds a change recorded in the event log. */
+export type RecordedSource = Extract<StatusSource, 'WEBHOOK' | 'RECONCILIATION'>;
+
+/** A transaction the reconciler should poll now. */
+export interface DuePoll {
+  entry: LedgerEntry;
+  /** Polls since its last change that found nothing new. */
+  attempts: number;
+}
+
+export interface Ledger {
+  /**
+   * Notes the transactions a mutation answered with or a read returned. Never rejects: without its
+   * database the ledger misses these (logged once per outage), and the read or mutation goes on.
+   */
+  observe(transactions: readonly Transaction[], source: ObservationSource): Promise<void>;
+  /**
+   * Takes in changes of the event log, in log order, in one database transaction, each exactly
+   * once: a cursor at or before the checkpoint is a duplicate and skipped. Resolves to how many were
+   * new; rejects, taking in none, when the database cannot record them.
+   */
+  project(changes: readonly RecordedChange[]): Promise<number>;
+  /** The cursor of the last change taken in from the event log ('0-0' before the first). */
+  checkpoint(): Promise<string>;
+  /** Transactions matching `filter`, newest first, `first` of them after `after`. */
+  list(filter: LedgerFilter, first: number, after: ListPosition | null): Promise<LedgerPage>;
+  /**
+   * Up to `limit` transactions in a status that is not final whose next poll is due at `now`,
+   * the longest waiting first, each with the number of polls since its last change that found
+   * nothing new.
+   */
+  dueForReconciliation(now: Date, limit: number): Promise<DuePoll[]>;
+  /** When to poll a transaction next, after a poll that found nothing new (its `attempts`th). */
+  deferReconciliation(transactionId: string, until: Date, attempts: number): Promise<void>;
+  /**
+   * Takes or renews the lease `name` for `holder` until `now + ttlMs`; true when `holder` has it,
+   * false while another holder's lease has not expired. Atomic on both engines (one upsert).
+   */
+  lease(name: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
+  /** The status history of each transaction (by global ID), oldest first; [] for an unknown one. */
+  histories(transactionIds: readonly string[]): Promise<StatusChange[][]>;
+  close(): Promise<void>;
+}

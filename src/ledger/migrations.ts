@@ -1,0 +1,114 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { LedgerConfig } from './config.js';
+import type { LedgerDatabase } from './tables.js';
+
+/**
+ * The ledger's schema, as Kysely migrations written in code (not files found at run time), so they
+ * run the same from `tsx` and from the compiled `dist/`. Each migration is named by its order and
+ * never changed once released; a change of schema is a new migration. On PostgreSQL, Kysely's
+ * migration lock lets several instances start at once: one migrates, the others wait.
+ */
+type Engine = LedgerConfig['engine'];
+
+function migrations(engine: Engine): Record<string, Migration> {
+  return {
+    '0001_transactions_and_history': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('transactions')
+          // The one engine difference: an ever-increasing insertion number.
+          .addColumn('sequence', engine === 'postgres' ? 'bigint' : 'integer', (column) =>
+            engine === 'postgres'
+              ? column.primaryKey().generatedByDefaultAsIdentity()
+              : column.primaryKey().autoIncrement(),
+          )
+          .addColumn('id', 'text', (column) => column.notNull().unique())
+          .addColumn('provider', 'text', (column) => column.notNull())
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('provider_id', 'text', (column) => column.notNull())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('provider_status', 'text', (column) => column.notNull())
+          .addColumn('amount_minor', 'bigint')
+          .addColumn('currency', 'text', (column) => column.notNull())
+          .addColumn('sales_page_id', 'text')
+          .addColumn('tenant', 'text')
+          .addColumn('created_at_ms', 'bigint', (column) => column.notNull())
+          .addColumn('updated_at_ms', 'bigint', (column) => column.notNull())
+          .addColumn('changes', 'integer', (column) => column.notNull().defaultTo(0))
+          .execute();
+        // Newest first, and the same under each filter a list is likely to use.
+        await db.schema
+          .createIndex('transactions_newest')
+          .on('transactions')
+          .columns(['created_at_ms', 'sequence'])
+          .execute();
+        await db.schema
+          .createIndex('transactions_status_newest')
+          .on('transactions')
+          .columns(['status', 'created_at_ms', 'sequence'])
+          .execute();
+        await db.schema
+          .createIndex('transactions_sales_page_newest')
+          .on('transactions')
+          .columns(['sales_page_id', 'created_at_ms', 'sequence'])
+          .execute();
+
+        await db.schema
+          .createTable('status_changes')
+          .addColumn('transaction_id', 'text', (column) =>
+            column.notNull().references('transactions.id').onDelete('cascade'),
+          )
+          .addColumn('position', 'integer', (column) => column.notNull())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('previous_status', 'text')
+          .addColumn('provider_status', 'text', (column) => column.notNull())
+          .addColumn('source', 'text', (column) => column.notNull())
+          .addColumn('provider_event_id', 'text')
+          .addColumn('observed_at_ms', 'bigint', (column) => column.notNull())
+          .addColumn('event_cursor', 'text')
+          .addPrimaryKeyConstraint('status_changes_pk', ['transaction_id', 'position'])
+          .execute();
+
+        await db.schema
+          .createTable('checkpoints')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('cursor', 'text', (column) => column.notNull())
+          .execute();
+        // The row exists from the start, so projecting can lock it (PostgreSQL: FOR UPDATE).
+        await sql`insert into checkpoints (name, cursor) values ('events', '0-0')`.execute(db);
+      },
+    },
+    '0002_reconciliation': {
+      async up(db: Kysely<unknown>) {
+        // When the reconciler next polls a transaction, and how many polls found nothing new since
+        // its last change (the backoff's exponent). Null: due at the next pass.
+        await db.schema.alterTable('transactions').addColumn('reconcile_after_ms', 'bigint').execute();
+        await db.schema
+          .alterTable('transactions')
+          .addColumn('reconcile_attempts', 'integer', (column) => column.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createIndex('transactions_reconcile_due')
+          .on('transactions')
+          .columns(['status', 'reconcile_after_ms'])
+          .execute();
+        await db.schema
+          .createTable('leases')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('holder', 'text', (column) => column.notNull())
+          .addColumn('expires_at_ms', 'bigint', (column) => column.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+/** Brings the database to the newest schema; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<LedgerDatabase>, engine: Engine): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(engine) };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`ledger migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+  }
+}

@@ -1,0 +1,74 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * The ledger's tables as Kysely types (migrations.ts creates them). Both engines store the same
+ * column types: text, and 64-bit integers for money (minor units), times (UTC milliseconds since
+ * the epoch) and counters. Integers come back as bigint from SQLite (better-sqlite3's safeIntegers)
+ * and as text from PostgreSQL's bigint, so store.ts reads every one through a converter.
+ */
+type Int = ColumnType<bigint | number | string, bigint | number, bigint | number>;
+/** Assigned by the database, never written. */
+type GeneratedInt = ColumnType<bigint | number | string, never, never>;
+
+export interface TransactionsTable {
+  /** Insertion order: breaks ties between equal creation times (elopage states minutes only). */
+  sequence: GeneratedInt;
+  /** Global ID. */
+  id: string;
+  provider: string;
+  kind: string;
+  provider_id: string;
+  status: string;
+  provider_status: string;
+  amount_minor: Int | null;
+  currency: string;
+  sales_page_id: string | null;
+  /** The API client's tenant that created it (a later increment); null = not assigned. */
+  tenant: string | null;
+  created_at_ms: Int;
+  updated_at_ms: Int;
+  /** How many status changes its history holds (the next one gets this number plus one). */
+  changes: Int;
+  /** When the reconciler polls it next; null = at its next pass. Reset by every change. */
+  reconcile_after_ms: ColumnType<
+    bigint | number | string | null,
+    bigint | number | null | undefined,
+    bigint | number | null
+  >;
+  /** Polls since its last change that found nothing new (the backoff's exponent). */
+  reconcile_attempts: ColumnType<bigint | number | string, bigint | number | undefined, bigint | number>;
+}
+
+export interface StatusChangesTable {
+  transaction_id: string;
+  /** 1, 2, … per transaction. */
+  position: Int;
+  status: string;
+  previous_status: string | null;
+  provider_status: string;
+  source: string;
+  provider_event_id: string | null;
+  observed_at_ms: Int;
+  /** The event log's cursor of a recorded change; null for what the gateway saw itself. */
+  event_cursor: string | null;
+}
+
+/** How far each projection has read its source: the event log's cursor of its last change. */
+export interface CheckpointsTable {
+  name: string;
+  cursor: string;
+}
+
+/** A lease one instance holds at a time (the reconciler's), until it expires unrenewed. */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at_ms: Int;
+}
+
+export interface LedgerDatabase {
+  leases: LeasesTable;
+  transactions: TransactionsTable;
+  status_changes: StatusChangesTable;
+  checkpoints: CheckpointsTable;
+}

@@ -1,0 +1,140 @@
+/**
+ * The reconciler: brings the gateway to the providers' truth when webhooks are late, lost or never
+ * sent (elepay sends none for a failed or uncaptured charge). Every RECONCILE_INTERVAL_MS, the one
+ * instance holding the ledger's `reconciler` lease reads each non-final transaction that is due from
+ * its provider and records what it finds in the event log with source RECONCILIATION: the webhooks'
+ * own path, so a change is news once (the log's rule), reaches every instance's subscribers once,
+ * and the ledger's projection adds it to `statusHistory`. A poll that finds nothing new puts the next
+ * one off, interval × 2^polls-without-news up to 64 intervals; a change starts the backoff over.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Services } from '../context.js';
+import { ProviderError } from '../domain/errors.js';
+import { decodeGlobalId } from '../domain/ids.js';
+import type { Transaction } from '../domain/model.js';
+
+type ReconcilerServices = Pick<Services, 'elepay' | 'elopage' | 'events' | 'ledger' | 'logger' | 'metrics'>;
+
+/** The ledger's lease row: one instance polls at a time. */
+const LEASE = 'reconciler';
+/** The most transactions one pass polls; the rest are due at the next. */
+const BATCH = 100;
+/** 2^6 = 64 intervals between polls at most (about an hour at the default 60 s). */
+const MAX_BACKOFF_EXPONENT = 6;
+/** A poll asks the provider now: it must not join a read already in flight (providers/sharedReads.ts). */
+const FRESH = { fresh: true };
+
+export interface Reconciler {
+  /**
+   * One pass now: how many changes it recorded, or null when another instance holds the lease (or
+   * the ledger cannot be used) and this one polled nothing.
+   */
+  pass(): Promise<number | null>;
+  /** Stops the schedule and waits for a pass under way. */
+  stop(): Promise<void>;
+}
+
+/** What the provider says of a transaction in the ledger now; null when it no longer knows it. */
+async function readFromProvider(services: ReconcilerServices, id: string): Promise<Transaction | null> {
+  const ref = decodeGlobalId(id);
+  if (ref?.kind === 'Charge') return services.elepay.getCharge(ref.id, FRESH);
+  if (ref?.kind === 'Refund' && ref.provider === 'ELEPAY') {
+    return services.elepay.getRefund(ref.chargeId, ref.id, FRESH);
+  }
+  if (ref?.kind === 'Payment' || ref?.kind === 'Refund')
+    return services.elopage.getTransaction(ref.id, FRESH);
+  return null;
+}
+
+export function startReconciler(services: ReconcilerServices, intervalMs: number): Reconciler {
+  const { ledger, events, logger, metrics } = services;
+  // This instance's name on the lease: new per start, so a restarted instance waits its turn.
+  const holder = randomUUID();
+  let stopped = false;
+  let failing = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<number | null> | null = null;
+
+  async function poll(): Promise<number | null> {
+    const now = new Date();
+    // The lease outlives two missed passes, so a slow pass keeps it and a dead instance's lapses.
+    if (!(await ledger.lease(LEASE, holder, now, intervalMs * 3))) return null;
+    let recorded = 0;
+    for (const { entry, attempts } of await ledger.dueForReconciliation(now, BATCH)) {
+      if (stopped) break;
+      try {
+        const transaction = await readFromProvider(services, entry.id);
+        // Only a status the ledger does not have yet is news; the log then judges it as a webhook's.
+        const changed = transaction !== null && transaction.status !== entry.status;
+        if (changed) {
+          // The ledger's status is one the gateway saw (a mutation's answer, a read): the event's previousStatus.
+          await events.observe({
+            ...transaction,
+            status: entry.status,
+            providerStatus: entry.providerStatus,
+          });
+        }
+        const outcome = changed ? await events.record(transaction, { source: 'RECONCILIATION' }) : null;
+        if (transaction && outcome?.verdict === 'publish') {
+          recorded++;
+          const { provider, kind, status } = transaction;
+          metrics.statusChanges.inc({ provider, kind, status });
+          logger.info(
+            { transaction: entry.providerId, provider, status, cursor: outcome.event?.cursor },
+            'reconciler: status change recorded',
+          );
+          // The projection's write of the change starts the backoff over.
+          continue;
+        }
+      } catch (error) {
+        logger.warn(
+          {
+            transaction: entry.providerId,
+            provider: entry.provider,
+            reason: error instanceof ProviderError ? error.code : (error as Error).message,
+          },
+          'reconciler: cannot poll a transaction now; trying again later',
+        );
+      }
+      const delay = intervalMs * 2 ** Math.min(attempts, MAX_BACKOFF_EXPONENT);
+      await ledger.deferReconciliation(entry.id, new Date(now.getTime() + delay), attempts + 1);
+    }
+    return recorded;
+  }
+
+  function pass(): Promise<number | null> {
+    running ??= poll()
+      .then(
+        (recorded) => {
+          if (failing) logger.info('reconciler: polling again');
+          failing = false;
+          return recorded;
+        },
+        (error: Error) => {
+          if (!failing) logger.warn({ err: { message: error.message } }, 'reconciler: cannot use the ledger');
+          failing = true;
+          return null;
+        },
+      )
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => void pass().finally(schedule), intervalMs);
+    timer.unref();
+  }
+  schedule();
+
+  return {
+    pass,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
