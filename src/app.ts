@@ -9,6 +9,7 @@ import { useSharedSubscriptionExecution } from './events/sharedExecution.js';
 import { createGraphiql, wantsGraphiql } from './graphiql.js';
 import { schema } from './graphql/schema.js';
 import { checkReadiness } from './health.js';
+import type { Logger } from './logger.js';
 import { type MetricsAccess, serveMetrics } from './metricsEndpoint.js';
 import { createMaskError, useMaskedErrorsWithRequestId } from './plugins/maskError.js';
 import { useBadRequests } from './plugins/useBadRequests.js';
@@ -19,6 +20,7 @@ import { useMetrics } from './plugins/useMetrics.js';
 import { useNoSuggestions } from './plugins/useNoSuggestions.js';
 import { type QueryLimits, useQueryLimits } from './plugins/useQueryLimits.js';
 import { type RateLimiter, useRateLimit } from './plugins/useRateLimit.js';
+import { useRequestBodyLimit } from './plugins/useRequestBodyLimit.js';
 import { acceptRequestId, assignRequestId, useRequestId } from './plugins/useRequestId.js';
 import { useUnusedFragments } from './plugins/useUnusedFragments.js';
 import { traceWebhook, tracingPlugins } from './tracing/index.js';
@@ -50,6 +52,19 @@ function requestIdOf(headers: Headers | undefined): string {
 
 /** Yoga logs an error only after our masking logged it in full: its name is enough, its message may not be safe. */
 const yogaLogArg = (arg: unknown): string => (arg instanceof Error ? arg.name : String(arg));
+
+/**
+ * Yoga's log calls as ours. Yoga logs at debug on every request: below the configured level that
+ * must cost nothing, not the mapping of its arguments.
+ */
+function yogaLogger(logger: Logger) {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      if (logger.isLevelEnabled(level)) logger[level]({ args: args.map(yogaLogArg) }, 'yoga');
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
 
 /** GraphQL requests are small; Yoga's default would accept 25 MB. Webhooks have their own limit. */
 const MAX_GRAPHQL_BODY_BYTES = 1024 * 1024;
@@ -86,29 +101,39 @@ export function buildApp({
     landingPage: false,
     graphiql: false,
     cors: corsOptionsFor(browser.corsOrigins),
-    maxRequestBodySize: MAX_GRAPHQL_BODY_BYTES,
+    // Enforced by useRequestBodyLimit instead, which does not stream every body through a counter.
+    maxRequestBodySize: false,
     // No field takes a file: multipart parsing would only be attack surface.
     multipart: false,
     // Over WebSocket there is no Request: graphql-ws passes its own connection context instead.
     // The viewer comes from the Authorization header over HTTP and SSE, and from the socket's
     // connectionParams (checked once in websocket.ts) over graphql-ws.
-    context: (initial: AuthInitialContext) =>
-      createContext(services, {
-        requestId: requestIdOf(initial.request?.headers),
-        viewer: viewerOf(authenticator, initial),
-        idempotencyKeyHeader: initial.request?.headers.get('idempotency-key') ?? null,
-      }),
+    // Built on Yoga's context object itself rather than returned for Yoga to merge in: a merge
+    // reads every property, and the request logger is made only when read (src/context.ts).
+    context: (initial: AuthInitialContext) => {
+      createContext(
+        services,
+        {
+          requestId: requestIdOf(initial.request?.headers),
+          viewer: viewerOf(authenticator, initial),
+          idempotencyKeyHeader: initial.request?.headers.get('idempotency-key') ?? null,
+        },
+        initial,
+      );
+      return {};
+    },
     maskedErrors: { maskError: createMaskError(services.logger) },
     // Cross-cutting concerns, one useXxx plugin each (src/plugins/), in the order they apply.
     plugins: [
       // With tracing on (src/tracing/), first: its spans wrap everything the others do.
       ...tracingPlugins('phases'),
       // Request hygiene before any policy: CSRF guard, introspection switch and response headers; the
-      // request ID on every response; malformed parameters as 400; masking that knows the request ID
+      // request ID on every response; malformed parameters as 400; the body size limit; masking that knows the request ID
       // (listed before the others so no other plugin sees an execution's unmasked errors).
       ...useBrowserSafety(browser),
       useRequestId(),
       useBadRequests(),
+      useRequestBodyLimit(MAX_GRAPHQL_BODY_BYTES),
       useMaskedErrorsWithRequestId(services.logger),
       // Counts every operation that reaches parsing, by the codes clients see (so after masking).
       useMetrics(services.metrics),
@@ -131,12 +156,7 @@ export function buildApp({
       // Last, on the finished answer: large JSON (GraphiQL's schema introspection) goes out compressed.
       useLargeResponseCompression(),
     ],
-    logging: {
-      debug: (...args) => services.logger.debug({ args: args.map(yogaLogArg) }, 'yoga'),
-      info: (...args) => services.logger.info({ args: args.map(yogaLogArg) }, 'yoga'),
-      warn: (...args) => services.logger.warn({ args: args.map(yogaLogArg) }, 'yoga'),
-      error: (...args) => services.logger.error({ args: args.map(yogaLogArg) }, 'yoga'),
-    },
+    logging: yogaLogger(services.logger),
   });
 
   const notFound = (res: ServerResponse) => sendJson(res, 404, { error: 'not found' });

@@ -62,14 +62,22 @@ export interface RequestFacts {
   idempotencyKeyHeader: string | null;
 }
 
-export function createContext(services: Services, request: RequestFacts): Context {
-  return {
-    services,
-    loaders: createLoaders(services),
-    ...request,
-    logger: services.logger.child({
-      requestId: request.requestId,
-      client: request.viewer.client ?? undefined,
-    }),
-  };
+/**
+ * Builds the context of one operation on `target` (Yoga's own context object, so nothing has to
+ * copy it). The request's child logger is made when first used: most operations log nothing, and
+ * a pino child serializes and redacts its bindings as it is made (7 % of the memory a one-payment
+ * read allocated, in the bench:gateway profile).
+ */
+export function createContext(services: Services, request: RequestFacts, target: object = {}): Context {
+  let logger: Logger | undefined;
+  const context = Object.assign(target, { services, loaders: createLoaders(services), ...request });
+  return Object.defineProperty(context, 'logger', {
+    enumerable: true,
+    configurable: true,
+    get: () =>
+      (logger ??= services.logger.child({
+        requestId: request.requestId,
+        client: request.viewer.client ?? undefined,
+      })),
+  }) as Context;
 }

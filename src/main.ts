@@ -1,5 +1,7 @@
 /** Process entry: configuration, start, graceful stop on signals. */
 
+// First, before the other modules fill the heap: how V8 sizes it (src/heapGrowth.ts).
+import './heapGrowth.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { describeGateway, startGateway } from './gateway.js';
 import { warmGraphiqlAssets } from './graphiql.js';

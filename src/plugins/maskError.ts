@@ -51,11 +51,22 @@ export function publicProviderError(error: ProviderError): { message: string; pr
 /**
  * The last line: every configured secret is cut out of a response wherever it appears (data, errors,
  * extensions), as it is from log lines. Nothing should carry one here; this makes sure of it.
+ *
+ * Checking needs the result as JSON, and so does the response: the checked text is kept as the
+ * result's `stringify` (which Yoga serializes a result with when it has one), so a clean result is
+ * serialized once, not twice. It answers only for that very object; a result a later plugin
+ * rebuilds is serialized afresh from this clean one.
  */
 export function scrubResult(result: ExecutionResult): ExecutionResult {
   const text = JSON.stringify(result);
   const scrubbed = scrubSecrets(text);
-  return scrubbed === text ? result : (JSON.parse(scrubbed) as ExecutionResult);
+  if (scrubbed !== text) return JSON.parse(scrubbed) as ExecutionResult;
+  // A shared subscription result has its own (src/events/sharedExecution.ts).
+  if (!('stringify' in result) && Object.isExtensible(result)) {
+    const stringify = (value: unknown) => (value === result ? text : JSON.stringify(value));
+    Object.defineProperty(result, 'stringify', { value: stringify, enumerable: false });
+  }
+  return result;
 }
 
 function mask(error: unknown, message: string, logger: Logger, requestId: string | undefined): GraphQLError {
@@ -131,9 +142,11 @@ interface MaskingContext {
  * returns is a plain GraphQLError, which the fallback passes through untouched and unlogged.
  */
 export function useMaskedErrorsWithRequestId(fallbackLogger: Logger): Plugin {
+  // The context's logger is read only when an error is masked: it is made on first use (context.ts).
   const maskerFor = (context: unknown) => {
-    const { requestId, logger } = (context ?? {}) as MaskingContext;
-    return (error: unknown) => mask(error, UNEXPECTED_ERROR_MESSAGE, logger ?? fallbackLogger, requestId);
+    const masking = (context ?? {}) as MaskingContext;
+    return (error: unknown) =>
+      mask(error, UNEXPECTED_ERROR_MESSAGE, masking.logger ?? fallbackLogger, masking.requestId);
   };
   const resultHandler =
     (maskOne: (error: unknown) => GraphQLError) =>

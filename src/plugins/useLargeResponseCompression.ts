@@ -17,6 +17,16 @@ function compress(body: Buffer, encoding: Encoding): Promise<Buffer> {
   });
 }
 
+/** How to compress this response for this client, or null to send it as it is. */
+function encodingFor(request: Request, response: Response): Encoding | null {
+  const length = Number(response.headers.get('content-length') ?? 0);
+  const type = response.headers.get('content-type') ?? '';
+  if (length < MIN_COMPRESSED_BYTES || !type.includes('json') || response.headers.has('content-encoding')) {
+    return null;
+  }
+  return negotiate(request.headers.get('accept-encoding') ?? undefined);
+}
+
 /**
  * Large single JSON answers (GraphiQL's introspection of the whole schema is ~120 KB) are
  * compressed for clients that accept it. Streams (SSE, incremental delivery) are never compressed:
@@ -24,30 +34,24 @@ function compress(body: Buffer, encoding: Encoding): Promise<Buffer> {
  */
 export function useLargeResponseCompression(): Plugin {
   return {
-    async onResponse({ request, response, setResponse, fetchAPI }) {
-      const length = Number(response.headers.get('content-length') ?? 0);
-      const type = response.headers.get('content-type') ?? '';
-      if (
-        length < MIN_COMPRESSED_BYTES ||
-        !type.includes('json') ||
-        response.headers.has('content-encoding')
-      ) {
-        return;
-      }
-      const encoding = negotiate(request.headers.get('accept-encoding') ?? undefined);
+    // Not async: every other response passes on the spot rather than through a promise.
+    onResponse({ request, response, setResponse, fetchAPI }) {
+      const encoding = encodingFor(request, response);
       if (!encoding) return;
-      const body = await compress(Buffer.from(await response.arrayBuffer()), encoding);
-      const headers = new fetchAPI.Headers(response.headers);
-      headers.set('content-encoding', encoding);
-      headers.set('content-length', String(body.length));
-      headers.append('vary', 'accept-encoding');
-      setResponse(
-        new fetchAPI.Response(new Uint8Array(body), {
-          status: response.status,
-          statusText: response.statusText,
-          headers,
-        }),
-      );
+      return response.arrayBuffer().then(async (raw) => {
+        const body = await compress(Buffer.from(raw), encoding);
+        const headers = new fetchAPI.Headers(response.headers);
+        headers.set('content-encoding', encoding);
+        headers.set('content-length', String(body.length));
+        headers.append('vary', 'accept-encoding');
+        setResponse(
+          new fetchAPI.Response(new Uint8Array(body), {
+            status: response.status,
+            statusText: response.statusText,
+            headers,
+          }),
+        );
+      });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateChargeDocument, CreateSalesPageDocument, RefundChargeDocument } from '../generated/graphql.js';
@@ -142,6 +143,49 @@ describe('names and descriptions', () => {
       input: { ...CHARGE, metadata: { ['k'.repeat(40)]: 'v' } },
     });
     expect(ok.data?.createCharge.userErrors).toEqual([]);
+  });
+});
+
+describe('request bodies over 1 MiB', () => {
+  const ONE_MIB = 1024 * 1024;
+  /** A provider lookup padded past the limit with an unused variable. */
+  const lookup = '{ charge(id: "ch_body_limit") { id } }';
+  const oversized = Buffer.from(JSON.stringify({ query: lookup, variables: { pad: 'x'.repeat(ONE_MIB) } }));
+  const post = async (body: Buffer | Readable) => {
+    const response = await request(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: (await response.body.json()) as object,
+    };
+  };
+  const refusal = {
+    errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }],
+  };
+
+  it('are refused with 413 by their Content-Length, before any provider call', async () => {
+    await gw.resetStats();
+    expect(await post(oversized)).toMatchObject({ status: 413, body: refusal });
+    expect((await gw.stats('elepay')).total).toBe(0);
+  });
+
+  it('are refused with 413 while being read when they come chunked, and the connection closes', async () => {
+    const chunks = [oversized.subarray(0, ONE_MIB / 2), oversized.subarray(ONE_MIB / 2)];
+    const response = await post(Readable.from(chunks));
+    expect(response).toMatchObject({ status: 413, body: refusal });
+    expect(response.headers.connection).toBe('close');
+  });
+
+  it('a chunked body within the limit runs as any other', async () => {
+    await gw.resetStats();
+    const body = Buffer.from(JSON.stringify({ query: lookup }));
+    const response = await post(Readable.from([body.subarray(0, 5), body.subarray(5)]));
+    expect(response).toMatchObject({ status: 200, body: { data: { charge: null } } });
+    expect((await gw.stats('elepay')).total).toBe(1);
   });
 });
 
