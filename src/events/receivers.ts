@@ -1,3 +1,10 @@
+/**
+ * The providers' webhooks, turned into events. A webhook is only a hint: after checking where it
+ * comes from, the gateway fetches the object from the provider and records what the API says. It
+ * answers 2xx only once the status the webhook implies is recorded, so a provider retries anything
+ * that was not: an object the provider cannot show yet (404 just after the write, an empty or
+ * unreadable answer, an outage) or an event log that cannot record is a 503.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sameSecret } from '../auth/sameSecret.js';
 import type { Services } from '../context.js';
@@ -9,13 +16,6 @@ import { readElopageNotification } from '../providers/elopage/webhook.js';
 import { BodyTooLarge, BodyTooSlow, readBody } from '../readBody.js';
 import { traced, traceRecord } from '../tracing/index.js';
 
-/**
- * The providers' webhooks, turned into events. A webhook is only a hint: after checking where it
- * comes from, the gateway fetches the object from the provider and records what the API says. It
- * answers 2xx only once the status the webhook implies is recorded, so a provider retries anything
- * that was not: an object the provider cannot show yet (404 just after the write, an empty or
- * unreadable answer, an outage) or an event log that cannot record is a 503.
- */
 export interface WebhookReceiverOptions {
   services: Services;
   /** Current and previous elepay signing secrets (rotation); empty = elepay webhooks disabled. */

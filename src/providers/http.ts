@@ -1,3 +1,17 @@
+/**
+ * The one HTTP client every provider call goes through: a keep-alive pool per provider whose size
+ * is the provider's concurrency cap, one deadline per call (queueing and retries included), exact
+ * JSON, and every failure turned into a ProviderError. Resilience is cockatiel's, composed once per
+ * provider: a circuit breaker (after BREAKER_FAILURES provider failures in a row calls fail at once
+ * with PROVIDER_UNAVAILABLE and `retryAfter`, until a half-open probe succeeds), retries for GETs
+ * only, and a hold that honours `Retry-After` on 429/503 (no call before it, retried or not).
+ *
+ * What a failure says is what is known: "could not be reached" only when the request provably never
+ * left (connection refused, DNS, circuit open); a write whose answer was lost after it may have
+ * reached the provider is OUTCOME_UNKNOWN, never a plain failure, because a caller who believes it
+ * failed would pay or refund twice. It logs route templates (`GET /charges/:id`), never URLs, query
+ * strings or bodies — elopage puts its credentials in both (providers/elopage.md, Auth).
+ */
 import {
   type CircuitBreakerPolicy,
   ConsecutiveBreaker,
@@ -19,20 +33,6 @@ import { type ProviderCallTrace, traceProviderCall, traceSharedRead } from '../t
 import { parseExactJson, stringifyExactJson } from './json.js';
 import { SharedReads } from './sharedReads.js';
 
-/**
- * The one HTTP client every provider call goes through: a keep-alive pool per provider whose size
- * is the provider's concurrency cap, one deadline per call (queueing and retries included), exact
- * JSON, and every failure turned into a ProviderError. Resilience is cockatiel's, composed once per
- * provider: a circuit breaker (after BREAKER_FAILURES provider failures in a row calls fail at once
- * with PROVIDER_UNAVAILABLE and `retryAfter`, until a half-open probe succeeds), retries for GETs
- * only, and a hold that honours `Retry-After` on 429/503 (no call before it, retried or not).
- *
- * What a failure says is what is known: "could not be reached" only when the request provably never
- * left (connection refused, DNS, circuit open); a write whose answer was lost after it may have
- * reached the provider is OUTCOME_UNKNOWN, never a plain failure, because a caller who believes it
- * failed would pay or refund twice. It logs route templates (`GET /charges/:id`), never URLs, query
- * strings or bodies — elopage puts its credentials in both (providers/elopage.md, Auth).
- */
 export interface ProviderRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path below the base URL, with IDs already encoded. */
