@@ -1,23 +1,23 @@
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { print } from 'graphql';
-import type { Client } from 'graphql-ws';
-import {
-  TransactionStatusChangedDocument,
-  type TransactionStatusChangedSubscription,
-} from '../test/generated/graphql.js';
-import { connectWs } from '../test/support/subscriptions.js';
+import { TransactionStatusChangedDocument } from '../test/generated/graphql.js';
+import type { FromWorker, ToWorker, WorkerInput } from './subscriberWorker.js';
 
 /**
- * Many graphql-ws subscribers of `transactionStatusChanged` (no filter) in this process, and a
- * tracker that records, for every expected event (`<transaction id>|<status>`), when each subscriber
- * received it. Each subscriber counts every event once: a second copy is a duplicate, a missing one
- * is lost, an event nobody announced is unexpected.
+ * Many graphql-ws subscribers of `transactionStatusChanged` (no filter), in worker threads
+ * (bench/subscriberWorker.ts), and a tracker in this thread that records, for every expected event
+ * (`<transaction id>|<status>`), when each subscriber received it. Each subscriber counts every
+ * event once: a second copy is a duplicate, a missing one is lost, an event nobody announced is
+ * unexpected. Times are on the clock every thread shares: `now()`.
  */
+export const now = () => performance.timeOrigin + performance.now();
+
 export interface TrackedEvent {
   key: string;
-  /** performance.now() when the triggering request was sent. */
+  /** now() when the triggering request was sent. */
   t0: number;
-  /** performance.now() of each subscriber's receipt (0 = not yet). */
+  /** now() of each subscriber's receipt, in its worker (0 = not yet). */
   times: Float64Array;
   received: number;
 }
@@ -36,7 +36,7 @@ export class Tracker {
   track(key: string): TrackedEvent {
     const event: TrackedEvent = {
       key,
-      t0: performance.now(),
+      t0: now(),
       times: new Float64Array(this.size),
       received: 0,
     };
@@ -76,76 +76,85 @@ export class Tracker {
   }
 }
 
-export interface SubscriberPool {
-  connections: number;
-  subscriptions: number;
-  /** Time to open the sockets (graphql-ws connection_init acknowledged). */
-  connectMs: number;
-  /** Time to send the subscribe messages (their processing is proven by confirmSubscribers). */
-  subscribeMs: number;
-  close(): Promise<void>;
-}
+/** Worker threads for the subscribers: the machine's 2 cores are shared with the gateway anyway. */
+const WORKERS = 2;
 
-function connected(client: Client, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('graphql-ws connection timed out')), timeoutMs);
-    const offs = [
-      client.on('connected', () => done()),
-      client.on('closed', (event) => done(new Error(`graphql-ws closed: ${JSON.stringify(event)}`))),
-      client.on('error', (error) => done(new Error(`graphql-ws error: ${String(error)}`))),
-    ];
-    function done(error?: Error) {
-      clearTimeout(timer);
-      for (const off of offs) off();
-      if (error) reject(error);
-      else resolve();
-    }
-  });
-}
+/**
+ * graphql-ws connections in worker threads; `subscribe` opens `perConnection` subscriptions on each,
+ * reporting receipts to `tracker`.
+ */
+export class SubscriberPool {
+  private constructor(
+    private readonly workers: Worker[],
+    readonly connections: number,
+    /** Time to open the sockets (graphql-ws connection_init acknowledged). */
+    readonly connectMs: number,
+  ) {}
 
-/** Opens `count` graphql-ws connections (the tests' connectWs), `parallel` at a time. */
-export async function openConnections(url: string, count: number, parallel = 50): Promise<Client[]> {
-  const clients: Client[] = [];
-  let next = 0;
-  const open = async (): Promise<void> => {
-    while (next < count) {
-      next += 1;
-      const client = connectWs(url);
-      clients.push(client);
-      await connected(client, 30_000);
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(parallel, count) }, open));
-  } catch (error) {
-    await Promise.all(clients.map((client) => client.dispose()));
-    throw error;
-  }
-  return clients;
-}
-
-/** Subscribes `perConnection` times on each client; subscriber n is subscription n % perConnection of client ⌊n / perConnection⌋. */
-export function subscribeAll(clients: Client[], perConnection: number, tracker: Tracker): void {
-  const query = print(TransactionStatusChangedDocument);
-  for (const [index, client] of clients.entries()) {
-    for (let s = 0; s < perConnection; s++) {
-      const subscriber = index * perConnection + s;
-      client.subscribe<TransactionStatusChangedSubscription>(
-        { query, variables: {} },
-        {
-          next: (value) => {
-            const at = performance.now();
-            const change = value.data?.transactionStatusChanged;
-            if (!change) tracker.errors.push(JSON.stringify(value.errors ?? value).slice(0, 300));
-            else tracker.receive(subscriber, `${change.transaction.id}|${change.status}`, at);
-          },
-          error: (error) => tracker.errors.push(String(error instanceof Error ? error.message : error)),
-          complete: () => {
-            tracker.completed += 1;
-          },
-        },
+  static async open(url: string, connections: number): Promise<SubscriberPool> {
+    const t0 = performance.now();
+    const shares = Array.from({ length: Math.min(WORKERS, connections) }, (_, w) => {
+      const first = Math.floor((connections * w) / WORKERS);
+      return { first, count: Math.floor((connections * (w + 1)) / WORKERS) - first };
+    });
+    const workers = shares.map(
+      ({ first, count }) =>
+        new Worker(new URL('./subscriberWorker.mjs', import.meta.url), {
+          workerData: { url, firstConnection: first, connections: count } satisfies WorkerInput,
+        }),
+    );
+    try {
+      await Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise<void>((resolve, reject) => {
+              const onMessage = (message: FromWorker) => {
+                if (message.type === 'problem') reject(new Error(message.error));
+                if (message.type !== 'connected') return;
+                worker.off('message', onMessage);
+                resolve();
+              };
+              worker.on('message', onMessage);
+              worker.once('error', reject);
+            }),
+        ),
       );
+    } catch (error) {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+      throw error;
     }
+    return new SubscriberPool(workers, connections, performance.now() - t0);
+  }
+
+  /** Sends the subscribe messages; subscriber n is subscription n % perConnection of connection ⌊n / perConnection⌋. */
+  subscribe(perConnection: number, tracker: Tracker): void {
+    const query = print(TransactionStatusChangedDocument);
+    for (const worker of this.workers) {
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'receipts') {
+          const { subscribers, keys, times } = message;
+          for (let i = 0; i < subscribers.length; i++)
+            tracker.receive(subscribers[i] ?? 0, keys[i] ?? '', times[i] ?? 0);
+        } else if (message.type === 'problem') tracker.errors.push(message.error);
+        else if (message.type === 'completed') tracker.completed += 1;
+      });
+      worker.postMessage({ type: 'subscribe', query, perConnection } satisfies ToWorker);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            worker.on('message', (message: FromWorker) => {
+              if (message.type === 'closed') resolve();
+            });
+            worker.postMessage({ type: 'close' } satisfies ToWorker);
+          }),
+      ),
+    );
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 }
 
@@ -156,19 +165,7 @@ export async function openSubscribers(
   connections: number,
   perConnection: number,
 ): Promise<SubscriberPool> {
-  const t0 = performance.now();
-  const clients = await openConnections(url, connections);
-  const t1 = performance.now();
-  subscribeAll(clients, perConnection, tracker);
-  return {
-    connections,
-    subscriptions: connections * perConnection,
-    connectMs: t1 - t0,
-    subscribeMs: performance.now() - t1,
-    close: () => closeAll(clients),
-  };
-}
-
-export async function closeAll(clients: Client[]): Promise<void> {
-  await Promise.all(clients.map((client) => client.dispose()));
+  const pool = await SubscriberPool.open(url, connections);
+  pool.subscribe(perConnection, tracker);
+  return pool;
 }

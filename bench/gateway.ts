@@ -44,7 +44,9 @@ export async function startGatewayProcess(
     const port = await freePort();
     const elopagePort = await freePort();
     const preload = options.preload ? ['--import', options.preload] : [];
-    const child = spawn(process.execPath, ['--import', 'tsx', ...preload, 'src/main.ts'], {
+    // To profile the gateway: BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...preload, 'src/main.ts'], {
       cwd: root,
       // A clean environment: no provider credentials or REDIS_URL leak in from the caller's shell.
       env: {

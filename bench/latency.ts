@@ -3,7 +3,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { ChargeDocument } from '../test/generated/graphql.js';
 import { execute } from '../test/support/client.js';
-import { openSubscribers, type TrackedEvent, Tracker } from './fanout.js';
+import { now, openSubscribers, type TrackedEvent, Tracker } from './fanout.js';
 import {
   cpuSeconds,
   type GatewayProcess,
@@ -185,10 +185,10 @@ async function settleAtRate(
     const due = start + (i * 1000) / rate;
     if (due > performance.now()) await sleep(due - performance.now());
     const event = tracker.track(`${charge.id}|SUCCEEDED`);
-    event.t0 = performance.now();
+    event.t0 = now();
     events.push(event);
     const sent = event.t0;
-    sends.push(settleCharge(url, charge).then(() => performance.now() - sent));
+    sends.push(settleCharge(url, charge).then(() => now() - sent));
   }
   const requests = await Promise.all(sends);
   await Promise.all(events.map((event) => tracker.waitAll(event, timeoutMs)));
@@ -255,16 +255,16 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     for (let i = 0; i < options.sequentialCharges; i++) {
       const charge = await createCharge(url);
       const pending = tracker.track(`${charge.id}|PENDING`);
-      pending.t0 = performance.now();
+      pending.t0 = now();
       const published = await postElepayWebhook(url, charge);
-      webhookAnswered.push(performance.now() - pending.t0);
+      webhookAnswered.push(now() - pending.t0);
       if (published !== 1) throw new Error(`webhook published ${published} events, expected 1`);
       await tracker.waitAll(pending, 10_000);
       webhookEvents.push(pending);
       const succeeded = tracker.track(`${charge.id}|SUCCEEDED`);
-      succeeded.t0 = performance.now();
+      succeeded.t0 = now();
       await settleCharge(url, charge);
-      settleAnswered.push(performance.now() - succeeded.t0);
+      settleAnswered.push(now() - succeeded.t0);
       await tracker.waitAll(succeeded, 10_000);
       settleEvents.push(succeeded);
     }

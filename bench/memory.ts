@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { closeAll, openConnections, subscribeAll, Tracker } from './fanout.js';
+import { SubscriberPool, Tracker } from './fanout.js';
 import { memoryKiB, startGatewayProcess } from './gateway.js';
 import { confirmSubscribers } from './latency.js';
 import { sleep } from './stats.js';
@@ -48,15 +48,13 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
     await settleCharge(url, await createCharge(url));
     const before = await settledRss(pid, 3);
 
-    const t0 = performance.now();
-    const clients = await openConnections(url, options.connections);
-    const connectMs = performance.now() - t0;
+    const pool = await SubscriberPool.open(url, options.connections);
     const connected = await settledRss(pid, 2);
 
     const size = options.connections * options.perConnection;
     const tracker = new Tracker(size);
     const t1 = performance.now();
-    subscribeAll(clients, options.perConnection, tracker);
+    pool.subscribe(options.perConnection, tracker);
     const confirmAttempts = await confirmSubscribers(url, tracker, 30_000);
     const subscribeMs = performance.now() - t1;
     console.log(`  ${size} subscriptions live on ${options.connections} sockets`);
@@ -65,7 +63,7 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
     const result: MemoryResult = {
       options,
       subscribers: size,
-      connectMs,
+      connectMs: pool.connectMs,
       subscribeMs,
       confirmAttempts,
       before,
@@ -76,7 +74,7 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
       benchRssKiB: Math.round(process.memoryUsage().rss / 1024),
       stillOpen: tracker.completed === 0 && tracker.errors.length === 0,
     };
-    await closeAll(clients);
+    await pool.close();
     return result;
   } finally {
     await gateway.stop();

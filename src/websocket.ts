@@ -8,6 +8,7 @@ import type { AuthInitialContext } from './auth/useAuthentication.js';
 import type { Authenticator } from './auth/viewer.js';
 import type { Viewer } from './context.js';
 import { serializedResult } from './events/sharedExecution.js';
+import type { GraphqlWsOperation } from './events/subscriberGroups.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -72,6 +73,22 @@ function withSharedPayload(frame: string): string {
   const spliced = `${frame.slice(0, -MARKED_FRAME_END.length)}${pendingPayload}}`;
   pendingPayload = null;
   return spliced;
+}
+
+/** Query texts kept, so that identical subscriptions share one copy (see sharedQueryText). */
+const QUERY_TEXTS_KEPT = 1_000;
+const queryTexts = new Map<string, string>();
+
+/**
+ * The one copy kept of a query text equal to `text`: 10,000 subscriptions of the same operation
+ * would otherwise hold 10,000 copies of it, about half a kilobyte each for a typical live query.
+ */
+function sharedQueryText(text: string): string {
+  const kept = queryTexts.get(text);
+  if (kept !== undefined) return kept;
+  if (queryTexts.size >= QUERY_TEXTS_KEPT) queryTexts.clear();
+  queryTexts.set(text, text);
+  return text;
 }
 
 /**
@@ -151,13 +168,18 @@ export function serveGraphqlOverWebSocket(
         serializedResult(result) === null ? undefined : (result as never),
       execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
       subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload: SubscribePayload) => {
+      onSubscribe: async (ctx, id, payload: SubscribePayload) => {
+        // graphql-ws keeps the message (and so its query text) as long as the operation lives.
+        (payload as { query: string }).query = sharedQueryText(payload.query);
         const initial: AuthInitialContext = { webSocketViewer: ctx.extra.viewer };
+        const operation: GraphqlWsOperation = { socket: ctx.extra.socket, graphqlWsOperationId: id };
+        // What plugins read of a graphql-ws operation: the node request (the client's address), the
+        // operation's params, its socket and the socket's viewer. A subscription keeps this context
+        // as long as it lives, so nothing else goes in.
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
           req: ctx.extra.request,
-          socket: ctx.extra.socket,
           params: payload,
+          ...operation,
           ...initial,
         });
         // A syntax error (or a query over the token limit, which fails while parsing) must answer

@@ -1,3 +1,4 @@
+import { RequestCache } from '@pothos/plugin-scope-auth';
 import {
   createSourceEventStream,
   type DocumentNode,
@@ -5,30 +6,33 @@ import {
   type ExecutionResult,
   execute,
 } from 'graphql';
-import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Context, Viewer } from '../context.js';
 import { createLoaders, type Loaders } from '../loaders.js';
 import { traceDelivery } from '../tracing/index.js';
+import { StatusSubscription } from './statusSubscription.js';
+import { graphqlWsOperationOf, joinSubscriberGroup } from './subscriberGroups.js';
 
 /**
  * One execution per subscriber group and event, one fetch per event.
  *
- * graphql-js executes a subscription's selection once per subscriber and event. Here the source
- * stream still runs per subscriber (its filter, replay and buffer: events/subscription.ts), but a
- * source event the log handed to every subscriber as the same object is executed once per *group*
- * (same document, operation, variables and authorization scope: `subscriberGroupKey`), and every
- * member receives that one result object, serialized once (`serializedResult`: Yoga's SSE uses a
- * result's `stringify`, websocket.ts splices the same text into each graphql-ws frame). Per
- * subscriber, what is left is the filter match, its buffer and the write.
+ * graphql-js executes a subscription's selection once per subscriber and event. Here a source
+ * event the log handed to every subscriber as the same object is executed once per *group* (same
+ * document, operation, variables and authorization scope: `subscriberGroupKey`), and every member
+ * receives that one result object, serialized once (`serializedResult`). graphql-ws subscribers of
+ * live status go further (events/subscriberGroups.ts): their group listens to the log once, and
+ * per member only writes the frame. Other subscriptions (SSE) keep their own source stream (its
+ * filter, replay and buffer: events/subscription.ts) and map it through the group's execution:
+ * Yoga's SSE uses a result's `stringify`, and websocket.ts splices the same text into a frame.
  *
  * Nested provider fields of an event resolve through loaders that belong to the event
  * (`EventScope`): created when the event is first executed, i.e. after it was recorded, shared by
  * every group, dropped with the event. So an event costs the same provider calls with 1 or 10,000
  * subscribers, and never reads a cache older than the event.
  *
- * A group's execution runs with the context of the member that needed the event first, only its
- * loaders replaced: the viewer's scopes are the same for every member (they are in the key), and
- * an unexpected error is logged under that member's request ID.
+ * A group's execution runs with the context of a member (the one that needed the event first, or
+ * the group's first member), only its loaders replaced: the viewer's scopes are the same for every
+ * member (they are in the key), and an unexpected error is logged under that member's request ID.
  */
 class EventScope {
   private loaders: Loaders | undefined;
@@ -185,6 +189,45 @@ async function deliverable(event: unknown, args: ExecutionArgs, key: string): Pr
 }
 
 /**
+ * A subscriber's source events as its group's results (what graphql-js's own mapping of a source
+ * stream does, with the group's execution). A class rather than closures: every idle
+ * subscription keeps one.
+ */
+class GroupResults implements AsyncIterableIterator<ExecutionResult> {
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly args: ExecutionArgs,
+    private readonly key: string,
+  ) {}
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    const next = await this.source.next();
+    if (next.done) return { value: undefined, done: true };
+    try {
+      return { value: await deliverable(next.value, this.args, this.key), done: false };
+    } catch (error) {
+      // An execution that failed outright ends the subscription, and its source with it.
+      await this.source.return?.();
+      throw error;
+    }
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.();
+    return { value: undefined, done: true };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+/**
  * The envelop plugin: replaces `subscribe` with one that maps each source event through the
  * group's shared execution. Everything around it is unchanged: parse, validation, the context
  * factory, query limits and error masking run per subscriber, as for any operation.
@@ -195,10 +238,19 @@ export function useSharedSubscriptionExecution(): Plugin {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const stream = await createSourceEventStream(args);
         if (!isAsyncIterable(stream)) return stream as ExecutionResult;
+        // The subscriber's own context has authorized the subscription; its events execute with
+        // contexts derived from it (groupResult), which get caches of their own. Pothos' cache of
+        // granted scopes for this one (six Maps) would otherwise live as long as the subscription.
+        RequestCache.clearForContext(args.contextValue as object);
         const key = subscriberGroupKey(args);
-        return mapAsyncIterator(stream as AsyncIterable<unknown> as AsyncIterableIterator<unknown>, (event) =>
-          deliverable(event, args, key),
-        );
+        const operation = graphqlWsOperationOf(args.contextValue as object);
+        const source =
+          stream instanceof StatusSubscription && operation
+            ? joinSubscriberGroup(key, stream, operation, (event) =>
+                groupResult(event, args, key).then(serializedResult),
+              )
+            : (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+        return new GroupResults(source, args, key);
       });
     },
   };

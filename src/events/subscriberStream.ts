@@ -31,6 +31,15 @@ export class SubscriberStream<T> implements AsyncIterableIterator<T> {
     return this.queue.length - this.head >= this.capacity;
   }
 
+  /**
+   * Whether the reader waits with nothing queued. The transports pull one event at a time and ask
+   * for the next only once the previous one is written, so this also means nothing of this stream
+   * is on its way to the client: a value handed over some other way now stays in order.
+   */
+  get idle(): boolean {
+    return this.reader !== null && this.head === this.queue.length && this.open;
+  }
+
   whenClosed(callback: () => void): void {
     if (this.closed) callback();
     else this.onClose.push(callback);

@@ -3,8 +3,8 @@
  * the event log (events/), which records what the provider's API said after a webhook.
  */
 import type { TransactionStatusEvent } from '../../events/event.js';
-import { observeDeliveries } from '../../events/observed.js';
-import { checkResumeCursor, statusEvents } from '../../events/subscription.js';
+import { StatusSubscription } from '../../events/statusSubscription.js';
+import { checkResumeCursor } from '../../events/subscription.js';
 import { builder } from '../builder.js';
 import { providerIdOf } from '../nodes.js';
 import { PaymentStatusEnum, ProviderEnum, TransactionRef } from '../refs.js';
@@ -71,7 +71,9 @@ builder.subscriptionField('transactionStatusChanged', (t) =>
     },
     subscribe: async (_root, { filter, after }, ctx) => {
       if (after != null) await checkResumeCursor(ctx.services.events, after);
-      const events = statusEvents(
+      // graphql-ws hands its socket to the context (websocket.ts); everything else is SSE.
+      const transport = 'socket' in ctx ? 'graphql-ws' : 'sse';
+      return new StatusSubscription(
         ctx.services.events,
         {
           // Events carry global IDs, so anything else in `ids` simply matches nothing.
@@ -82,10 +84,9 @@ builder.subscriptionField('transactionStatusChanged', (t) =>
             : undefined,
         },
         after ?? null,
+        ctx.services.metrics,
+        transport,
       );
-      // graphql-ws hands its socket to the context (websocket.ts); everything else is SSE.
-      const transport = 'socket' in ctx ? 'graphql-ws' : 'sse';
-      return observeDeliveries(events, ctx.services.metrics, transport, Boolean(after));
     },
     resolve: (event) => event,
   }),
