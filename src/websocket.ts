@@ -172,7 +172,11 @@ export function serveGraphqlOverWebSocket(
         // graphql-ws keeps the message (and so its query text) as long as the operation lives.
         (payload as { query: string }).query = sharedQueryText(payload.query);
         const initial: AuthInitialContext = { webSocketViewer: ctx.extra.viewer };
-        const operation: GraphqlWsOperation = { socket: ctx.extra.socket, graphqlWsOperationId: id };
+        const operation: GraphqlWsOperation = {
+          socket: ctx.extra.socket,
+          connection: ctx.extra.request.socket,
+          graphqlWsOperationId: id,
+        };
         // What plugins read of a graphql-ws operation: the node request (the client's address), the
         // operation's params, its socket and the socket's viewer. A subscription keeps this context
         // as long as it lives, so nothing else goes in.

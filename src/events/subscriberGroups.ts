@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { Metrics } from '../metrics.js';
 import type { TransactionStatusEvent } from './event.js';
@@ -5,6 +6,7 @@ import type { EventLog } from './log.js';
 import { observeDeliveries } from './observed.js';
 import type { StatusSubscription } from './statusSubscription.js';
 import { matches, type StatusFilter, SUBSCRIBER_BUFFER, SubscriberFeed } from './subscription.js';
+import { textFrames, writeCorked } from './webSocketFrames.js';
 
 /**
  * graphql-ws subscribers served by their group: one log listener, one filter match, one execution
@@ -54,15 +56,21 @@ function waitForNextTurn(): Promise<void> {
   return nextTurn;
 }
 
-/** Where a graphql-ws operation's frames go (websocket.ts puts both in the operation's context). */
+/**
+ * Where a graphql-ws operation's frames go (websocket.ts puts these in the operation's context):
+ * its WebSocket, the TCP connection under it, and the operation's id.
+ */
 export interface GraphqlWsOperation {
   socket: WebSocket;
+  connection: Socket;
   graphqlWsOperationId: string;
 }
 
 export function graphqlWsOperationOf(context: object): GraphqlWsOperation | null {
-  const { socket, graphqlWsOperationId } = context as Partial<GraphqlWsOperation>;
-  return socket && typeof graphqlWsOperationId === 'string' ? { socket, graphqlWsOperationId } : null;
+  const { socket, connection, graphqlWsOperationId } = context as Partial<GraphqlWsOperation>;
+  return socket && connection && typeof graphqlWsOperationId === 'string'
+    ? { socket, connection, graphqlWsOperationId }
+    : null;
 }
 
 /** The JSON text of the group's result for an event, or null when it must not be shared. */
@@ -72,12 +80,22 @@ const FRAME_TAIL = Buffer.from('}');
 
 interface Member {
   feed: SubscriberFeed;
-  socket: WebSocket;
-  /** Its `next` frame up to the payload, in graphql-ws's key order, as UTF-8. */
+  /** Its `next` message up to the payload, in graphql-ws's key order, as UTF-8. */
   frameHead: Buffer;
   /** The group's event count when it joined: earlier events were not its own. */
   joinedAfter: number;
 }
+
+/** A socket with members in the group: they get an event's frames in one write. */
+interface Connection {
+  socket: WebSocket;
+  tcp: Socket;
+  members: Set<Member>;
+}
+
+/** The frame heads of one connection's members that take the event being delivered (reused). */
+const heads: Buffer[] = [];
+const takers: Member[] = [];
 
 interface Pending {
   seq: number;
@@ -86,7 +104,8 @@ interface Pending {
 }
 
 class SubscriberGroup {
-  private readonly members = new Set<Member>();
+  private readonly connections = new Map<WebSocket, Connection>();
+  private size = 0;
   /** Matching events in log order, executing or waiting to be written. */
   private readonly pending: Pending[] = [];
   private seq = 0;
@@ -111,16 +130,24 @@ class SubscriberGroup {
   join(feed: SubscriberFeed, operation: GraphqlWsOperation): void {
     const member: Member = {
       feed,
-      socket: operation.socket,
       frameHead: Buffer.from(
         `{"id":${JSON.stringify(operation.graphqlWsOperationId)},"type":"next","payload":`,
       ),
       joinedAfter: this.seq,
     };
-    this.members.add(member);
+    let connection = this.connections.get(operation.socket);
+    if (!connection) {
+      connection = { socket: operation.socket, tcp: operation.connection, members: new Set() };
+      this.connections.set(operation.socket, connection);
+    }
+    const { members } = connection;
+    members.add(member);
+    this.size += 1;
     feed.stream.whenClosed(() => {
-      this.members.delete(member);
-      if (this.members.size > 0) return;
+      members.delete(member);
+      if (members.size === 0) this.connections.delete(operation.socket);
+      this.size -= 1;
+      if (this.size > 0) return;
       this.stopListening();
       this.onEmpty();
     });
@@ -131,7 +158,7 @@ class SubscriberGroup {
     this.seq += 1;
     // The group itself is that far behind (its executions or writes): so is every member.
     if (this.pending.length >= SUBSCRIBER_BUFFER) {
-      for (const member of this.members) member.feed.cutOff();
+      for (const { members } of this.connections.values()) for (const member of members) member.feed.cutOff();
       return;
     }
     const text = this.execute(event).catch(() => null);
@@ -150,7 +177,7 @@ class SubscriberGroup {
   }
 
   private async deliver({ seq, event }: Pending, text: string | null): Promise<void> {
-    // Encoded once: each frame is then three copies of bytes, not a string to build and encode.
+    // Encoded once: each frame is then copies of bytes, not a string to build and encode.
     const payload = text === null ? null : Buffer.from(text);
     const recordedAt = event.occurredAt.getTime();
     let written = 0;
@@ -160,23 +187,45 @@ class SubscriberGroup {
       const lag = Math.max(0, Date.now() - recordedAt) / 1000;
       for (; written > 0; written--) this.lag.observe(lag);
     };
-    for (const member of this.members) {
-      if (member.joinedAfter >= seq || !member.feed.offer(event, payload !== null)) continue;
+    for (const { socket, tcp, members } of this.connections.values()) {
+      takers.length = 0;
+      for (const member of members) {
+        if (member.joinedAfter < seq && member.feed.offer(event, payload !== null)) takers.push(member);
+      }
+      if (takers.length === 0 || payload === null) continue;
       // A socket that stopped reading: cut it off rather than buffer without bound.
-      if (member.socket.bufferedAmount > MAX_SOCKET_BUFFERED_BYTES) {
-        member.feed.cutOff();
+      if (socket.bufferedAmount > MAX_SOCKET_BUFFERED_BYTES) {
+        for (const member of takers) member.feed.cutOff();
         continue;
       }
-      const frame = Buffer.concat([member.frameHead, payload as Buffer, FRAME_TAIL]);
-      member.socket.send(frame, { binary: false });
-      written += 1;
-      turnBudget -= 1;
+      // Nothing may follow a close frame; the members leave when graphql-ws sees the close.
+      if (socket.readyState !== socket.OPEN) continue;
+      write(socket, tcp, takers, payload);
+      written += takers.length;
+      turnBudget -= takers.length;
       if (turnBudget <= 0) {
         count();
         await waitForNextTurn();
       }
     }
     count();
+  }
+}
+
+/**
+ * The members' `next` frames, on the socket. In one write straight onto the TCP connection when the
+ * WebSocket has no extension (ws then writes its own frames synchronously, so order is kept);
+ * through `ws.send` otherwise (a compressing socket frames asynchronously).
+ */
+function write(socket: WebSocket, tcp: Socket, members: Member[], payload: Buffer): void {
+  if (socket.extensions === '') {
+    heads.length = 0;
+    for (const member of members) heads.push(member.frameHead);
+    writeCorked(tcp, textFrames(heads, payload, FRAME_TAIL));
+    return;
+  }
+  for (const member of members) {
+    socket.send(Buffer.concat([member.frameHead, payload, FRAME_TAIL]), { binary: false });
   }
 }
 
