@@ -93,9 +93,10 @@ export class SubscriberPool {
 
   static async open(url: string, connections: number): Promise<SubscriberPool> {
     const t0 = performance.now();
-    const shares = Array.from({ length: Math.min(WORKERS, connections) }, (_, w) => {
-      const first = Math.floor((connections * w) / WORKERS);
-      return { first, count: Math.floor((connections * (w + 1)) / WORKERS) - first };
+    const workerCount = Math.min(WORKERS, connections);
+    const shares = Array.from({ length: workerCount }, (_, w) => {
+      const first = Math.floor((connections * w) / workerCount);
+      return { first, count: Math.floor((connections * (w + 1)) / workerCount) - first };
     });
     const workers = shares.map(
       ({ first, count }) =>
@@ -126,12 +127,22 @@ export class SubscriberPool {
     return new SubscriberPool(workers, connections, performance.now() - t0);
   }
 
-  /** Sends the subscribe messages; subscriber n is subscription n % perConnection of connection ⌊n / perConnection⌋. */
-  subscribe(perConnection: number, tracker: Tracker): void {
+  /**
+   * Sends the subscribe messages, resolving once every worker has sent its own (their processing is
+   * proven by confirmSubscribers). Subscriber n is subscription n % perConnection of connection
+   * ⌊n / perConnection⌋.
+   */
+  async subscribe(perConnection: number, tracker: Tracker): Promise<void> {
     const query = print(TransactionStatusChangedDocument);
+    let sent = 0;
+    let allSent: () => void = () => undefined;
+    const subscribed = new Promise<void>((resolve) => {
+      allSent = resolve;
+    });
     for (const worker of this.workers) {
       worker.on('message', (message: FromWorker) => {
-        if (message.type === 'receipts') {
+        if (message.type === 'subscribed' && ++sent === this.workers.length) allSent();
+        else if (message.type === 'receipts') {
           const { subscribers, keys, times } = message;
           for (let i = 0; i < subscribers.length; i++)
             tracker.receive(subscribers[i] ?? 0, keys[i] ?? '', times[i] ?? 0);
@@ -140,6 +151,7 @@ export class SubscriberPool {
       });
       worker.postMessage({ type: 'subscribe', query, perConnection } satisfies ToWorker);
     }
+    await subscribed;
   }
 
   async close(): Promise<void> {
@@ -166,6 +178,6 @@ export async function openSubscribers(
   perConnection: number,
 ): Promise<SubscriberPool> {
   const pool = await SubscriberPool.open(url, connections);
-  pool.subscribe(perConnection, tracker);
+  await pool.subscribe(perConnection, tracker);
   return pool;
 }

@@ -54,7 +54,7 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
     const size = options.connections * options.perConnection;
     const tracker = new Tracker(size);
     const t1 = performance.now();
-    pool.subscribe(options.perConnection, tracker);
+    await pool.subscribe(options.perConnection, tracker);
     const confirmAttempts = await confirmSubscribers(url, tracker, 30_000);
     const subscribeMs = performance.now() - t1;
     console.log(`  ${size} subscriptions live on ${options.connections} sockets`);

@@ -76,9 +76,11 @@ root with LOG_LEVEL=warn, ELEPAY_WEBHOOK_SECRET set by the bench, ELEPAY_SANDBOX
 ELOPAGE_SANDBOX_PORT=0 (embedded simulators), the in-memory event log, no Redis. The startup banner is
 logged at \`info\`, so at \`warn\` the child prints nothing: the bench picks a free loopback port, passes
 it as PORT and polls \`/healthz\`. The subscribers (graphql-ws clients created with the tests'
-\`connectWs\`) and the client that causes the status changes run in the bench process on the same
-machine: both processes share the ${machine.nproc} CPUs, and a receipt is timestamped when the bench's
-event loop handles the message, so the latencies include client-side queueing.
+\`connectWs\`) run in two worker threads of the bench process (bench/subscriberWorker.ts), the client
+that causes the status changes and the probing queries in its main thread, all on the same machine:
+bench and gateway share the ${machine.nproc} CPUs. A receipt is timestamped when its worker handles the
+message, t0 when the main thread sends the request, on the clock the threads share
+(\`performance.timeOrigin + performance.now()\`), so the latencies include client-side queueing.
 
 Every subscription runs the \`TransactionStatusChanged\` operation (schema/operations/07-live.graphql)
 with no filter and no \`after\`. Every receipt is matched to its event by \`transaction.id\` and \`status\`,
@@ -194,15 +196,15 @@ function interpret(
     ...contention,
     `- Fan-out dominates. The gateway answers the webhook after ${ms(l.webhook.requests.p50)} ms (median; signature check, fetch of the charge from the simulator, recording); the first of the ${n} subscribers has the event after ${ms(l.webhook.firstSubscriber.p50)} ms and the last after ${ms(l.webhook.lastSubscriber.p50)} ms. ${
       l.webhook.firstSubscriber.p50 > 0.5 * l.webhook.lastSubscriber.p50
-        ? "Even the first subscriber waits for most of the fan-out: the event is executed and serialized once per subscriber group, but every subscription's async-iterator chain (its buffer, envelop's and graphql-ws's loops, the write) advances a microtask at a time on one event loop, so the messages leave at about the same time."
-        : 'The spread from the first to the last subscriber is the fan-out: one execution and one serialization per event and subscriber group, then per subscription a filter match, its buffer and a write.'
+        ? 'Even the first subscriber waits for most of the fan-out: the frames of an event leave in writes of a socket each, and the receiving workers parse them on the same CPUs, so the messages arrive at about the same time.'
+        : 'The spread from the first to the last subscriber is the fan-out: one execution and one serialization per event and subscriber group, then per socket one write of its members\' frames, and the clients parsing them on the same CPUs.'
     } End to end from the settle mutation, the last subscriber has it after ${ms(l.settle.lastSubscriber.p50)} ms (median): the mutation and the simulator's webhook delivery add ${ms(l.settle.receipts.p50 - l.webhook.receipts.p50)} ms at the median.`,
     `- Capacity: saturated (C), one gateway delivered ${int(l.overload.deliveriesPerSecond)} messages/s (≈ ${perDeliveryUs.toFixed(0)} µs per delivery), i.e. ${l.overload.eventsPerSecond.toFixed(1)} status changes/s with ${n} subscribers each, using ${l.overload.gatewayCpu.toFixed(0)} % of a core while the bench used ${l.overload.benchCpu.toFixed(0)} %. At ${l.options.steady.rate}/s (B) it keeps up: p99 ${ms(l.steady.receipts.p99)} ms per receipt, ${ms(l.steady.lastSubscriber.p99)} ms until the last subscriber.`,
     `- Above capacity, changes queue inside the gateway and every subscriber falls behind together (C: p99 ${ms(l.overload.receipts.p99)} ms). The API and the webhook route answer from the same event loop as the fan-out: settle mutations took up to ${ms(l.overload.requests?.max ?? NaN)} ms to answer in C (${ms(l.steady.requests?.max ?? NaN)} ms in B), and queries sent meanwhile, one after another, took p50 ${ms(l.overload.queries.p50)} / p99 ${ms(l.overload.queries.p99)} ms (\`{ __typename }\`) and p50 ${ms(l.overload.providerQueries.p50)} / p99 ${ms(l.overload.providerQueries.p99)} ms (\`charge(id: "ch_1")\`, whose provider call queues behind the settles' own)${overloadWarnings > 0 ? `, so the simulator logged ${overloadWarnings} webhook deliveries as failed (outcome 23 is DOMException's TIMEOUT_ERR code: its 10 s delivery timeout expired) and scheduled retries (harmless here: a retry finds the status unchanged and publishes nothing, but a real provider would see timeouts)` : ''}.`,
     i.lost + i.duplicates + i.unexpected === 0 && i.errors.length === 0
       ? `- Integrity: all ${int(i.expected)} deliveries arrived exactly once, in A, B and C alike; no unexpected events, no subscription errors.`
       : `- Integrity problem: ${int(i.lost)} lost, ${int(i.duplicates)} duplicated, ${int(i.unexpected)} unexpected deliveries, ${i.errors.length} errors (see the table).`,
-    `- Memory: ${int(m.subscribers)} idle subscriptions on ${int(m.options.connections)} sockets add ${mib(m.after - m.before)} MiB RSS, about ${kib(perSubscription)} KiB per subscription plus ${kib(perConnection)} KiB per socket. Per subscription the gateway keeps its GraphQL context, its source stream (a queue of unread events) and the async-iterator chain of envelop and graphql-ws; the parsed document, the execution and the loaders are shared.`,
+    `- Memory: ${int(m.subscribers)} idle subscriptions on ${int(m.options.connections)} sockets add ${mib(m.after - m.before)} MiB RSS, about ${kib(perSubscription)} KiB per subscription plus ${kib(perConnection)} KiB per socket. Per subscription the gateway keeps its GraphQL context, graphql-ws's and envelop's record of the operation, and its member record in its group (position, an empty queue, the frame head); the query text, the parsed document, the execution and the loaders are shared.`,
   ].join('\n');
 }
 
@@ -247,6 +249,9 @@ export function renderLiveStatusComparison(trees: TreeResult[], machine: ReportI
       ms,
     ],
     ['saturation: settle request answered, max (ms)', '', (t) => t.latency.overload.requests.max, ms],
+    ['saturation: gateway CPU (% of a core)', '', (t) => t.latency.overload.gatewayCpu, int],
+    ['saturation: bench CPU (% of a core)', '', (t) => t.latency.overload.benchCpu, int],
+    ["saturation: other processes' CPU (% of a core)", '', (t) => Math.max(0, t.latency.overload.otherCpu), int],
     [
       'lost + duplicated deliveries (all phases)',
       '0',
@@ -291,7 +296,8 @@ ${rows
 
 "Lost" counts deliveries that had not arrived when the bench stopped waiting (60 s after the last
 settle of the saturation phase), duplicates those that arrived twice. The concurrent queries run in
-the bench process, whose event loop also reads every subscriber's messages: their latency includes
-that client-side queueing.
+the bench's main thread; the subscribers' messages are read by its worker threads. CPU is in % of one
+core over the saturation phase: "other processes" is everything else on the machine (other jobs on a
+shared machine make both columns worse alike).
 `;
 }

@@ -21,6 +21,7 @@ export type ToWorker = { type: 'subscribe'; query: string; perConnection: number
 
 export type FromWorker =
   | { type: 'connected' }
+  | { type: 'subscribed' }
   | { type: 'receipts'; subscribers: number[]; keys: string[]; times: number[] }
   | { type: 'problem'; error: string }
   | { type: 'completed' }
@@ -117,8 +118,10 @@ const clients = await openConnections().catch((error: unknown) => {
 });
 post({ type: 'connected' });
 port.on('message', async (message: ToWorker) => {
-  if (message.type === 'subscribe') subscribeAll(clients, message.query, message.perConnection);
-  else {
+  if (message.type === 'subscribe') {
+    subscribeAll(clients, message.query, message.perConnection);
+    post({ type: 'subscribed' });
+  } else {
     flush();
     await Promise.all(clients.map((client) => client.dispose()));
     post({ type: 'closed' });
