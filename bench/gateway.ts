@@ -38,14 +38,17 @@ async function freePort(): Promise<number> {
  */
 export async function startGatewayProcess(
   root = REPO_ROOT,
-  options: { preload?: string; env?: Record<string, string> } = {},
+  options: { preload?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<GatewayProcess> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const elopagePort = await freePort();
     const preload = options.preload ? ['--import', options.preload] : [];
     // To profile the gateway: BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-    const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const nodeArgs = [
+      ...(options.nodeArgs ?? []),
+      ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ];
     const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...preload, 'src/main.ts'], {
       cwd: root,
       // A clean environment: no provider credentials or REDIS_URL leak in from the caller's shell.

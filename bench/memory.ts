@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { SubscriberPool, Tracker } from './fanout.js';
 import { memoryKiB, startGatewayProcess } from './gateway.js';
 import { confirmSubscribers } from './latency.js';
@@ -35,13 +36,19 @@ export interface MemoryResult {
   stillOpen: boolean;
 }
 
+/** RSS after `seconds` idle and a full garbage collection (bench/collectOnSignal.mjs). */
 async function settledRss(pid: number, seconds: number): Promise<number> {
   await sleep(seconds * 1000);
+  process.kill(pid, 'SIGUSR2');
+  await sleep(500);
   return memoryKiB(pid).rss;
 }
 
 export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
-  const gateway = await startGatewayProcess(options.root);
+  const gateway = await startGatewayProcess(options.root, {
+    preload: fileURLToPath(new URL('./collectOnSignal.mjs', import.meta.url)),
+    nodeArgs: ['--expose-gc'],
+  });
   try {
     const { url, pid } = gateway;
     // Warm the code paths a status change takes (GraphQL, simulator, webhook), then let it settle.

@@ -166,8 +166,10 @@ keep both processes well under \`ulimit -n\`.
 | all subscriptions still open at the end | ${m.stillOpen ? 'yes' : 'NO'} |
 | bench process RSS (the clients) | ${mib(m.benchRssKiB)} MiB |
 
-RSS includes garbage not yet collected (the child runs without --expose-gc, so the bench cannot force
-a collection) and heap V8 keeps reserved, so the per-subscriber figures are upper estimates.
+Every RSS sample is taken 0.5 s after a full garbage collection: in this scenario the child runs with
+\`--expose-gc\` and bench/collectOnSignal.mjs preloaded, and the bench sends it SIGUSR2 before each
+sample, so transient garbage (of startup, of subscribing) does not count; heap V8 keeps reserved
+still does, so the per-subscriber figures are upper estimates.
 
 ## Interpretation
 
@@ -197,7 +199,7 @@ function interpret(
     `- Fan-out dominates. The gateway answers the webhook after ${ms(l.webhook.requests.p50)} ms (median; signature check, fetch of the charge from the simulator, recording); the first of the ${n} subscribers has the event after ${ms(l.webhook.firstSubscriber.p50)} ms and the last after ${ms(l.webhook.lastSubscriber.p50)} ms. ${
       l.webhook.firstSubscriber.p50 > 0.5 * l.webhook.lastSubscriber.p50
         ? 'Even the first subscriber waits for most of the fan-out: the frames of an event leave in writes of a socket each, and the receiving workers parse them on the same CPUs, so the messages arrive at about the same time.'
-        : 'The spread from the first to the last subscriber is the fan-out: one execution and one serialization per event and subscriber group, then per socket one write of its members\' frames, and the clients parsing them on the same CPUs.'
+        : "The spread from the first to the last subscriber is the fan-out: one execution and one serialization per event and subscriber group, then per socket one write of its members' frames, and the clients parsing them on the same CPUs."
     } End to end from the settle mutation, the last subscriber has it after ${ms(l.settle.lastSubscriber.p50)} ms (median): the mutation and the simulator's webhook delivery add ${ms(l.settle.receipts.p50 - l.webhook.receipts.p50)} ms at the median.`,
     `- Capacity: saturated (C), one gateway delivered ${int(l.overload.deliveriesPerSecond)} messages/s (≈ ${perDeliveryUs.toFixed(0)} µs per delivery), i.e. ${l.overload.eventsPerSecond.toFixed(1)} status changes/s with ${n} subscribers each, using ${l.overload.gatewayCpu.toFixed(0)} % of a core while the bench used ${l.overload.benchCpu.toFixed(0)} %. At ${l.options.steady.rate}/s (B) it keeps up: p99 ${ms(l.steady.receipts.p99)} ms per receipt, ${ms(l.steady.lastSubscriber.p99)} ms until the last subscriber.`,
     `- Above capacity, changes queue inside the gateway and every subscriber falls behind together (C: p99 ${ms(l.overload.receipts.p99)} ms). The API and the webhook route answer from the same event loop as the fan-out: settle mutations took up to ${ms(l.overload.requests?.max ?? NaN)} ms to answer in C (${ms(l.steady.requests?.max ?? NaN)} ms in B), and queries sent meanwhile, one after another, took p50 ${ms(l.overload.queries.p50)} / p99 ${ms(l.overload.queries.p99)} ms (\`{ __typename }\`) and p50 ${ms(l.overload.providerQueries.p50)} / p99 ${ms(l.overload.providerQueries.p99)} ms (\`charge(id: "ch_1")\`, whose provider call queues behind the settles' own)${overloadWarnings > 0 ? `, so the simulator logged ${overloadWarnings} webhook deliveries as failed (outcome 23 is DOMException's TIMEOUT_ERR code: its 10 s delivery timeout expired) and scheduled retries (harmless here: a retry finds the status unchanged and publishes nothing, but a real provider would see timeouts)` : ''}.`,
@@ -251,7 +253,12 @@ export function renderLiveStatusComparison(trees: TreeResult[], machine: ReportI
     ['saturation: settle request answered, max (ms)', '', (t) => t.latency.overload.requests.max, ms],
     ['saturation: gateway CPU (% of a core)', '', (t) => t.latency.overload.gatewayCpu, int],
     ['saturation: bench CPU (% of a core)', '', (t) => t.latency.overload.benchCpu, int],
-    ["saturation: other processes' CPU (% of a core)", '', (t) => Math.max(0, t.latency.overload.otherCpu), int],
+    [
+      "saturation: other processes' CPU (% of a core)",
+      '',
+      (t) => Math.max(0, t.latency.overload.otherCpu),
+      int,
+    ],
     [
       'lost + duplicated deliveries (all phases)',
       '0',

@@ -172,18 +172,18 @@ export function serveGraphqlOverWebSocket(
         // graphql-ws keeps the message (and so its query text) as long as the operation lives.
         (payload as { query: string }).query = sharedQueryText(payload.query);
         const initial: AuthInitialContext = { webSocketViewer: ctx.extra.viewer };
-        const operation: GraphqlWsOperation = {
+        const graphqlWsOperation: GraphqlWsOperation = {
           socket: ctx.extra.socket,
           connection: ctx.extra.request.socket,
-          graphqlWsOperationId: id,
+          id,
         };
         // What plugins read of a graphql-ws operation: the node request (the client's address), the
-        // operation's params, its socket and the socket's viewer. A subscription keeps this context
-        // as long as it lives, so nothing else goes in.
+        // operation's params, where its frames go and the socket's viewer. A subscription keeps this
+        // context as long as it lives, so nothing else goes in.
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           req: ctx.extra.request,
           params: payload,
-          ...operation,
+          graphqlWsOperation,
           ...initial,
         });
         // A syntax error (or a query over the token limit, which fails while parsing) must answer

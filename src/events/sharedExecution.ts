@@ -200,16 +200,22 @@ class GroupResults implements AsyncIterableIterator<ExecutionResult> {
     private readonly key: string,
   ) {}
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    const next = await this.source.next();
-    if (next.done) return { value: undefined, done: true };
-    try {
-      return { value: await deliverable(next.value, this.args, this.key), done: false };
-    } catch (error) {
-      // An execution that failed outright ends the subscription, and its source with it.
-      await this.source.return?.();
-      throw error;
-    }
+  // Promise chains rather than an async function: a suspended one keeps a frame per idle subscriber.
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source
+      .next()
+      .then((next): Promise<IteratorResult<ExecutionResult>> | IteratorResult<ExecutionResult> =>
+        next.done
+          ? { value: undefined, done: true }
+          : deliverable(next.value, this.args, this.key).then(
+              (value): IteratorResult<ExecutionResult> => ({ value, done: false }),
+              // An execution that failed outright ends the subscription, and its source with it.
+              async (error: unknown) => {
+                await this.source.return?.();
+                throw error;
+              },
+            ),
+      );
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {

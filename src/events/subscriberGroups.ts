@@ -57,20 +57,19 @@ function waitForNextTurn(): Promise<void> {
 }
 
 /**
- * Where a graphql-ws operation's frames go (websocket.ts puts these in the operation's context):
- * its WebSocket, the TCP connection under it, and the operation's id.
+ * Where a graphql-ws operation's frames go: its WebSocket, the TCP connection under it, and the
+ * operation's id. websocket.ts puts it in the operation's context as `graphqlWsOperation` (one
+ * property: a subscription keeps its context as long as it lives, and V8 keeps an object with few
+ * properties compact).
  */
 export interface GraphqlWsOperation {
   socket: WebSocket;
   connection: Socket;
-  graphqlWsOperationId: string;
+  id: string;
 }
 
 export function graphqlWsOperationOf(context: object): GraphqlWsOperation | null {
-  const { socket, connection, graphqlWsOperationId } = context as Partial<GraphqlWsOperation>;
-  return socket && connection && typeof graphqlWsOperationId === 'string'
-    ? { socket, connection, graphqlWsOperationId }
-    : null;
+  return (context as { graphqlWsOperation?: GraphqlWsOperation }).graphqlWsOperation ?? null;
 }
 
 /** The JSON text of the group's result for an event, or null when it must not be shared. */
@@ -80,8 +79,8 @@ const FRAME_TAIL = Buffer.from('}');
 
 interface Member {
   feed: SubscriberFeed;
-  /** Its `next` message up to the payload, in graphql-ws's key order, as UTF-8. */
-  frameHead: Buffer;
+  /** Its `next` message up to the payload, in graphql-ws's key order. */
+  frameHead: string;
   /** The group's event count when it joined: earlier events were not its own. */
   joinedAfter: number;
 }
@@ -94,7 +93,7 @@ interface Connection {
 }
 
 /** The frame heads of one connection's members that take the event being delivered (reused). */
-const heads: Buffer[] = [];
+const heads: string[] = [];
 const takers: Member[] = [];
 
 interface Pending {
@@ -130,9 +129,7 @@ class SubscriberGroup {
   join(feed: SubscriberFeed, operation: GraphqlWsOperation): void {
     const member: Member = {
       feed,
-      frameHead: Buffer.from(
-        `{"id":${JSON.stringify(operation.graphqlWsOperationId)},"type":"next","payload":`,
-      ),
+      frameHead: `{"id":${JSON.stringify(operation.id)},"type":"next","payload":`,
       joinedAfter: this.seq,
     };
     let connection = this.connections.get(operation.socket);
@@ -225,7 +222,7 @@ function write(socket: WebSocket, tcp: Socket, members: Member[], payload: Buffe
     return;
   }
   for (const member of members) {
-    socket.send(Buffer.concat([member.frameHead, payload, FRAME_TAIL]), { binary: false });
+    socket.send(Buffer.concat([Buffer.from(member.frameHead), payload, FRAME_TAIL]), { binary: false });
   }
 }
 

@@ -18,7 +18,8 @@ export class SubscriberStream<T> implements AsyncIterableIterator<T> {
   private roomWaiter: (() => void) | null = null;
   private ending: { error: unknown } | null = null;
   private closed = false;
-  private readonly onClose: (() => void)[] = [];
+  /** Made with its first callback: an array grown by `push` from empty reserves room for 16. */
+  private onClose: (() => void)[] | null = null;
 
   constructor(public capacity: number) {}
 
@@ -42,7 +43,8 @@ export class SubscriberStream<T> implements AsyncIterableIterator<T> {
 
   whenClosed(callback: () => void): void {
     if (this.closed) callback();
-    else this.onClose.push(callback);
+    else if (this.onClose) this.onClose.push(callback);
+    else this.onClose = [callback];
   }
 
   push(value: T): void {
@@ -135,6 +137,8 @@ export class SubscriberStream<T> implements AsyncIterableIterator<T> {
     this.queue = [];
     this.head = 0;
     this.releaseRoom();
-    for (const callback of this.onClose.splice(0)) callback();
+    const callbacks = this.onClose ?? [];
+    this.onClose = null;
+    for (const callback of callbacks) callback();
   }
 }

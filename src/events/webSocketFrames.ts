@@ -5,15 +5,16 @@ import type { Socket } from 'node:net';
  * in one buffer: frame i is `heads[i] + body + tail`. For a group's `next` frames (subscriberGroups.ts):
  * the members of one socket get their frames in one write, built with one allocation, the shared
  * payload copied into each, where a `ws.send` per frame would make two writes and a frame header each.
+ * The heads are strings (a member keeps one for as long as it lives: smaller than a Buffer).
  */
-export function textFrames(heads: readonly Buffer[], body: Buffer, tail: Buffer): Buffer {
+export function textFrames(heads: readonly string[], body: Buffer, tail: Buffer): Buffer {
   let total = 0;
-  for (const head of heads) total += frameLength(head.length + body.length + tail.length);
+  for (const head of heads) total += frameLength(Buffer.byteLength(head) + body.length + tail.length);
   const frames = Buffer.allocUnsafe(total);
   let at = 0;
   for (const head of heads) {
-    at = writeHeader(frames, at, head.length + body.length + tail.length);
-    at += head.copy(frames, at);
+    at = writeHeader(frames, at, Buffer.byteLength(head) + body.length + tail.length);
+    at += frames.write(head, at);
     at += body.copy(frames, at);
     at += tail.copy(frames, at);
   }

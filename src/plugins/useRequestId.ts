@@ -13,7 +13,15 @@ const ACCEPTABLE_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 /** The client's ID if it is a plain token of sane length (anything else could forge log lines). */
 export function acceptRequestId(given: string | null | undefined): string {
-  return given && ACCEPTABLE_ID.test(given) ? given : randomUUID();
+  return given && ACCEPTABLE_ID.test(given) ? given : flat(randomUUID());
+}
+
+/**
+ * Node builds a UUID by concatenation: V8 keeps it as a chain of 20 pieces (640 bytes) until it is
+ * flattened. A subscription keeps its request ID as long as it lives; this copy is one 36-byte string.
+ */
+function flat(text: string): string {
+  return Buffer.from(text, 'latin1').toString('latin1');
 }
 
 /**

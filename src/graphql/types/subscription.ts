@@ -4,6 +4,7 @@
  */
 import type { TransactionStatusEvent } from '../../events/event.js';
 import { StatusSubscription } from '../../events/statusSubscription.js';
+import { graphqlWsOperationOf } from '../../events/subscriberGroups.js';
 import { checkResumeCursor } from '../../events/subscription.js';
 import { builder } from '../builder.js';
 import { providerIdOf } from '../nodes.js';
@@ -71,8 +72,8 @@ builder.subscriptionField('transactionStatusChanged', (t) =>
     },
     subscribe: async (_root, { filter, after }, ctx) => {
       if (after != null) await checkResumeCursor(ctx.services.events, after);
-      // graphql-ws hands its socket to the context (websocket.ts); everything else is SSE.
-      const transport = 'socket' in ctx ? 'graphql-ws' : 'sse';
+      // graphql-ws puts its operation in the context (websocket.ts); everything else is SSE.
+      const transport = graphqlWsOperationOf(ctx) ? 'graphql-ws' : 'sse';
       return new StatusSubscription(
         ctx.services.events,
         {
