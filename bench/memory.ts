@@ -31,6 +31,12 @@ export interface MemoryResult {
   after: number;
   /** RSS samples (KiB) taken once a second while the subscriptions idle. */
   idleSamples: number[];
+  /**
+   * V8 heap in use (KiB) after a full GC, with the sockets only and with the subscriptions, from the
+   * gateway's /metrics (`paygraph_nodejs_heap_size_used_bytes`); NaN for a gateway without it.
+   */
+  heapConnected: number;
+  heapAfter: number;
   peak: number;
   benchRssKiB: number;
   stillOpen: boolean;
@@ -42,6 +48,12 @@ async function settledRss(pid: number, seconds: number): Promise<number> {
   process.kill(pid, 'SIGUSR2');
   await sleep(500);
   return memoryKiB(pid).rss;
+}
+
+async function heapUsedKiB(url: string): Promise<number> {
+  const response = await fetch(`${url}/metrics`).catch(() => null);
+  const text = response?.ok ? await response.text() : '';
+  return Number(/^(?:paygraph_)?nodejs_heap_size_used_bytes (\d+)/m.exec(text)?.[1] ?? NaN) / 1024;
 }
 
 export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
@@ -57,6 +69,7 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
 
     const pool = await SubscriberPool.open(url, options.connections);
     const connected = await settledRss(pid, 2);
+    const heapConnected = await heapUsedKiB(url);
 
     const size = options.connections * options.perConnection;
     const tracker = new Tracker(size);
@@ -67,6 +80,7 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
     console.log(`  ${size} subscriptions live on ${options.connections} sockets`);
     const idleSamples: number[] = [];
     for (let s = 0; s < options.idleSeconds; s++) idleSamples.push(await settledRss(pid, 1));
+    const heapAfter = await heapUsedKiB(url);
     const result: MemoryResult = {
       options,
       subscribers: size,
@@ -77,6 +91,8 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
       connected,
       after: idleSamples.at(-1) ?? NaN,
       idleSamples,
+      heapConnected,
+      heapAfter,
       peak: memoryKiB(pid).hwm,
       benchRssKiB: Math.round(process.memoryUsage().rss / 1024),
       stillOpen: tracker.completed === 0 && tracker.errors.length === 0,

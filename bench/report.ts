@@ -161,6 +161,7 @@ keep both processes well under \`ulimit -n\`.
 | per subscriber, all included (delta / ${int(m.subscribers)}) | ${kib(perSubscriber)} KiB |
 | per socket (sockets − before) / ${int(m.options.connections)} | ${kib(perConnection)} KiB |
 | per subscription (subscriptions − sockets) / ${int(m.subscribers)} | ${kib(perSubscription)} KiB |
+| per subscription, V8 heap in use after a full GC (/metrics) | ${one(heapPerSubscriptionKiB(m))} KiB |
 | peak RSS (VmHWM) | ${mib(m.peak)} MiB |
 | time to connect / to subscribe and confirm | ${int(m.connectMs)} ms / ${int(m.subscribeMs)} ms |
 | all subscriptions still open at the end | ${m.stillOpen ? 'yes' : 'NO'} |
@@ -219,6 +220,7 @@ export interface TreeResult {
 }
 
 const perSubscriptionKiB = (m: MemoryResult) => ((m.after - m.connected) * 1024) / m.subscribers / 1024;
+const heapPerSubscriptionKiB = (m: MemoryResult) => (m.heapAfter - m.heapConnected) / m.subscribers;
 const ratio = (after: number, before: number) =>
   Number.isFinite(after / before) && before !== 0 ? `${(after / before).toFixed(2)}×` : '—';
 
@@ -265,7 +267,14 @@ export function renderLiveStatusComparison(trees: TreeResult[], machine: ReportI
       (t) => t.latency.integrity.lost + t.latency.integrity.duplicates,
       int,
     ],
-    ['idle subscription (KiB each)', '≤ 10', (t) => perSubscriptionKiB(t.memory), one],
+    ['idle subscription, RSS (KiB each)', '≤ 10', (t) => perSubscriptionKiB(t.memory), one],
+    ['idle subscription, V8 heap after GC (KiB each)', '', (t) => heapPerSubscriptionKiB(t.memory), one],
+    [
+      'idle: RSS with 1,000 sockets and 10,000 subscriptions − before, per subscription (KiB)',
+      '',
+      (t) => ((t.memory.after - t.memory.before) * 1024) / t.memory.subscribers / 1024,
+      one,
+    ],
     ...(trees[0]?.providerCalls.sizes ?? []).map(
       (size, i): [string, string, (t: TreeResult) => number, (n: number) => string] => [
         `elopage calls per checkout event, ${int(size.subscribers)} subscriber(s)`,
