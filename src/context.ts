@@ -43,6 +43,11 @@ export interface Viewer {
   /** The API client's name; null when access is open (every provider sandboxed, no clients). */
   client: string | null;
   scopes: ReadonlySet<Scope>;
+  /**
+   * The tenant the client acts for: it sees only that tenant's transactions, and those it creates
+   * become the tenant's (docs/ledger.md, Tenants). Null: every transaction, as without tenants.
+   */
+  tenant: string | null;
 }
 
 /** What one GraphQL operation sees. Loaders are per request so their caches never go stale. */
@@ -70,7 +75,11 @@ export interface RequestFacts {
  */
 export function createContext(services: Services, request: RequestFacts, target: object = {}): Context {
   let logger: Logger | undefined;
-  const context = Object.assign(target, { services, loaders: createLoaders(services), ...request });
+  const context = Object.assign(target, {
+    services,
+    loaders: createLoaders(services, {}, request.viewer.tenant),
+    ...request,
+  });
   return Object.defineProperty(context, 'logger', {
     enumerable: true,
     configurable: true,

@@ -193,6 +193,27 @@ describe('problems', () => {
     ]);
   });
 
+  it("names a client's tenant that is not a name, and accepts one that is", () => {
+    const client = { name: 'shop', tokenSha256: 'a'.repeat(64), scopes: ['read'] };
+    expect(
+      problemsOf({ PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, tenant: 'acme corp; drop' }]) }),
+    ).toEqual(['PAYGRAPH_CLIENTS[0].tenant: must be 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-"']);
+    expect(problemsOf({ PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, tenant: '' }]) })).toHaveLength(1);
+    expect(problemsOf({ PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, tenant: 42 }]) })).toEqual([
+      expect.stringMatching(/^PAYGRAPH_CLIENTS\[0\]\.tenant: /),
+    ]);
+    const config = loadConfig({ PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, tenant: 'acme-eu.1' }]) });
+    expect(config.security.clients[0]?.tenant).toBe('acme-eu.1');
+  });
+
+  it('keeps ledger rows forever unless LEDGER_RETENTION_DAYS says how many days', () => {
+    expect(loadConfig({ ...CLIENTS }).ledgerRetentionDays).toBeNull();
+    expect(loadConfig({ ...CLIENTS, LEDGER_RETENTION_DAYS: '90' }).ledgerRetentionDays).toBe(90);
+    expect(problemsOf({ ...CLIENTS, LEDGER_RETENTION_DAYS: '0' })).toEqual([
+      'LEDGER_RETENTION_DAYS: must be at least 1',
+    ]);
+  });
+
   it('never repeats a secret value in a problem', () => {
     const problems = problemsOf({
       ELEPAY_SECRET_KEY: 'sk_live_do_not_print_me',

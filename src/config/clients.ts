@@ -19,15 +19,23 @@ const scopeNames = `${SCOPES.slice(0, -1)
 const ScopeSchema = z.enum(SCOPES, { message: `must be ${scopeNames}` });
 export type Scope = z.output<typeof ScopeSchema>;
 
+/** Client and tenant names: fit a log line, a label and a database column as they are. */
+const NameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-"');
+
 const ApiClientSchema = z.object({
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-"'),
+  name: NameSchema,
   tokenSha256: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters: the SHA-256 of the token, never the token')
     .transform((hash) => hash.toLowerCase()),
   scopes: z.array(ScopeSchema).min(1, 'must name at least one scope'),
+  /**
+   * The tenant the client acts for: the transactions it creates are the tenant's, and it sees no
+   * other transactions (docs/ledger.md, Tenants). Without one it sees every transaction.
+   */
+  tenant: NameSchema.optional(),
 });
 
 /** An API client the operator configured: the token itself is never stored, only its SHA-256. */
@@ -63,7 +71,7 @@ export function loadApiClients(env: Record<string, string>): { clients: ApiClien
   } catch {
     return {
       clients: [],
-      problems: [`${variable}: is not JSON (expected [{"name","tokenSha256","scopes"}, …])`],
+      problems: [`${variable}: is not JSON (expected [{"name","tokenSha256","scopes","tenant"?}, …])`],
     };
   }
   const parsed = z.array(ApiClientSchema).safeParse(json);

@@ -67,6 +67,11 @@ export const ERROR_CODES = {
     meaning:
       'a keyed mutation while the idempotency store does not answer: nothing was done; retry later with the same key',
   },
+  LEDGER_UNAVAILABLE: {
+    http: '200',
+    meaning:
+      "a tenant's client while the ledger does not answer: which transactions are the tenant's cannot be checked, so none is shown; a mutation that created one says so, and a retry with the same idempotency key records it",
+  },
   INTERNAL: { http: '200', meaning: 'unexpected; `extensions.requestId` finds the log line' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -13,6 +13,7 @@ import { parsePayload, primeLoaders, serializePayload } from '../idempotency/pay
 import { runIdempotently } from '../idempotency/run.js';
 import { publicProviderError } from '../plugins/maskError.js';
 import { noteIdempotency } from '../plugins/useIdempotencyReplay.js';
+import { noteMutationAnswer } from '../services/ownership.js';
 
 export type Payload<T> = Partial<T> & { userErrors: UserError[] };
 
@@ -132,12 +133,13 @@ async function runKeyed<T extends object>(
 
 /**
  * The statuses a mutation saw become the `previousStatus` of the first live event (events/log.ts),
- * and its transactions enter the ledger (src/ledger) before the answer, so a list shows them at once.
+ * and its transactions enter the ledger (src/ledger) before the answer, so a list shows them at
+ * once, as the tenant's when a tenant's client made them (services/ownership.ts).
  */
 async function observed<T extends object>(ctx: Context, payload: Payload<T>): Promise<Payload<T>> {
   await Promise.all([
     observePayload(ctx.services.events, payload),
-    ctx.services.ledger.observe(transactionsIn(payload), 'MUTATION'),
+    noteMutationAnswer(ctx, transactionsIn(payload)),
   ]);
   return payload;
 }

@@ -57,6 +57,8 @@ export interface StatusChange {
 }
 
 export interface LedgerFilter {
+  /** Only this tenant's transactions (a tenant's client); absent or null: every transaction. */
+  tenant?: string | null;
   provider?: Provider | null;
   statuses?: readonly PaymentStatus[] | null;
   kind?: TransactionKind | null;
@@ -109,6 +111,23 @@ export interface Ledger {
    * new; rejects, taking in none, when the database cannot record them.
    */
   project(changes: readonly RecordedChange[]): Promise<number>;
+  /**
+   * Makes the transactions `tenant`'s where they have no owner yet (a mutation of the tenant's
+   * client created them), noting them as a mutation's answer first when the ledger has not seen
+   * them. Unlike observe, rejects when the database cannot record it: an owner not recorded would
+   * hide the tenant's own transaction from it.
+   */
+  own(transactions: readonly Transaction[], tenant: string): Promise<void>;
+  /** The tenant owning each transaction (by global ID); null for none, or one the ledger does not know. */
+  owners(transactionIds: readonly string[]): Promise<(string | null)[]>;
+  /**
+   * Deletes, in batches of at most `batchSize` rows, what is older than `before`: final transactions
+   * whose last change was before it, with their history (and whatever else a retention sweep of
+   * store.ts covers). Pauses `pauseMs` between batches. Resolves to the number of rows deleted per table.
+   */
+  sweep(before: Date, batchSize: number, pauseMs: number): Promise<Record<string, number>>;
+  /** Whether the database answers (one trivial query); rejects when it does not. */
+  ping(): Promise<void>;
   /** The cursor of the last change taken in from the event log ('0-0' before the first). */
   checkpoint(): Promise<string>;
   /** Transactions matching `filter`, newest first, `first` of them after `after`. */

@@ -100,6 +100,23 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // Independent of 0003 (webhook deliveries): the `tenant` column exists since 0001.
+    '0004_tenants_and_retention': {
+      async up(db: Kysely<unknown>) {
+        // A tenant's list, newest first.
+        await db.schema
+          .createIndex('transactions_tenant_newest')
+          .on('transactions')
+          .columns(['tenant', 'created_at_ms', 'sequence'])
+          .execute();
+        // Retention's sweep: final transactions by their last change.
+        await db.schema
+          .createIndex('transactions_status_updated')
+          .on('transactions')
+          .columns(['status', 'updated_at_ms'])
+          .execute();
+      },
+    },
   };
 }
 

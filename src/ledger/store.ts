@@ -1,9 +1,11 @@
-import type {
-  ExpressionBuilder,
-  Kysely,
-  Selectable,
-  SelectQueryBuilder,
-  Transaction as SqlTransaction,
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type ExpressionBuilder,
+  type Kysely,
+  type Selectable,
+  type SelectQueryBuilder,
+  type Transaction as SqlTransaction,
+  sql,
 } from 'kysely';
 import { globalIdOf } from '../domain/ids.js';
 import type { Transaction } from '../domain/model.js';
@@ -50,6 +52,51 @@ interface Observation {
   observedAt: Date;
   providerEventId: string | null;
   cursor: string | null;
+  /** The owner a new row gets (a tenant's mutation); null: none yet. */
+  tenant: string | null;
+}
+
+/**
+ * One table's retention: deletes at most `limit` of its rows older than `beforeMs` in one short
+ * statement (or transaction) and resolves to how many it deleted.
+ */
+interface RetentionSweep {
+  table: string;
+  deleteBatch(db: Kysely<LedgerDatabase>, beforeMs: number, limit: number): Promise<number>;
+}
+
+/**
+ * What LEDGER_RETENTION_DAYS deletes, one sweep per table, in this order. A table that grows with
+ * time (e.g. webhook deliveries) adds its sweep here.
+ */
+const RETENTION_SWEEPS: readonly RetentionSweep[] = [
+  { table: 'transactions', deleteBatch: deleteFinalTransactions },
+];
+
+/**
+ * Final transactions whose last change is older than `beforeMs`, with their history. A final status
+ * never changes again (events/event.ts, judgeChange), so a row selected here stays expired.
+ */
+async function deleteFinalTransactions(
+  db: Kysely<LedgerDatabase>,
+  beforeMs: number,
+  limit: number,
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const expired = await trx
+      .selectFrom('transactions')
+      .select('id')
+      .where('status', 'in', [...FINAL_STATUSES])
+      .where('updated_at_ms', '<', beforeMs)
+      .orderBy('updated_at_ms')
+      .limit(limit)
+      .execute();
+    if (expired.length === 0) return 0;
+    const ids = expired.map((row) => row.id);
+    await trx.deleteFrom('status_changes').where('transaction_id', 'in', ids).execute();
+    const deleted = await trx.deleteFrom('transactions').where('id', 'in', ids).executeTakeFirst();
+    return Number(deleted.numDeletedRows);
+  });
 }
 
 export class SqlLedger implements Ledger {
@@ -85,6 +132,7 @@ export class SqlLedger implements Ledger {
           observedAt,
           providerEventId: null,
           cursor: null,
+          tenant: null,
         }),
       );
     if (news.length === 0) return;
@@ -127,6 +175,7 @@ export class SqlLedger implements Ledger {
           observedAt: change.occurredAt,
           providerEventId: change.providerEventId ?? null,
           cursor: change.cursor,
+          tenant: null,
         });
         last = change.cursor;
       }
@@ -139,6 +188,62 @@ export class SqlLedger implements Ledger {
         .execute();
       return fresh.length;
     });
+  }
+
+  async own(transactions: readonly Transaction[], tenant: string): Promise<void> {
+    if (transactions.length === 0) return;
+    const observedAt = new Date();
+    const observations = transactions.map(
+      (transaction): Observation => ({
+        transaction,
+        source: 'MUTATION',
+        observedAt,
+        providerEventId: null,
+        cursor: null,
+        tenant,
+      }),
+    );
+    await this.db.transaction().execute(async (trx) => {
+      for (const observation of inLockOrder(observations)) await this.apply(trx, observation);
+      // A row some other source made first (a webhook faster than the answer) has no owner yet.
+      await trx
+        .updateTable('transactions')
+        .set({ tenant })
+        .where('id', 'in', [...new Set(transactions.map(globalIdOf))])
+        .where('tenant', 'is', null)
+        .execute();
+    });
+    for (const transaction of transactions) this.noted.set(globalIdOf(transaction), transaction.status);
+  }
+
+  async owners(transactionIds: readonly string[]): Promise<(string | null)[]> {
+    if (transactionIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('transactions')
+      .select(['id', 'tenant'])
+      .where('id', 'in', [...new Set(transactionIds)])
+      .execute();
+    const owners = new Map(rows.map((row) => [row.id, row.tenant]));
+    return transactionIds.map((id) => owners.get(id) ?? null);
+  }
+
+  async sweep(before: Date, batchSize: number, pauseMs: number): Promise<Record<string, number>> {
+    const deleted: Record<string, number> = {};
+    for (const { table, deleteBatch } of RETENTION_SWEEPS) {
+      deleted[table] = 0;
+      for (;;) {
+        const count = await deleteBatch(this.db, before.getTime(), batchSize);
+        deleted[table] += count;
+        if (count < batchSize) break;
+        // Between batches, whatever waits for the database (SQLite: the event loop) goes first.
+        await sleep(pauseMs);
+      }
+    }
+    return deleted;
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
   }
 
   async checkpoint(): Promise<string> {
@@ -260,7 +365,7 @@ export class SqlLedger implements Ledger {
           amount_minor: amountMinor,
           currency: transaction.amount.currency,
           sales_page_id: 'salesPageId' in transaction ? transaction.salesPageId : null,
-          tenant: null,
+          tenant: observation.tenant,
           created_at_ms: transaction.createdAt?.getTime() ?? at,
           updated_at_ms: at,
           changes: 1,
@@ -328,9 +433,10 @@ export class SqlLedger implements Ledger {
 
 function filtered<O>(
   query: SelectQueryBuilder<LedgerDatabase, 'transactions', O>,
-  { provider, statuses, kind, salesPageId, createdAfter, createdBefore }: LedgerFilter,
+  { tenant, provider, statuses, kind, salesPageId, createdAfter, createdBefore }: LedgerFilter,
 ): SelectQueryBuilder<LedgerDatabase, 'transactions', O> {
   let matching = query;
+  if (tenant) matching = matching.where('tenant', '=', tenant);
   if (provider) matching = matching.where('provider', '=', provider);
   if (statuses?.length) matching = matching.where('status', 'in', [...statuses]);
   if (kind) matching = matching.where('kind', '=', kind);

@@ -23,7 +23,7 @@ export interface TransactionsTable {
   amount_minor: Int | null;
   currency: string;
   sales_page_id: string | null;
-  /** The API client's tenant that created it (a later increment); null = not assigned. */
+  /** The tenant whose API client created it; null = no tenant's (seen only by clients without one). */
   tenant: string | null;
   created_at_ms: Int;
   updated_at_ms: Int;

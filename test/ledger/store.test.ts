@@ -492,6 +492,70 @@ describe.each(engines)('the ledger on $name', (engine) => {
   });
 
   it.skipIf(engine.skip)(
+    "records a tenant's transactions as its own, first owner wins, and lists a tenant's only",
+    async () => {
+      const ledger = await open();
+      const mine = charge('PENDING', minutes(0));
+      const theirs = charge('PENDING', minutes(1));
+      // A webhook can make the row before the mutation's answer is recorded: it gets its owner then.
+      const early = charge('PENDING', minutes(2));
+      await ledger.project([{ cursor: '1-0', occurredAt: minutes(2), transaction: early }]);
+      const unowned = charge('SUCCEEDED', minutes(3));
+      await ledger.observe([unowned], 'READ');
+      await ledger.own([mine, early], 'acme');
+      await ledger.own([theirs], 'globex');
+      // Owned once, never taken over: a later claim by another tenant changes nothing.
+      await ledger.own([mine], 'globex');
+      const all = [mine, theirs, early, unowned].map(globalIdOf);
+      expect(await ledger.owners([...all, 'no-such-id'])).toEqual(['acme', 'globex', 'acme', null, null]);
+      expect(await ids(ledger, { tenant: 'acme' })).toEqual([early, mine].map(globalIdOf));
+      expect(await ids(ledger, { tenant: 'globex' })).toEqual([globalIdOf(theirs)]);
+      expect((await ledger.list({ tenant: 'acme' }, 1, null)).totalCount).toBe(2);
+      expect(await ids(ledger)).toHaveLength(4);
+      // Owning notes it as the mutation's answer, once.
+      expect(steps(await historyOf(ledger, mine))).toEqual(['∅→PENDING MUTATION']);
+      expect(steps(await historyOf(ledger, early))).toEqual(['∅→PENDING WEBHOOK']);
+    },
+  );
+
+  it.skipIf(engine.skip)(
+    'deletes final transactions past retention in batches, with their history, and keeps the rest',
+    async () => {
+      const ledger = await open();
+      const old = minutes(-60 * 24 * 40);
+      const cutoff = minutes(-60 * 24 * 30);
+      let cursor = 0;
+      const at = (when: Date, transaction: Transaction) => ({
+        cursor: `${++cursor}-0`,
+        occurredAt: when,
+        transaction,
+      });
+      // Seven old final ones (three batches of three), an old one still pending, a young final one.
+      const expired = Array.from({ length: 7 }, (_, n) => charge('PENDING', minutes(-60 * 24 * 41 + n)));
+      const pending = charge('PENDING', minutes(-60 * 24 * 41));
+      const young = charge('PENDING', minutes(-60 * 24 * 41));
+      await ledger.project([
+        ...[...expired, pending, young].map((transaction) => at(old, transaction)),
+        ...expired.map((transaction, n) => at(old, withStatus(transaction, n % 2 ? 'FAILED' : 'CANCELED'))),
+        at(minutes(0), withStatus(young, 'FAILED')),
+      ]);
+      expect(await ledger.sweep(cutoff, 3, 1)).toEqual({ transactions: 7 });
+      expect((await ids(ledger)).sort()).toEqual([pending, young].map(globalIdOf).sort());
+      expect(await ledger.histories(expired.map(globalIdOf))).toEqual(expired.map(() => []));
+      expect(steps(await historyOf(ledger, young))).toEqual(['∅→PENDING WEBHOOK', 'PENDING→FAILED WEBHOOK']);
+      // Nothing left to delete: a second sweep deletes nothing.
+      expect(await ledger.sweep(cutoff, 3, 1)).toEqual({ transactions: 0 });
+    },
+  );
+
+  it.skipIf(engine.skip)("answers a ping, and a closed database's ping fails", async () => {
+    const ledger = await openLedger(await engine.fresh(), silent);
+    await expect(ledger.ping()).resolves.toBeUndefined();
+    await ledger.close();
+    await expect(ledger.ping()).rejects.toThrow();
+  });
+
+  it.skipIf(engine.skip)(
     'never fails a read or mutation when its database is gone, and says so once',
     async () => {
       const capture = captureLogs();

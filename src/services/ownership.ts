@@ -1,0 +1,76 @@
+/**
+ * Tenants (docs/ledger.md, Tenants): what a tenant's client creates becomes the tenant's in the
+ * ledger before the mutation answers, and a transaction of another owner (or of none) is, for it,
+ * simply not found. The per-request check itself is in the loaders (Loaders.visible), so every
+ * field that loads a transaction by ID applies it.
+ */
+import type { Context } from '../context.js';
+import { CodedError, fail } from '../domain/errors.js';
+import { encodeGlobalId, globalIdOf, type NodeRef } from '../domain/ids.js';
+import type { Transaction } from '../domain/model.js';
+
+/**
+ * Notes the transactions a mutation answered with in the ledger, before the answer. For a tenant's
+ * client, those without an owner become the tenant's: the mutation created them, since every
+ * transaction it could name was first checked to be the tenant's. For a client without a tenant, a
+ * refund it made of a tenant's transaction is that tenant's, like the refunded transaction.
+ */
+export async function noteMutationAnswer(ctx: Context, transactions: readonly Transaction[]): Promise<void> {
+  const { ledger } = ctx.services;
+  const tenant = ctx.viewer.tenant;
+  if (tenant === null) {
+    await ledger.observe(transactions, 'MUTATION');
+    await inheritRefundOwners(ctx, transactions);
+    return;
+  }
+  try {
+    await ledger.own(transactions, tenant);
+  } catch (error) {
+    ctx.logger.warn(
+      { err: { message: (error as Error).message } },
+      "ledger: cannot record a tenant's transactions",
+    );
+    throw new CodedError(
+      'LEDGER_UNAVAILABLE',
+      "the provider did this, but the ledger could not record it as this tenant's, so reads do not find it yet: retry with the same idempotency key (without one, a retry would do it again)",
+    );
+  }
+  for (const transaction of transactions) {
+    const id = globalIdOf(transaction);
+    ctx.loaders.owner.clear(id).prime(id, tenant);
+  }
+}
+
+/** The transaction a refund gives money back for; null when the provider does not name it. */
+function refundedIdOf(transaction: Transaction): string | null {
+  if (transaction.kind !== 'Refund') return null;
+  if (transaction.provider === 'ELEPAY') return encodeGlobalId({ kind: 'Charge', id: transaction.chargeId });
+  return transaction.refundedPaymentId
+    ? encodeGlobalId({ kind: 'Payment', id: transaction.refundedPaymentId })
+    : null;
+}
+
+async function inheritRefundOwners(ctx: Context, transactions: readonly Transaction[]): Promise<void> {
+  const refunds = transactions.flatMap((transaction) => {
+    const refunded = refundedIdOf(transaction);
+    return refunded ? [{ transaction, refunded }] : [];
+  });
+  if (refunds.length === 0) return;
+  const owners = await ctx.services.ledger.owners(refunds.map(({ refunded }) => refunded)).catch(() => null);
+  await Promise.all(
+    refunds.map(({ transaction }, index) => {
+      const owner = owners?.[index];
+      // Not recorded, the refund is shown only to clients without a tenant: it fails closed.
+      return owner ? ctx.services.ledger.own([transaction], owner).catch(() => undefined) : undefined;
+    }),
+  );
+}
+
+/** Stops with NOT_FOUND on `field`, as for an unknown ID, unless the viewer may see the transaction. */
+export async function requireVisible(ctx: Context, ref: NodeRef | null, field: string[]): Promise<void> {
+  const tenant = ctx.viewer.tenant;
+  if (tenant === null || ref === null) return;
+  if ((await ctx.loaders.owner.load(encodeGlobalId(ref))) !== tenant) {
+    fail(field, 'NOT_FOUND', 'no transaction with this ID');
+  }
+}

@@ -1,0 +1,129 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/harness.js';
+import {
+  createTestDatabase,
+  POSTGRES_URL,
+  skipWithoutPostgres,
+  type TestDatabase,
+} from '../support/postgres.js';
+import { until, within } from '../support/wait.js';
+
+/**
+ * `/readyz` shows the ledger: its database answers a trivial query, and how far its projection of
+ * the event log is behind. A PostgreSQL that hangs (here: a TCP proxy in front of it that stops
+ * passing bytes) makes the gateway unready at once, never makes /readyz hang.
+ */
+const SKIP_POSTGRES = await skipWithoutPostgres('test/ledger/readiness.test.ts (PostgreSQL ledger)');
+
+interface Readiness {
+  ready: boolean;
+  ledger: { store: string; projectionLagMs: number };
+}
+
+async function readiness(gw: TestGateway): Promise<{ status: number; body: Readiness }> {
+  const response = await request(`${gw.url}/readyz`);
+  return { status: response.statusCode, body: (await response.body.json()) as Readiness };
+}
+
+/** A TCP proxy that can freeze: it stops passing bytes both ways, and holds new connections. */
+async function startFreezingProxy(target: { host: string; port: number }) {
+  let frozen = false;
+  const pairs: [Socket, Socket][] = [];
+  const held: Socket[] = [];
+  const join = (client: Socket) => {
+    const upstream = connect(target.port, target.host);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    pairs.push([client, upstream]);
+  };
+  const server: Server = createServer((client) => {
+    client.on('error', () => undefined);
+    if (frozen) held.push(client);
+    else join(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    freeze() {
+      frozen = true;
+      for (const [client, upstream] of pairs) {
+        client.pause();
+        upstream.pause();
+      }
+    },
+    thaw() {
+      frozen = false;
+      for (const [client, upstream] of pairs) {
+        client.resume();
+        upstream.resume();
+      }
+      for (const client of held.splice(0)) join(client);
+    },
+    async close() {
+      for (const [client, upstream] of pairs) {
+        client.destroy();
+        upstream.destroy();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('/readyz and the ledger', () => {
+  it('shows the embedded ledger ready by default', async () => {
+    const gw = await startTestGateway();
+    try {
+      const { status, body } = await readiness(gw);
+      expect(status).toBe(200);
+      expect(body.ledger.store).toBe('ok');
+      expect(body.ledger.projectionLagMs).toBeGreaterThanOrEqual(0);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  describe.skipIf(SKIP_POSTGRES)('with PostgreSQL behind a proxy that freezes', () => {
+    let database: TestDatabase;
+    let proxy: Awaited<ReturnType<typeof startFreezingProxy>>;
+    let gw: TestGateway;
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      const server = new URL(POSTGRES_URL);
+      proxy = await startFreezingProxy({ host: server.hostname, port: Number(server.port || 5432) });
+      const viaProxy = new URL(database.url);
+      viaProxy.host = `127.0.0.1:${proxy.port}`;
+      gw = await startTestGateway({ DATABASE_URL: viaProxy.toString() });
+    });
+    afterAll(async () => {
+      proxy?.thaw();
+      await gw?.close();
+      await proxy?.close();
+      await database?.drop();
+    });
+
+    it('is ready while PostgreSQL answers, unready (not hanging) while it hangs, ready again after', async () => {
+      const before = await readiness(gw);
+      expect(before.status).toBe(200);
+      expect(before.body).toMatchObject({ ready: true, ledger: { store: 'ok' } });
+
+      proxy.freeze();
+      // The probe's own deadline is 1 s: this only turns a hang into a failure.
+      const during = await within(5_000, '/readyz while PostgreSQL hangs', readiness(gw));
+      expect(during.status).toBe(503);
+      expect(during.body).toMatchObject({ ready: false, ledger: { store: 'unavailable' } });
+
+      proxy.thaw();
+      await until(
+        () => readiness(gw),
+        (r) => r.status === 200 && r.body.ledger.store === 'ok',
+        '/readyz to be ready again',
+        20_000,
+      );
+    });
+  });
+});
