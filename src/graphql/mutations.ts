@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { Context, Services } from '../context.js';
 import { ProviderError, type UserError, type UserErrorCode, UserErrors } from '../domain/errors.js';
-import { observePayload, transactionsIn } from '../events/log.js';
+import { observePayload } from '../events/log.js';
 import { derivedIdOf, fingerprintOf, InputTooDeepError, scopeOf } from '../idempotency/fingerprint.js';
 import { parsePayload, primeLoaders, serializePayload } from '../idempotency/payload.js';
 import { runIdempotently } from '../idempotency/run.js';
@@ -137,10 +137,7 @@ async function runKeyed<T extends object>(
  * once, as the tenant's when a tenant's client made them (services/ownership.ts).
  */
 async function observed<T extends object>(ctx: Context, payload: Payload<T>): Promise<Payload<T>> {
-  await Promise.all([
-    observePayload(ctx.services.events, payload),
-    noteMutationAnswer(ctx, transactionsIn(payload)),
-  ]);
+  await Promise.all([observePayload(ctx.services.events, payload), noteMutationAnswer(ctx, payload)]);
   return payload;
 }
 

@@ -121,6 +121,14 @@ export interface Ledger {
   /** The tenant owning each transaction (by global ID); null for none, or one the ledger does not know. */
   owners(transactionIds: readonly string[]): Promise<(string | null)[]>;
   /**
+   * Makes the sales page (elopage ID) `tenant`'s unless it has an owner: the payments and refunds
+   * of a tenant's sales page are then the tenant's as the ledger first learns of them (however it
+   * does: a buyer pays on elopage's own page). Rejects when the database cannot record it.
+   */
+  ownSalesPage(salesPageId: string, tenant: string): Promise<void>;
+  /** The tenant owning each sales page (elopage ID); null for none. */
+  salesPageOwners(salesPageIds: readonly string[]): Promise<(string | null)[]>;
+  /**
    * Deletes, in batches of at most `batchSize` rows, what is older than `before`: final transactions
    * whose last change was before it, with their history (and whatever else a retention sweep of
    * store.ts covers). Pauses `pauseMs` between batches. Resolves to the number of rows deleted per table.

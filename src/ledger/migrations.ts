@@ -115,6 +115,12 @@ function migrations(engine: Engine): Record<string, Migration> {
           .on('transactions')
           .columns(['status', 'updated_at_ms'])
           .execute();
+        // The tenant of each sales page a tenant's client created: its payments are the tenant's.
+        await db.schema
+          .createTable('sales_pages')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('tenant', 'text', (column) => column.notNull())
+          .execute();
       },
     },
   };

@@ -227,6 +227,25 @@ export class SqlLedger implements Ledger {
     return transactionIds.map((id) => owners.get(id) ?? null);
   }
 
+  async ownSalesPage(salesPageId: string, tenant: string): Promise<void> {
+    await this.db
+      .insertInto('sales_pages')
+      .values({ id: salesPageId, tenant })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .execute();
+  }
+
+  async salesPageOwners(salesPageIds: readonly string[]): Promise<(string | null)[]> {
+    if (salesPageIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('sales_pages')
+      .selectAll()
+      .where('id', 'in', [...new Set(salesPageIds)])
+      .execute();
+    const owners = new Map(rows.map((row) => [row.id, row.tenant]));
+    return salesPageIds.map((id) => owners.get(id) ?? null);
+  }
+
   async sweep(before: Date, batchSize: number, pauseMs: number): Promise<Record<string, number>> {
     const deleted: Record<string, number> = {};
     for (const { table, deleteBatch } of RETENTION_SWEEPS) {
@@ -352,6 +371,7 @@ export class SqlLedger implements Ledger {
     const amountMinor = minorUnitsOf(transaction);
     let row = await this.lockRow(trx, id);
     if (!row) {
+      const salesPageId = 'salesPageId' in transaction ? transaction.salesPageId : null;
       // New: the row comes with its first status, unless another instance made it just now.
       const made = await trx
         .insertInto('transactions')
@@ -364,8 +384,9 @@ export class SqlLedger implements Ledger {
           provider_status: transaction.providerStatus,
           amount_minor: amountMinor,
           currency: transaction.amount.currency,
-          sales_page_id: 'salesPageId' in transaction ? transaction.salesPageId : null,
-          tenant: observation.tenant,
+          sales_page_id: salesPageId,
+          // A payment (or refund) of a tenant's sales page is that tenant's, whoever paid.
+          tenant: (salesPageId ? await salesPageOwner(trx, salesPageId) : null) ?? observation.tenant,
           created_at_ms: transaction.createdAt?.getTime() ?? at,
           updated_at_ms: at,
           changes: 1,
@@ -429,6 +450,19 @@ export class SqlLedger implements Ledger {
       })
       .execute();
   }
+}
+
+/** The tenant of a sales page: a payment or refund of it is the tenant's from its first record. */
+async function salesPageOwner(
+  trx: SqlTransaction<LedgerDatabase>,
+  salesPageId: string,
+): Promise<string | null> {
+  const row = await trx
+    .selectFrom('sales_pages')
+    .select('tenant')
+    .where('id', '=', salesPageId)
+    .executeTakeFirst();
+  return row?.tenant ?? null;
 }
 
 function filtered<O>(

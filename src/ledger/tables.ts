@@ -66,7 +66,14 @@ export interface LeasesTable {
   expires_at_ms: Int;
 }
 
+/** The tenant owning a sales page (elopage ID) since its client created it. */
+export interface SalesPagesTable {
+  id: string;
+  tenant: string;
+}
+
 export interface LedgerDatabase {
+  sales_pages: SalesPagesTable;
   leases: LeasesTable;
   transactions: TransactionsTable;
   status_changes: StatusChangesTable;

@@ -25,7 +25,7 @@ export async function completeCheckout(ctx: Context, checkout: SandboxCheckout):
   const payment = await requireElopageSandbox(ctx, 'sandboxCompleteCheckout').checkout(checkout);
   // The buyer's payment is otherwise learned as from a real provider (not noted), but one a
   // tenant's client made is the tenant's from the start (docs/ledger.md, Tenants).
-  if (ctx.viewer.tenant !== null) await noteMutationAnswer(ctx, [payment]);
+  if (ctx.viewer.tenant !== null) await noteMutationAnswer(ctx, { payment });
   return payment;
 }
 

@@ -515,6 +515,16 @@ describe.each(engines)('the ledger on $name', (engine) => {
       // Owning notes it as the mutation's answer, once.
       expect(steps(await historyOf(ledger, mine))).toEqual(['∅→PENDING MUTATION']);
       expect(steps(await historyOf(ledger, early))).toEqual(['∅→PENDING WEBHOOK']);
+
+      // A payment of a tenant's sales page is the tenant's from its first record, whoever tells it.
+      await ledger.ownSalesPage('sp-acme', 'acme');
+      await ledger.ownSalesPage('sp-acme', 'globex');
+      expect(await ledger.salesPageOwners(['sp-acme', 'sp-none'])).toEqual(['acme', null]);
+      const bought = payment('SUCCEEDED', minutes(4), 'sp-acme');
+      const boughtByGlobex = payment('PENDING', minutes(5), 'sp-acme');
+      await ledger.project([{ cursor: '2-0', occurredAt: minutes(4), transaction: bought }]);
+      await ledger.own([boughtByGlobex], 'globex');
+      expect(await ledger.owners([bought, boughtByGlobex].map(globalIdOf))).toEqual(['acme', 'acme']);
     },
   );
 

@@ -8,6 +8,7 @@ import {
   ChargesDocument,
   CreateChargeDocument,
   CreateSalesPageDocument,
+  DeletePricingPlanDocument,
   NodeDocument,
   NodesDocument,
   PaymentDocument,
@@ -15,12 +16,14 @@ import {
   RefundDocument,
   RefundPaymentDocument,
   RefundTransactionDocument,
+  SalesPageDocument,
   SandboxCompleteCheckoutDocument,
   SandboxSettleTransactionDocument,
   TransactionDocument,
   TransactionStatusChangedDocument,
   type TransactionStatusChangedSubscription,
   TransactionsDocument,
+  UpdateSalesPageDocument,
 } from '../generated/graphql.js';
 import { startTestGateway, type TestGateway, testClient } from '../support/harness.js';
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from '../support/postgres.js';
@@ -111,6 +114,7 @@ describe.each(engines)('tenants, ledger on $name', ({ skip, database: makeDataba
   let gw: TestGateway;
   let database: TestDatabase | null = null;
   const made: Record<'acme' | 'globex', Made> = {} as never;
+  const salesPages: Record<'acme' | 'globex', string> = { acme: '', globex: '' };
   const sockets: Client[] = [];
   const subscribers: Subscriber<TransactionStatusChangedSubscription>[] = [];
 
@@ -121,15 +125,19 @@ describe.each(engines)('tenants, ledger on $name', ({ skip, database: makeDataba
       PAYGRAPH_CLIENTS: CLIENTS,
       ...(database ? { DATABASE_URL: database.url } : {}),
     });
-    // The catalog is shared: one tenant's sales page sells for both (docs/ledger.md, Tenants).
-    const page = await gw.gql(
-      CreateSalesPageDocument,
-      { input: { name: 'Shared course', pricingPlans: [{ oneTime: { price: '49' } }] } },
-      bearer(acme.token),
-    );
-    const salesPageId = page.data?.createSalesPage.salesPage?.id ?? '';
-    made.acme = await make(gw, acme.token, salesPageId);
-    made.globex = await make(gw, globex.token, salesPageId);
+    for (const [tenant, client] of [
+      ['acme', acme],
+      ['globex', globex],
+    ] as const) {
+      const page = await gw.gql(
+        CreateSalesPageDocument,
+        { input: { name: `${tenant} course`, pricingPlans: [{ oneTime: { price: '49' } }] } },
+        bearer(client.token),
+      );
+      expect(page.data?.createSalesPage.userErrors).toEqual([]);
+      salesPages[tenant] = page.data?.createSalesPage.salesPage?.id ?? '';
+      made[tenant] = await make(gw, client.token, salesPages[tenant]);
+    }
   });
   afterAll(async () => {
     for (const subscriber of subscribers) await subscriber.close();
@@ -362,6 +370,42 @@ describe.each(engines)('tenants, ledger on $name', ({ skip, database: makeDataba
     );
     expect((await gw.gql(RefundDocument, { id: refundId }, bearer(globex.token))).data?.refund).toBeNull();
   });
+
+  it.skipIf(skip)("makes a payment of a tenant's sales page the tenant's, whoever paid", async () => {
+    // A buyer paying on elopage's page comes through no tenant's mutation: here, a client without one.
+    const checkout = await gw.gql(
+      SandboxCompleteCheckoutDocument,
+      { input: { salesPageId: salesPages.acme, paymentMethod: 'card', outcome: 'SUCCEED' } },
+      bearer(operator.token),
+    );
+    const id = checkout.data?.sandboxCompleteCheckout.payment?.id ?? '';
+    expect(id).not.toBe('');
+    // elopage's webhook tells the gateway of it; the ledger gives it the sales page's tenant.
+    await until(
+      async () => (await gw.gql(PaymentDocument, { id }, bearer(acme.token))).data?.payment?.id,
+      (found) => found === id,
+      "acme's payment by a buyer",
+    );
+    expect((await gw.gql(PaymentDocument, { id }, bearer(globex.token))).data?.payment).toBeNull();
+  });
+
+  it.skipIf(skip)(
+    "reads every sales page, changes only its tenant's, and deletes no pricing plan",
+    async () => {
+      const rename = (token: string, id: string) =>
+        gw.gql(UpdateSalesPageDocument, { input: { id, name: 'renamed' } }, bearer(token));
+      const other = await rename(globex.token, salesPages.acme);
+      expect(other.data?.updateSalesPage.userErrors.map((error) => error.code)).toEqual(['NOT_FOUND']);
+      const own = await rename(acme.token, salesPages.acme);
+      expect(own.data?.updateSalesPage.userErrors).toEqual([]);
+      expect(own.data?.updateSalesPage.salesPage?.name).toBe('renamed');
+      const read = await gw.gql(SalesPageDocument, { id: salesPages.acme }, bearer(globex.token));
+      expect(read.data?.salesPage?.name).toBe('renamed');
+      const plan = read.data?.salesPage?.pricingPlans[0]?.id ?? '';
+      const deleted = await gw.gql(DeletePricingPlanDocument, { input: { id: plan } }, bearer(acme.token));
+      expect(deleted.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+    },
+  );
 });
 
 describe.skipIf(SKIP_SHARED)('tenants across two instances on one PostgreSQL and one Redis', () => {
