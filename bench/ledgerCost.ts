@@ -9,7 +9,7 @@ import { execute } from '../test/support/client.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../test/support/postgres.js';
 import { writeSection } from './compare/report.js';
 import { cpuSeconds, type GatewayProcess, REPO_ROOT, startGatewayProcess } from './gateway.js';
-import { type BenchCharge, createCharge, postElepayWebhook, settleCharge } from './traffic.js';
+import { type BenchCharge, createCharge, inParallel, postElepayWebhook, settleCharge } from './traffic.js';
 
 /**
  * `npm run bench:ledger`: what the transaction ledger (docs/ledger.md) adds per webhook and per
@@ -47,15 +47,6 @@ interface Variant {
   read: { cpu: number; count: number };
 }
 
-async function inParallel<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
 async function succeededInLedger(url: string): Promise<number> {
   const { data } = await execute(url, TransactionCountDocument, {
     filter: { kind: 'CHARGE', status: ['SUCCEEDED'] },
@@ -67,10 +58,10 @@ async function round(variant: Variant): Promise<void> {
   const { url, pid } = variant.gateway;
   const charges: BenchCharge[] = [];
   for (let i = 0; i < CHARGES_PER_ROUND; i++) charges.push(await createCharge(url));
-  await inParallel(charges, (charge) => settleCharge(url, charge));
+  await inParallel(CONCURRENCY, charges, (charge) => settleCharge(url, charge));
 
   let before = cpuSeconds(pid);
-  await inParallel(charges, (charge) => postElepayWebhook(url, charge));
+  await inParallel(CONCURRENCY, charges, (charge) => postElepayWebhook(url, charge));
   variant.settled += charges.length;
   // Taken in by the ledger after the webhook's answer: measured until all of them are. Each look is
   // a GraphQL query the "off" gateway is not asked: rare, and counted in the report.
@@ -83,7 +74,7 @@ async function round(variant: Variant): Promise<void> {
 
   before = cpuSeconds(pid);
   const reads = Array.from({ length: READS_PER_ROUND }, (_, i) => charges[i % charges.length] as BenchCharge);
-  await inParallel(reads, async (charge) => {
+  await inParallel(CONCURRENCY, reads, async (charge) => {
     const { data, errors } = await execute(url, ChargeDocument, { id: charge.id });
     if (data?.charge?.status !== 'SUCCEEDED') throw new Error(`read failed: ${JSON.stringify(errors)}`);
   });

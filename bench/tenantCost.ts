@@ -7,11 +7,12 @@ import { openLedger } from '../src/ledger/index.js';
 import { SWEEP_BATCH } from '../src/ledger/retention.js';
 import { createLogger } from '../src/logger.js';
 import { ChargeDocument } from '../test/generated/graphql.js';
+import { paidCharge } from '../test/support/charges.js';
 import { execute } from '../test/support/client.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../test/support/postgres.js';
 import { writeSection } from './compare/report.js';
 import { cpuSeconds, type GatewayProcess, REPO_ROOT, startGatewayProcess } from './gateway.js';
-import { type BenchCharge, createCharge } from './traffic.js';
+import { type BenchCharge, createCharge, inParallel } from './traffic.js';
 
 /**
  * `npm run bench:tenants`: what tenants (docs/ledger.md, Tenants) cost.
@@ -61,20 +62,11 @@ interface Engine {
   readers: Reader[];
 }
 
-async function inParallel<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
 async function readRound(engine: Engine, reader: Reader): Promise<void> {
   const { url, pid } = engine.gateway;
   const reads = Array.from({ length: READS_PER_ROUND }, (_, i) => engine.charges[i % CHARGES] as BenchCharge);
   const before = cpuSeconds(pid);
-  await inParallel(reads, async (charge) => {
+  await inParallel(CONCURRENCY, reads, async (charge) => {
     const { data, errors } = await execute(
       url,
       ChargeDocument,
@@ -92,16 +84,12 @@ async function sweep(config: LedgerConfig): Promise<{ rowsPerSecond: number; max
   const ledger = await openLedger(config, createLogger({ level: 'silent' }));
   try {
     const longAgo = new Date(Date.now() - 400 * 24 * 3_600_000);
-    const charge = (i: number) =>
-      ({
-        kind: 'Charge',
-        provider: 'ELEPAY',
-        providerId: `ch_swept_${i}`,
-        status: 'CANCELED',
-        providerStatus: 'captured',
-        amount: { amount: '1000', currency: 'JPY' },
-        createdAt: longAgo,
-      }) as Charge;
+    const charge = (i: number): Charge => ({
+      ...paidCharge(i),
+      providerId: `ch_swept_${i}`,
+      status: 'CANCELED',
+      createdAt: longAgo,
+    });
     for (let start = 0; start < SWEPT_ROWS; start += 500) {
       await ledger.project(
         Array.from({ length: 500 }, (_, n) => ({

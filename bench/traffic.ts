@@ -12,6 +12,20 @@ export interface BenchCharge {
   providerId: string;
 }
 
+/** Runs `work` on every item, `concurrency` at a time, as that many clients would. */
+export async function inParallel<T>(
+  concurrency: number,
+  items: T[],
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
 let orders = 0;
 const runId = randomBytes(4).toString('hex');
 

@@ -3,6 +3,7 @@ import { globalIdOf } from '../../src/domain/ids.js';
 import type { Charge } from '../../src/domain/model.js';
 import { openLedger } from '../../src/ledger/index.js';
 import { startRetention } from '../../src/ledger/retention.js';
+import { paidCharge } from '../support/charges.js';
 import { captureLogs } from '../support/harness.js';
 
 /**
@@ -13,24 +14,7 @@ import { captureLogs } from '../support/harness.js';
 const DAY_MS = 24 * 3_600_000;
 
 function charge(id: string, status: Charge['status'], createdAt: Date): Charge {
-  return {
-    kind: 'Charge',
-    provider: 'ELEPAY',
-    providerId: id,
-    status,
-    providerStatus: status.toLowerCase(),
-    amount: { amount: '1000', currency: 'JPY' },
-    createdAt,
-    orderNo: `order-${id}`,
-    paymentMethod: 'creditcard',
-    description: null,
-    metadata: null,
-    refundedAmount: { amount: '0', currency: 'JPY' },
-    authorizedAmount: null,
-    paidAt: null,
-    refundedAt: null,
-    liveMode: false,
-  };
+  return { ...paidCharge(0), providerId: id, status, providerStatus: status.toLowerCase(), createdAt };
 }
 
 describe('the retention sweep', () => {

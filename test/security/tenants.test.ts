@@ -25,7 +25,7 @@ import {
   TransactionsDocument,
   UpdateSalesPageDocument,
 } from '../generated/graphql.js';
-import { startTestGateway, type TestGateway, testClient } from '../support/harness.js';
+import { startTestGateway, startTwoInstances, type TestGateway, testClient } from '../support/harness.js';
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from '../support/postgres.js';
 import { deleteKeys, REDIS_URL, skipWithoutRedis, uniquePrefix } from '../support/redis.js';
 import { connectWs, type Subscriber, subscribeSse, subscribeWs } from '../support/subscriptions.js';
@@ -423,15 +423,8 @@ describe.skipIf(SKIP_SHARED)('tenants across two instances on one PostgreSQL and
       REDIS_URL,
       REDIS_KEY_PREFIX: prefix,
     };
-    a = await startTestGateway(shared);
-    const elepay = a.gateway.sandboxes.elepay;
-    if (!elepay) throw new Error('no embedded elepay');
-    // B reads A's elepay simulator; its webhooks reach A only, so each change is recorded on A.
-    b = await startTestGateway({
-      ...shared,
-      ELEPAY_BASE_URL: elepay.url,
-      ELEPAY_SECRET_KEY: elepay.credentials.secretKey ?? '',
-    });
+    // Each change is recorded on A (the simulator's webhooks reach A only), heard on B.
+    [a, b] = await startTwoInstances(shared);
   });
   afterAll(async () => {
     for (const socket of sockets) await socket.dispose();
