@@ -118,7 +118,10 @@ export interface Ledger {
    * hide the tenant's own transaction from it.
    */
   own(transactions: readonly Transaction[], tenant: string): Promise<void>;
-  /** The tenant owning each transaction (by global ID); null for none, or one the ledger does not know. */
+  /**
+   * The tenant owning each transaction (by global ID); null for none, or one the ledger does not
+   * know. Rejects when the database does not answer within a second.
+   */
   owners(transactionIds: readonly string[]): Promise<(string | null)[]>;
   /**
    * Makes the sales page (elopage ID) `tenant`'s unless it has an owner: the payments and refunds
@@ -134,7 +137,7 @@ export interface Ledger {
    * store.ts covers). Pauses `pauseMs` between batches. Resolves to the number of rows deleted per table.
    */
   sweep(before: Date, batchSize: number, pauseMs: number): Promise<Record<string, number>>;
-  /** Whether the database answers (one trivial query); rejects when it does not. */
+  /** Whether the database answers (one trivial query); rejects when it does not within a second. */
   ping(): Promise<void>;
   /** The cursor of the last change taken in from the event log ('0-0' before the first). */
   checkpoint(): Promise<string>;

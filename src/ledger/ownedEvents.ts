@@ -10,20 +10,15 @@ import type { Ledger } from './ledger.js';
  * Tenants): looked up in the ledger once per change, as it is appended, so every subscriber on every
  * instance (the owner travels with the event through Redis) decides with a plain comparison.
  *
- * A webhook must not wait long on the ledger: past OWNER_DEADLINE_MS, or when the ledger fails, the
- * change is recorded without an owner, which fails closed (only clients without a tenant see it).
+ * A webhook does not wait long on the ledger (Ledger.owners answers within a second or fails):
+ * without an answer the change is recorded without an owner, which fails closed (only clients
+ * without a tenant hear it).
  */
-const OWNER_DEADLINE_MS = 1_000;
-
 export function withOwners(log: EventLog, ledger: Ledger, logger: Logger): EventLog {
   let failing = false;
   async function ownerOf(transaction: Transaction): Promise<string | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error('the ledger did not answer in time')), OWNER_DEADLINE_MS);
-    });
     try {
-      const [owner] = await Promise.race([ledger.owners([globalIdOf(transaction)]), late]);
+      const [owner] = await ledger.owners([globalIdOf(transaction)]);
       failing = false;
       return owner ?? null;
     } catch (error) {
@@ -35,8 +30,6 @@ export function withOwners(log: EventLog, ledger: Ledger, logger: Logger): Event
       }
       failing = true;
       return null;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

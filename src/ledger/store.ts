@@ -218,11 +218,14 @@ export class SqlLedger implements Ledger {
 
   async owners(transactionIds: readonly string[]): Promise<(string | null)[]> {
     if (transactionIds.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('transactions')
-      .select(['id', 'tenant'])
-      .where('id', 'in', [...new Set(transactionIds)])
-      .execute();
+    const rows = await withinDeadline(
+      this.db
+        .selectFrom('transactions')
+        .select(['id', 'tenant'])
+        .where('id', 'in', [...new Set(transactionIds)])
+        .execute(),
+      'owners',
+    );
     const owners = new Map(rows.map((row) => [row.id, row.tenant]));
     return transactionIds.map((id) => owners.get(id) ?? null);
   }
@@ -262,7 +265,7 @@ export class SqlLedger implements Ledger {
   }
 
   async ping(): Promise<void> {
-    await sql`select 1`.execute(this.db);
+    await withinDeadline(sql`select 1`.execute(this.db), 'ping');
   }
 
   async checkpoint(): Promise<string> {
@@ -463,6 +466,27 @@ async function salesPageOwner(
     .where('id', '=', salesPageId)
     .executeTakeFirst();
   return row?.tenant ?? null;
+}
+
+/**
+ * How long a read on the request or webhook path (an owner, the readiness probe) may wait on the
+ * database: a PostgreSQL that hangs must fail these fast, not after pg's own query timeout (10 s).
+ */
+const QUICK_READ_DEADLINE_MS = 1_000;
+
+async function withinDeadline<T>(query: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`ledger: ${what} did not answer within ${QUICK_READ_DEADLINE_MS} ms`)),
+      QUICK_READ_DEADLINE_MS,
+    );
+  });
+  try {
+    return await Promise.race([query, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function filtered<O>(

@@ -1,7 +1,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/harness.js';
+import { ChargeDocument, CreateChargeDocument } from '../generated/graphql.js';
+import { startTestGateway, type TestGateway, testClient } from '../support/harness.js';
 import {
   createTestDatabase,
   POSTGRES_URL,
@@ -13,7 +14,9 @@ import { until, within } from '../support/wait.js';
 /**
  * `/readyz` shows the ledger: its database answers a trivial query, and how far its projection of
  * the event log is behind. A PostgreSQL that hangs (here: a TCP proxy in front of it that stops
- * passing bytes) makes the gateway unready at once, never makes /readyz hang.
+ * passing bytes) makes the gateway unready at once, never makes /readyz hang; a tenant's client,
+ * whose reads need the ledger, gets LEDGER_UNAVAILABLE fast, and a client without a tenant is not
+ * held up at all.
  */
 const SKIP_POSTGRES = await skipWithoutPostgres('test/ledger/readiness.test.ts (PostgreSQL ledger)');
 
@@ -87,6 +90,11 @@ describe('/readyz and the ledger', () => {
   });
 
   describe.skipIf(SKIP_POSTGRES)('with PostgreSQL behind a proxy that freezes', () => {
+    const tenant = testClient('tenant-shop', ['read', 'write']);
+    const plain = testClient('backoffice', ['read']);
+    const as = (client: { token: string }) => ({ authorization: `Bearer ${client.token}` });
+    let chargeId = '';
+    const read = (client: { token: string }) => gw.gql(ChargeDocument, { id: chargeId }, as(client));
     let database: TestDatabase;
     let proxy: Awaited<ReturnType<typeof startFreezingProxy>>;
     let gw: TestGateway;
@@ -97,7 +105,10 @@ describe('/readyz and the ledger', () => {
       proxy = await startFreezingProxy({ host: server.hostname, port: Number(server.port || 5432) });
       const viaProxy = new URL(database.url);
       viaProxy.host = `127.0.0.1:${proxy.port}`;
-      gw = await startTestGateway({ DATABASE_URL: viaProxy.toString() });
+      gw = await startTestGateway({
+        DATABASE_URL: viaProxy.toString(),
+        PAYGRAPH_CLIENTS: JSON.stringify([{ ...tenant.client, tenant: 'acme' }, plain.client]),
+      });
     });
     afterAll(async () => {
       proxy?.thaw();
@@ -107,6 +118,13 @@ describe('/readyz and the ledger', () => {
     });
 
     it('is ready while PostgreSQL answers, unready (not hanging) while it hangs, ready again after', async () => {
+      const created = await gw.gql(
+        CreateChargeDocument,
+        { input: { amount: '1000', currency: 'JPY', paymentMethod: 'creditcard' } },
+        as(tenant),
+      );
+      chargeId = created.data?.createCharge.charge?.id ?? '';
+      expect((await read(tenant)).data?.charge?.id).toBe(chargeId);
       const before = await readiness(gw);
       expect(before.status).toBe(200);
       expect(before.body).toMatchObject({ ready: true, ledger: { store: 'ok' } });
@@ -116,6 +134,12 @@ describe('/readyz and the ledger', () => {
       const during = await within(5_000, '/readyz while PostgreSQL hangs', readiness(gw));
       expect(during.status).toBe(503);
       expect(during.body).toMatchObject({ ready: false, ledger: { store: 'unavailable' } });
+      // Whose charge it is cannot be told: the tenant's client gets no answer it could misread.
+      const tenantRead = await within(5_000, "a tenant's read while PostgreSQL hangs", read(tenant));
+      expect(tenantRead.errors.map((error) => error.extensions?.code)).toEqual(['LEDGER_UNAVAILABLE']);
+      const plainRead = await within(5_000, 'a read without a tenant while PostgreSQL hangs', read(plain));
+      expect(plainRead.errors).toEqual([]);
+      expect(plainRead.data?.charge?.id).toBe(chargeId);
 
       proxy.thaw();
       await until(
