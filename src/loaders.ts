@@ -35,11 +35,12 @@ export interface Loaders {
   /** The tenant owning each transaction (by global ID), from the ledger; null for none. */
   owner: DataLoader<string, string | null>;
   /**
-   * The transactions the viewer may see: for a tenant's client, its tenant's only (docs/ledger.md,
-   * Tenants); all of them otherwise. The by-ID loaders above apply it to what they load (a
-   * transaction the viewer may not see loads as null: not found); a list applies it itself.
+   * The transactions `tenant`'s client may see: its tenant's only (docs/ledger.md, Tenants); all of
+   * them for a client without one (null). The by-ID loaders above apply it with the request's
+   * tenant (a transaction the viewer may not see loads as null: not found); a list applies it with
+   * the viewer's (an event's loaders serve the subscribers of every tenant).
    */
-  visible<T extends Transaction>(transactions: readonly T[]): Promise<T[]>;
+  visible<T extends Transaction>(transactions: readonly T[], tenant: string | null): Promise<T[]>;
   /**
    * Puts an object already read (a page of charges, a write's answer, a replayed payload) into the
    * loader that would fetch it, so a field that loads it by ID later in the request reads this one
@@ -114,12 +115,12 @@ class LazyLoaders implements Loaders {
     return this.ownerLoader;
   }
 
-  async visible<T extends Transaction>(transactions: readonly T[]): Promise<T[]> {
-    if (this.tenant === null || transactions.length === 0) return [...transactions];
+  async visible<T extends Transaction>(transactions: readonly T[], tenant: string | null): Promise<T[]> {
+    if (tenant === null || transactions.length === 0) return [...transactions];
     const owners = await this.owner.loadMany(transactions.map(globalIdOf));
     const failed = owners.find((owner) => owner instanceof Error);
     if (failed) throw failed;
-    return transactions.filter((_transaction, index) => owners[index] === this.tenant);
+    return transactions.filter((_transaction, index) => owners[index] === tenant);
   }
 
   /** A by-ID batch that finds only what the viewer may see (see Loaders.visible). */
@@ -134,7 +135,7 @@ class LazyLoaders implements Loaders {
         const found = values.filter(
           (value): value is Transaction & V => value !== null && !(value instanceof Error),
         );
-        shown = new Set(await this.visible(found));
+        shown = new Set(await this.visible(found, this.tenant));
       } catch (error) {
         return values.map(() => error as Error);
       }

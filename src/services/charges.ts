@@ -32,7 +32,8 @@ export async function listCharges(
     limit: Math.min(limit, ELEPAY_MAX_PAGE),
   });
   // Only what the viewer may see is primed: a tenant's later lookup of another's charge is checked.
-  for (const charge of await ctx.loaders.visible(page.charges)) ctx.loaders.remember(charge);
+  for (const charge of await ctx.loaders.visible(page.charges, ctx.viewer.tenant))
+    ctx.loaders.remember(charge);
   // A page read is a read like any other: its charges enter the ledger (src/ledger), unawaited.
   void ctx.services.ledger.observe(page.charges, 'READ');
   return page;

@@ -68,7 +68,10 @@ ChargeRef.implement({
         resolve: async (charge, args, ctx) =>
           resolveArrayConnection(
             { args },
-            await ctx.loaders.visible((await ctx.loaders.chargeRefunds.load(charge.providerId)) ?? []),
+            await ctx.loaders.visible(
+              (await ctx.loaders.chargeRefunds.load(charge.providerId)) ?? [],
+              ctx.viewer.tenant,
+            ),
           ),
       },
       { name: 'RefundConnection', description: 'A page of refunds.' },
@@ -122,7 +125,7 @@ builder.queryFields((t) => ({
         const { orderNo, ...query } = args.filter ?? {};
         if (orderNo) {
           const found = await findChargeByOrderNo(ctx, orderNo, query);
-          const [match] = await ctx.loaders.visible(found ? [found] : []);
+          const [match] = await ctx.loaders.visible(found ? [found] : [], ctx.viewer.tenant);
           return { ...resolveArrayConnection({ args }, match ? [match] : []), totalCount: match ? 1 : 0 };
         }
         let page: ChargePage = { charges: [], total: null };
@@ -138,7 +141,12 @@ builder.queryFields((t) => ({
         const hasNextPage = hasMoreCharges(page, offset, connection.edges.length);
         // A tenant's client sees its tenant's charges of each page elepay lists, at elepay's
         // positions (so `after` pages on), and no count of the others' (docs/ledger.md, Tenants).
-        const shown = new Set(await ctx.loaders.visible(connection.edges.map((edge) => edge.node)));
+        const shown = new Set(
+          await ctx.loaders.visible(
+            connection.edges.map((edge) => edge.node),
+            ctx.viewer.tenant,
+          ),
+        );
         return {
           ...connection,
           edges:
