@@ -124,6 +124,11 @@ export interface Ledger {
    */
   owners(transactionIds: readonly string[]): Promise<(string | null)[]>;
   /**
+   * The tenant a transaction belongs to, or will when the ledger records it (the tenant of its sales
+   * page); null for none. Rejects when the database does not answer within a second.
+   */
+  ownerOf(transaction: Transaction): Promise<string | null>;
+  /**
    * Makes the sales page (elopage ID) `tenant`'s unless it has an owner: the payments and refunds
    * of a tenant's sales page are then the tenant's as the ledger first learns of them (however it
    * does: a buyer pays on elopage's own page). Rejects when the database cannot record it.

@@ -1,4 +1,3 @@
-import { globalIdOf } from '../domain/ids.js';
 import type { Transaction } from '../domain/model.js';
 import type { RecordOrigin } from '../events/event.js';
 import type { EventLog, RecordOutcome } from '../events/log.js';
@@ -10,7 +9,7 @@ import type { Ledger } from './ledger.js';
  * Tenants): looked up in the ledger once per change, as it is appended, so every subscriber on every
  * instance (the owner travels with the event through Redis) decides with a plain comparison.
  *
- * A webhook does not wait long on the ledger (Ledger.owners answers within a second or fails):
+ * A webhook does not wait long on the ledger (Ledger.ownerOf answers within a second or fails):
  * without an answer the change is recorded without an owner, which fails closed (only clients
  * without a tenant hear it).
  */
@@ -18,9 +17,9 @@ export function withOwners(log: EventLog, ledger: Ledger, logger: Logger): Event
   let failing = false;
   async function ownerOf(transaction: Transaction): Promise<string | null> {
     try {
-      const [owner] = await ledger.owners([globalIdOf(transaction)]);
+      const owner = await ledger.ownerOf(transaction);
       failing = false;
-      return owner ?? null;
+      return owner;
     } catch (error) {
       if (!failing) {
         logger.warn(

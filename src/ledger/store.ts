@@ -230,6 +230,21 @@ export class SqlLedger implements Ledger {
     return transactionIds.map((id) => owners.get(id) ?? null);
   }
 
+  async ownerOf(transaction: Transaction): Promise<string | null> {
+    const salesPageId = 'salesPageId' in transaction ? transaction.salesPageId : null;
+    const lookUp = async () => {
+      const row = await this.db
+        .selectFrom('transactions')
+        .select('tenant')
+        .where('id', '=', globalIdOf(transaction))
+        .executeTakeFirst();
+      // Not in the ledger yet (a buyer's first webhook): the tenant it will get when recorded.
+      if (!row && salesPageId) return salesPageOwner(this.db, salesPageId);
+      return row?.tenant ?? null;
+    };
+    return withinDeadline(lookUp(), 'owner');
+  }
+
   async ownSalesPage(salesPageId: string, tenant: string): Promise<void> {
     await this.db
       .insertInto('sales_pages')
@@ -456,11 +471,8 @@ export class SqlLedger implements Ledger {
 }
 
 /** The tenant of a sales page: a payment or refund of it is the tenant's from its first record. */
-async function salesPageOwner(
-  trx: SqlTransaction<LedgerDatabase>,
-  salesPageId: string,
-): Promise<string | null> {
-  const row = await trx
+async function salesPageOwner(db: Kysely<LedgerDatabase>, salesPageId: string): Promise<string | null> {
+  const row = await db
     .selectFrom('sales_pages')
     .select('tenant')
     .where('id', '=', salesPageId)

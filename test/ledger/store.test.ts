@@ -525,6 +525,10 @@ describe.each(engines)('the ledger on $name', (engine) => {
       await ledger.project([{ cursor: '2-0', occurredAt: minutes(4), transaction: bought }]);
       await ledger.own([boughtByGlobex], 'globex');
       expect(await ledger.owners([bought, boughtByGlobex].map(globalIdOf))).toEqual(['acme', 'acme']);
+      // Before the ledger has one, its owner-to-be is its sales page's tenant.
+      expect(await ledger.ownerOf(payment('PENDING', minutes(6), 'sp-acme'))).toBe('acme');
+      expect(await ledger.ownerOf(payment('PENDING', minutes(6), 'sp-none'))).toBeNull();
+      expect(await ledger.ownerOf(mine)).toBe('acme');
     },
   );
 

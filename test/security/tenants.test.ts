@@ -372,6 +372,8 @@ describe.each(engines)('tenants, ledger on $name', ({ skip, database: makeDataba
   });
 
   it.skipIf(skip)("makes a payment of a tenant's sales page the tenant's, whoever paid", async () => {
+    const acmeLive = await subscribeSse(gw.url, TransactionStatusChangedDocument, {}, bearer(acme.token));
+    subscribers.push(acmeLive);
     // A buyer paying on elopage's page comes through no tenant's mutation: here, a client without one.
     const checkout = await gw.gql(
       SandboxCompleteCheckoutDocument,
@@ -387,6 +389,12 @@ describe.each(engines)('tenants, ledger on $name', ({ skip, database: makeDataba
       "acme's payment by a buyer",
     );
     expect((await gw.gql(PaymentDocument, { id }, bearer(globex.token))).data?.payment).toBeNull();
+    // Its first event, recorded before the ledger had the payment, already carried acme as its tenant.
+    await until(
+      async () => idsOf(acmeLive),
+      (ids) => ids.includes(id),
+      "the event of acme's payment by a buyer",
+    );
   });
 
   it.skipIf(skip)(
