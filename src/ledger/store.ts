@@ -7,7 +7,7 @@ import {
   type Transaction as SqlTransaction,
   sql,
 } from 'kysely';
-import { globalIdOf } from '../domain/ids.js';
+import { encodeGlobalId, globalIdOf } from '../domain/ids.js';
 import type { Transaction } from '../domain/model.js';
 import { Dec, fromMinorUnits, toMinorUnits } from '../domain/money.js';
 import type { PaymentStatus } from '../domain/status.js';
@@ -231,7 +231,6 @@ export class SqlLedger implements Ledger {
   }
 
   async ownerOf(transaction: Transaction): Promise<string | null> {
-    const salesPageId = 'salesPageId' in transaction ? transaction.salesPageId : null;
     const lookUp = async () => {
       const row = await this.db
         .selectFrom('transactions')
@@ -239,8 +238,7 @@ export class SqlLedger implements Ledger {
         .where('id', '=', globalIdOf(transaction))
         .executeTakeFirst();
       // Not in the ledger yet (a buyer's first webhook): the tenant it will get when recorded.
-      if (!row && salesPageId) return salesPageOwner(this.db, salesPageId);
-      return row?.tenant ?? null;
+      return row ? row.tenant : inheritedOwner(this.db, transaction);
     };
     return withinDeadline(lookUp(), 'owner');
   }
@@ -403,8 +401,7 @@ export class SqlLedger implements Ledger {
           amount_minor: amountMinor,
           currency: transaction.amount.currency,
           sales_page_id: salesPageId,
-          // A payment (or refund) of a tenant's sales page is that tenant's, whoever paid.
-          tenant: (salesPageId ? await salesPageOwner(trx, salesPageId) : null) ?? observation.tenant,
+          tenant: (await inheritedOwner(trx, transaction)) ?? observation.tenant,
           created_at_ms: transaction.createdAt?.getTime() ?? at,
           updated_at_ms: at,
           changes: 1,
@@ -470,14 +467,38 @@ export class SqlLedger implements Ledger {
   }
 }
 
-/** The tenant of a sales page: a payment or refund of it is the tenant's from its first record. */
-async function salesPageOwner(db: Kysely<LedgerDatabase>, salesPageId: string): Promise<string | null> {
+/**
+ * The tenant a transaction belongs to whoever made it or told the gateway of it: a payment or
+ * refund of a tenant's sales page is the tenant's (whoever paid), and a refund is its refunded
+ * transaction's tenant's (whoever refunded, at the gateway or at the provider). Null: neither.
+ */
+async function inheritedOwner(db: Kysely<LedgerDatabase>, transaction: Transaction): Promise<string | null> {
+  const salesPageId = 'salesPageId' in transaction ? transaction.salesPageId : null;
+  if (salesPageId) {
+    const page = await db
+      .selectFrom('sales_pages')
+      .select('tenant')
+      .where('id', '=', salesPageId)
+      .executeTakeFirst();
+    if (page) return page.tenant;
+  }
+  const refunded = refundedIdOf(transaction);
+  if (!refunded) return null;
   const row = await db
-    .selectFrom('sales_pages')
+    .selectFrom('transactions')
     .select('tenant')
-    .where('id', '=', salesPageId)
+    .where('id', '=', refunded)
     .executeTakeFirst();
   return row?.tenant ?? null;
+}
+
+/** The global ID of the transaction a refund gives money back for; null when none is named. */
+function refundedIdOf(transaction: Transaction): string | null {
+  if (transaction.kind !== 'Refund') return null;
+  if (transaction.provider === 'ELEPAY') return encodeGlobalId({ kind: 'Charge', id: transaction.chargeId });
+  return transaction.refundedPaymentId
+    ? encodeGlobalId({ kind: 'Payment', id: transaction.refundedPaymentId })
+    : null;
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { Context } from '../context.js';
 import { CodedError, fail } from '../domain/errors.js';
 import { encodeGlobalId, globalIdOf, type NodeRef } from '../domain/ids.js';
-import type { SalesPage, Transaction } from '../domain/model.js';
+import type { SalesPage } from '../domain/model.js';
 import { transactionsIn } from '../events/log.js';
 
 /** The sales pages a mutation's payload carries (`salesPage`). */
@@ -22,8 +22,8 @@ function salesPagesIn(payload: object): SalesPage[] {
 /**
  * Notes what a mutation answered with in the ledger, before the answer. For a tenant's client, the
  * transactions and sales pages without an owner become the tenant's: the mutation created them,
- * since every one it could name was first checked to be the tenant's. For a client without a
- * tenant, a refund it made of a tenant's transaction is that tenant's, like the refunded transaction.
+ * since every one it could name was first checked to be the tenant's. (What any client makes of a
+ * tenant's sales page or transaction, a payment or a refund, is that tenant's: the ledger's rule.)
  */
 export async function noteMutationAnswer(ctx: Context, payload: object): Promise<void> {
   const { ledger } = ctx.services;
@@ -31,7 +31,6 @@ export async function noteMutationAnswer(ctx: Context, payload: object): Promise
   const transactions = transactionsIn(payload);
   if (tenant === null) {
     await ledger.observe(transactions, 'MUTATION');
-    await inheritRefundOwners(ctx, transactions);
     return;
   }
   try {
@@ -51,31 +50,6 @@ export async function noteMutationAnswer(ctx: Context, payload: object): Promise
   }
   // Read again when next asked: the owner may be the sales page's tenant rather than this one.
   for (const transaction of transactions) ctx.loaders.owner.clear(globalIdOf(transaction));
-}
-
-/** The transaction a refund gives money back for; null when the provider does not name it. */
-function refundedIdOf(transaction: Transaction): string | null {
-  if (transaction.kind !== 'Refund') return null;
-  if (transaction.provider === 'ELEPAY') return encodeGlobalId({ kind: 'Charge', id: transaction.chargeId });
-  return transaction.refundedPaymentId
-    ? encodeGlobalId({ kind: 'Payment', id: transaction.refundedPaymentId })
-    : null;
-}
-
-async function inheritRefundOwners(ctx: Context, transactions: readonly Transaction[]): Promise<void> {
-  const refunds = transactions.flatMap((transaction) => {
-    const refunded = refundedIdOf(transaction);
-    return refunded ? [{ transaction, refunded }] : [];
-  });
-  if (refunds.length === 0) return;
-  const owners = await ctx.services.ledger.owners(refunds.map(({ refunded }) => refunded)).catch(() => null);
-  await Promise.all(
-    refunds.map(({ transaction }, index) => {
-      const owner = owners?.[index];
-      // Not recorded, the refund is shown only to clients without a tenant: it fails closed.
-      return owner ? ctx.services.ledger.own([transaction], owner).catch(() => undefined) : undefined;
-    }),
-  );
 }
 
 /** Stops with NOT_FOUND on `field`, as for an unknown ID, unless the viewer may see the transaction. */

@@ -529,6 +529,14 @@ describe.each(engines)('the ledger on $name', (engine) => {
       expect(await ledger.ownerOf(payment('PENDING', minutes(6), 'sp-acme'))).toBe('acme');
       expect(await ledger.ownerOf(payment('PENDING', minutes(6), 'sp-none'))).toBeNull();
       expect(await ledger.ownerOf(mine)).toBe('acme');
+      // A refund is its refunded transaction's tenant's, whoever made it and however it is learned.
+      const refundOfMine = elepayRefund(mine, 'PENDING', minutes(7));
+      expect(await ledger.ownerOf(refundOfMine)).toBe('acme');
+      await ledger.project([{ cursor: '3-0', occurredAt: minutes(7), transaction: refundOfMine }]);
+      const refundOfBought = elopageRefund(bought, minutes(8));
+      await ledger.observe([refundOfBought], 'READ');
+      expect(await ledger.owners([refundOfMine, refundOfBought].map(globalIdOf))).toEqual(['acme', 'acme']);
+      expect(await ledger.ownerOf(elepayRefund(unowned, 'PENDING', minutes(9)))).toBeNull();
     },
   );
 
