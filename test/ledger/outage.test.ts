@@ -18,7 +18,7 @@ import { until, within } from '../support/wait.js';
  * whose reads need the ledger, gets LEDGER_UNAVAILABLE fast, and a client without a tenant is not
  * held up at all.
  */
-const SKIP_POSTGRES = await skipWithoutPostgres('test/ledger/readiness.test.ts (PostgreSQL ledger)');
+const SKIP_POSTGRES = await skipWithoutPostgres('test/ledger/outage.test.ts (PostgreSQL ledger)');
 
 interface Readiness {
   ready: boolean;
@@ -117,7 +117,9 @@ describe('/readyz and the ledger', () => {
       await database?.drop();
     });
 
-    it('is ready while PostgreSQL answers, unready (not hanging) while it hangs, ready again after', async () => {
+    it('is ready while PostgreSQL answers, unready (not hanging) while it hangs, ready again after', {
+      timeout: 60_000,
+    }, async () => {
       const created = await gw.gql(
         CreateChargeDocument,
         { input: { amount: '1000', currency: 'JPY', paymentMethod: 'creditcard' } },
@@ -141,6 +143,24 @@ describe('/readyz and the ledger', () => {
       expect(plainRead.errors).toEqual([]);
       expect(plainRead.data?.charge?.id).toBe(chargeId);
 
+      // A tenant's charge made now cannot be recorded as the tenant's: said, not hidden, and the
+      // same idempotency key records it once the database answers (the charge is not made twice).
+      const keyed = () =>
+        gw.gql(
+          CreateChargeDocument,
+          {
+            input: {
+              amount: '700',
+              currency: 'JPY',
+              paymentMethod: 'creditcard',
+              idempotencyKey: 'outage-1',
+            },
+          },
+          as(tenant),
+        );
+      const lost = await within(20_000, "a tenant's createCharge while PostgreSQL hangs", keyed());
+      expect(lost.errors.map((error) => error.extensions?.code)).toEqual(['LEDGER_UNAVAILABLE']);
+
       proxy.thaw();
       await until(
         () => readiness(gw),
@@ -148,6 +168,14 @@ describe('/readyz and the ledger', () => {
         '/readyz to be ready again',
         20_000,
       );
+      const retried = await keyed();
+      expect(retried.errors).toEqual([]);
+      // The first execution's answer, replayed: one charge.
+      expect(JSON.parse(retried.text).extensions?.idempotency?.replayed).toBe(true);
+      const made = retried.data?.createCharge.charge?.id ?? '';
+      chargeId = made;
+      expect((await read(tenant)).data?.charge?.id).toBe(made);
+      expect((await read(plain)).data?.charge?.id).toBe(made);
     });
   });
 });
