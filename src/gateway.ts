@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { StatusNormalizer } from './domain/status.js';
 import { createEventLog } from './events/index.js';
+import { elepaySignatureCheck } from './events/webhookIntake.js';
 import { loadGraphiqlTabs } from './graphiqlTabs.js';
 import { createIdempotencyStore } from './idempotency/index.js';
 import { describeLedger } from './ledger/config.js';
@@ -177,6 +178,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     currency: config.elopage.currency,
     statuses,
   };
+  const elepaySecrets = [elepayWebhookSecret, config.elepay.previousWebhookSecret].filter((s): s is string =>
+    Boolean(s),
+  );
   const services: Services = {
     elepay: new ElepayClient(elepayOptions),
     elopage: new ElopageClient(elopageOptions),
@@ -191,6 +195,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     elopageCurrency: config.elopage.currency,
     // The URL createSalesPage registers: the simulator delivers to it, real elopage needs PUBLIC_URL.
     elopageWebhookUrl: `${elopageSandbox ? sandboxWebhookBase : publicUrl}/webhooks/elopage/${elopageWebhookToken}`,
+    checkElepaySignature: elepaySignatureCheck(elepaySecrets),
     events: await createEventLog(config.events, logger, redis),
     idempotency: await createIdempotencyStore(config, redis),
     ledger: await openLedger(config.ledger, logger),
@@ -216,9 +221,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     services,
     webhooks: {
       services,
-      elepaySecrets: [elepayWebhookSecret, config.elepay.previousWebhookSecret].filter((s): s is string =>
-        Boolean(s),
-      ),
+      elepaySecrets,
       elopageToken: elopageWebhookToken,
     },
     graphiql: config.graphiql,

@@ -185,7 +185,7 @@ describe('problems', () => {
     expect(problems).toEqual([
       expect.stringMatching(/^PORT: /),
       'CORS_ORIGINS: 1 entry is not an origin like https://app.example.com',
-      'PAYGRAPH_CLIENTS[0].scopes[0]: must be "read", "write" or "refund"',
+      'PAYGRAPH_CLIENTS[0].scopes[0]: must be "read", "write", "refund" or "operator"',
     ]);
     expect(problemsOf({ PORT: 'abc', PAYGRAPH_CLIENTS_FILE: '/nonexistent/paygraph-clients.json' })).toEqual([
       expect.stringMatching(/^PORT: /),

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EnvSchema } from './schema.js';
 
-export const SCOPES = ['read', 'write', 'refund'] as const;
+export const SCOPES = ['read', 'write', 'refund', 'operator'] as const;
 
-/** `"read", "write" or "refund"`. */
+/** `"read", "write", "refund" or "operator"`. */
 const scopeNames = `${SCOPES.slice(0, -1)
   .map((scope) => `"${scope}"`)
   .join(', ')} or "${SCOPES.at(-1)}"`;

@@ -12,6 +12,8 @@ import type { PaymentStatus } from '../domain/status.js';
 import { compareCursors, FINAL_STATUSES, judgeChange } from '../events/event.js';
 import type { Logger } from '../logger.js';
 import type { LedgerConfig } from './config.js';
+import type { WebhookDeliveries } from './deliveries.js';
+import { SqlWebhookDeliveries } from './deliveryStore.js';
 import type {
   DuePoll,
   Ledger,
@@ -58,6 +60,7 @@ export class SqlLedger implements Ledger {
   /** Whether the last observation failed: an outage is logged when it begins and when it ends. */
   private failing = false;
   private readonly noting = new Set<Promise<void>>();
+  readonly deliveries: WebhookDeliveries;
 
   constructor(
     private readonly db: Kysely<LedgerDatabase>,
@@ -65,6 +68,7 @@ export class SqlLedger implements Ledger {
     private readonly logger: Logger,
   ) {
     this.locks = engine === 'postgres';
+    this.deliveries = new SqlWebhookDeliveries(db, logger);
   }
 
   observe(transactions: readonly Transaction[], source: ObservationSource): Promise<void> {
@@ -231,8 +235,17 @@ export class SqlLedger implements Ledger {
     return transactionIds.map((id) => byTransaction.get(id) ?? []);
   }
 
+  async entry(transactionId: string): Promise<LedgerEntry | null> {
+    const row = await this.db
+      .selectFrom('transactions')
+      .selectAll()
+      .where('id', '=', transactionId)
+      .executeTakeFirst();
+    return row ? toEntry(row) : null;
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.noting);
+    await Promise.all([...this.noting, this.deliveries.flush()]);
     await this.db.destroy();
   }
 
