@@ -145,7 +145,8 @@ describe.each(engines)('webhook deliveries on $name', ({ skip, open }) => {
   async function newestOnce(count: number): Promise<Delivery> {
     const page = await until(
       () => deliveries(),
-      (found) => found.totalCount >= count,
+      // The page and its count are two queries: wait for both to see the row.
+      (found) => found.totalCount >= count && found.edges.length >= count,
       `${count} webhook deliveries`,
     );
     const node = page.edges[0]?.node;
@@ -302,13 +303,15 @@ describe.each(engines)('webhook deliveries on $name', ({ skip, open }) => {
       const next = await nextChargeId();
       const before = subscriber.received.length;
       expect((await deliverElepayWebhook(gw.url, ELEPAY_WEBHOOK_SECRET, chargeEvent(next))).status).toBe(503);
-      const refused = (
+      const naming = (page: Awaited<ReturnType<typeof deliveries>>) =>
+        page.edges.find((edge) => edge.node.transactionIds.includes(chargeGlobalId(next)))?.node;
+      const refused = naming(
         await until(
           () => deliveries({ outcome: 'RETRY_LATER' }),
-          (page) => page.edges.some((edge) => edge.node.transactionIds.includes(chargeGlobalId(next))),
-          'the refused delivery',
-        )
-      ).edges[0]?.node;
+          (page) => naming(page) !== undefined,
+          'the refusal',
+        ),
+      );
       expect(refused?.awaitingReconciliation).toBe(true);
       // Now elepay has it (captured), and the gateway has still heard nothing of it.
       expect(await trigger()).toBe(next);
