@@ -96,7 +96,7 @@ export async function pollTransaction(
 }
 
 export function startReconciler(services: ReconcilerServices, intervalMs: number): Reconciler {
-  const { ledger, events, logger, metrics } = services;
+  const { ledger, logger } = services;
   // This instance's name on the lease: new per start, so a restarted instance waits its turn.
   const holder = randomUUID();
   let stopped = false;
