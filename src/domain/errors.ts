@@ -21,7 +21,11 @@ export const ERROR_CODES = {
     meaning:
       'a GET, form or `text/plain` request without `Authorization`, `x-graphql-yoga-csrf` or `apollo-require-preflight`',
   },
-  BAD_REQUEST: { http: '400', meaning: 'a request parameter is not valid JSON' },
+  BAD_REQUEST: {
+    http: '400',
+    meaning: 'a request parameter is not valid JSON, or the `Content-Length` header is not one number',
+  },
+  REQUEST_ENTITY_TOO_LARGE: { http: '413', meaning: 'the request body is over 1 MiB' },
   BAD_USER_INPUT: {
     http: '200',
     meaning: 'a malformed connection argument (`after`, `first`, `last`) or subscription cursor',
