@@ -37,6 +37,13 @@ export interface WebhookReceiverOptions {
  */
 const WEBHOOK_BODY = { maxBytes: 256 * 1024, deadlineMs: 10_000 };
 
+/**
+ * The most of an unverified body the ledger keeps (elepay's events are 1–2 KiB): enough to replay
+ * one refused for a wrong secret once the secret is fixed, while forged requests cannot fill the
+ * database with 256 KiB each.
+ */
+const UNVERIFIED_BODY_KEPT = 16 * 1024;
+
 const SIGNATURE_REFUSALS = {
   missing: 'SIGNATURE_MISSING',
   malformed: 'SIGNATURE_MALFORMED',
@@ -230,6 +237,7 @@ export function createWebhookReceivers({ services, elepaySecrets, elopageToken }
         (signature) => ({ 'paygraph.webhook.signature': signature }),
       );
       if (verdict !== 'valid') {
+        if (raw.length > UNVERIFIED_BODY_KEPT) draft.body = null;
         refused(draft, `signature_${verdict}`, SIGNATURE_REFUSALS[verdict]);
         logger.warn({ webhook: 'elepay', signature: verdict }, 'elepay webhook rejected');
         return reply(res, draft, 400, { error: `signature ${verdict}` });

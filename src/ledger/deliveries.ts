@@ -103,8 +103,12 @@ export interface WebhookDeliveries {
   dueFollowUps(now: Date, limit: number): Promise<DueFollowUp[]>;
   /** Polls what `id` named again at `until`, after its `attempts`th poll that did not converge. */
   deferFollowUp(id: number, until: Date, attempts: number): Promise<void>;
-  /** What `id` named has been recorded (by the reconciler or a replay): no more polling. */
-  endFollowUp(id: number): Promise<void>;
+  /**
+   * What `id` named has been read and recorded (by the reconciler or a replay): no more polling.
+   * `transactionIds`, when any, replace what it named (an elopage notification's ID says payment or
+   * refund only once read).
+   */
+  endFollowUp(id: number, transactionIds: readonly string[]): Promise<void>;
   /**
    * Retention: deletes up to `limit` deliveries received before `before`, oldest first; resolves to
    * how many it deleted (call again until it is less than `limit`).

@@ -116,10 +116,13 @@ export class SqlWebhookDeliveries implements WebhookDeliveries {
       .execute();
   }
 
-  async endFollowUp(id: number): Promise<void> {
+  async endFollowUp(id: number, transactionIds: readonly string[]): Promise<void> {
     await this.db
       .updateTable('webhook_deliveries')
-      .set({ follow_up_after_ms: null })
+      .set({
+        follow_up_after_ms: null,
+        ...(transactionIds.length > 0 ? { transaction_ids: JSON.stringify(transactionIds) } : {}),
+      })
       .where('sequence', '=', id)
       .execute();
   }

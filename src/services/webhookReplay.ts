@@ -8,7 +8,7 @@ import type { Services } from '../context.js';
 import { CodedError } from '../domain/errors.js';
 import type { Transaction } from '../domain/model.js';
 import type { RecordOrigin } from '../events/event.js';
-import { fetchNamed, NotReadableYet, readNotice } from '../events/webhookIntake.js';
+import { fetchNamed, idsOf, NotReadableYet, readNotice } from '../events/webhookIntake.js';
 import type { WebhookDelivery } from '../ledger/deliveries.js';
 
 /**
@@ -46,7 +46,10 @@ export async function rerecordDelivery(
   const notice =
     delivery.body === null ? null : readNotice(delivery.provider, Buffer.from(delivery.body, 'utf8'));
   const settled = async (replay: Replay) => {
-    if (delivery.awaitingReconciliation) await services.ledger.deliveries.endFollowUp(delivery.id);
+    const ids = idsOf(replay.transactions);
+    const named = ids.length > 0 && ids.join() !== delivery.transactionIds.join();
+    if (delivery.awaitingReconciliation || named)
+      await services.ledger.deliveries.endFollowUp(delivery.id, ids);
     return replay;
   };
   if (!notice) return settled({ result: 'UNREADABLE_BODY', transactions: [], eventCursors: [] });

@@ -101,9 +101,12 @@ describe.each(engines)('webhook deliveries on $name', ({ skip, fresh }) => {
     await deliveries.deferFollowUp(newest.id, at(10), 1);
     expect(await deliveries.dueFollowUps(at(9), 10)).toEqual([]);
     expect((await deliveries.dueFollowUps(at(10), 10)).map((d) => d.attempts)).toEqual([1]);
-    await deliveries.endFollowUp(newest.id);
+    await deliveries.endFollowUp(newest.id, ['UGF5bWVudDplbG9wYWdlOjEwODk']);
     expect(await deliveries.dueFollowUps(at(60), 10)).toEqual([]);
-    expect((await deliveries.find(newest.id))?.awaitingReconciliation).toBe(false);
+    expect(await deliveries.find(newest.id)).toMatchObject({
+      awaitingReconciliation: false,
+      transactionIds: ['UGF5bWVudDplbG9wYWdlOjEwODk'],
+    });
 
     // Retention: the oldest first, one batch at a time.
     expect(await deliveries.deleteReceivedBefore(at(3), 1)).toBe(1);
