@@ -26,7 +26,7 @@ import { createSalesPage } from '../support/flows.js';
 import { startTestGateway, type TestGateway, testClient } from '../support/harness.js';
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from '../support/postgres.js';
 import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
-import { until } from '../support/wait.js';
+import { until, within } from '../support/wait.js';
 
 /**
  * Webhook deliveries and the operator view: every webhook request the gateway gets is recorded in
@@ -516,6 +516,65 @@ describe('reconcileTransaction', () => {
       });
       expect(subscriber.received).toHaveLength(1);
     } finally {
+      await subscriber.close();
+      await ws.dispose();
+    }
+  });
+});
+
+describe.skipIf(SKIP_POSTGRES)('a webhook answer never waits for its delivery record', () => {
+  let database: TestDatabase;
+  let gw: TestGateway;
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    gw = await startTestGateway({
+      DATABASE_URL: database.url,
+      SANDBOX_WEBHOOKS: 'off',
+      ELEPAY_WEBHOOK_SECRET,
+    });
+    admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await gw?.close();
+    await database?.drop();
+  });
+
+  it('answers and publishes while the deliveries table is locked, and records it once released', async () => {
+    const ws = connectWs(gw.url, gw.wsParams);
+    const subscriber = await subscribeWs(ws, TransactionStatusChangedDocument);
+    try {
+      const paid = await paidChargeEvent(gw, gw.gateway.sandboxes.elepay?.url ?? '', '1800');
+      // A database that does not take the record: every insert into the table waits for this lock.
+      await admin.query('begin');
+      await admin.query('lock table webhook_deliveries in access exclusive mode');
+      const answer = await within(
+        20_000,
+        'the webhook answer while its record waits',
+        deliverElepayWebhook(gw.url, ELEPAY_WEBHOOK_SECRET, paid.body),
+      );
+      expect(answer.status).toBe(200);
+      const [event] = await subscriber.waitFor(1);
+      expect(event?.transactionStatusChanged).toMatchObject({
+        status: 'SUCCEEDED',
+        transaction: { id: paid.id },
+      });
+      await admin.query('commit');
+
+      const listed = await until(
+        () => gw.gql(WebhookDeliveriesDocument, {}),
+        (page) => (page.data?.webhookDeliveries.edges.length ?? 0) === 1,
+        'the delivery, once the table is free',
+      );
+      expect(listed.data?.webhookDeliveries.edges[0]?.node).toMatchObject({
+        outcome: 'RECORDED',
+        eventCursors: [event?.transactionStatusChanged.cursor],
+      });
+    } finally {
+      await admin.query('rollback').catch(() => undefined);
       await subscriber.close();
       await ws.dispose();
     }
