@@ -411,6 +411,63 @@ describe('the reconciler follows up a verified webhook answered 503', () => {
   });
 });
 
+describe('the reconciler follows up an elopage notification answered 503', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      SANDBOX_WEBHOOKS: 'off',
+      RECONCILE_INTERVAL_MS: '200',
+      ELOPAGE_WEBHOOK_TOKEN,
+    });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('learns once read whether the ID was a payment, and names it', async () => {
+    const page = await createSalesPage(gw, 'Follow-up course', '15.00');
+    // The simulator plays the buyer: the gateway notes nothing of it (webhooks are off).
+    const checkout = async () => {
+      const { data } = await gw.gql(SandboxCompleteCheckoutDocument, {
+        input: { salesPageId: page.id, outcome: 'SUCCEED' },
+      });
+      expect(data?.sandboxCompleteCheckout.userErrors).toEqual([]);
+      return data?.sandboxCompleteCheckout.payment;
+    };
+    const first = await checkout();
+    const next = String(Number(first?.providerId) + 1);
+    const notified = await request(`${gw.url}/webhooks/elopage/${ELOPAGE_WEBHOOK_TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: Number(next), event: 'payment.successful' }),
+    });
+    expect(notified.statusCode).toBe(503);
+    await notified.body.dump();
+    const paid = await checkout();
+    expect(paid?.providerId).toBe(next);
+
+    const followed = await until(
+      () => gw.gql(WebhookDeliveriesDocument, { filter: { outcome: 'RETRY_LATER' } }),
+      (answer) => answer.data?.webhookDeliveries.edges[0]?.node.awaitingReconciliation === false,
+      'the follow-up to end',
+      30_000,
+    );
+    expect(followed.data?.webhookDeliveries.edges[0]?.node).toMatchObject({
+      provider: 'ELOPAGE',
+      verified: true,
+      refusal: 'OBJECT_NOT_READABLE_YET',
+      transactionIds: [paid?.id],
+    });
+    const history = await until(
+      () => gw.gql(TransactionHistoryDocument, { id: paid?.id ?? '' }),
+      (answer) => (answer.data?.transaction?.statusHistory.length ?? 0) > 0,
+      'the history',
+    );
+    expect(history.data?.transaction?.statusHistory[0]?.source).toBe('RECONCILIATION');
+  });
+});
+
 describe('the operator scope', () => {
   const operator = testClient('ops', ['operator']);
   const shop = testClient('shop', ['read', 'write', 'refund']);
