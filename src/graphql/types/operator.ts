@@ -16,7 +16,7 @@ import type {
 } from '../../ledger/deliveries.js';
 import { providerCalls } from '../../plugins/providerCallCost.js';
 import { pollTransaction } from '../../services/reconcile.js';
-import { replayWebhookDelivery } from '../../services/webhookReplay.js';
+import { type ReplayResult, replayWebhookDelivery } from '../../services/webhookReplay.js';
 import { builder } from '../builder.js';
 import { runMutation } from '../mutations.js';
 import { payloadType } from '../payloads.js';
@@ -241,7 +241,7 @@ const WebhookReplayResultEnum = builder.enumType('WebhookReplayResult', {
     },
     UNREADABLE_BODY: { description: "Its body is not the provider's event." },
     NOT_READABLE_YET: { description: 'The provider cannot show the object yet; replay later.' },
-  } as const,
+  } satisfies Record<ReplayResult, unknown>,
 });
 
 const ReplayWebhookDeliveryPayload = payloadType('ReplayWebhookDeliveryPayload', {
