@@ -14,8 +14,9 @@ import { type BenchCharge, createCharge, inParallel, postElepayWebhook, settleCh
 /**
  * `npm run bench:ledger`: what the transaction ledger (docs/ledger.md) adds per webhook and per
  * read, as gateway CPU. Gateway child processes run the same code: in one, bench/ledgerOff.ts turns
- * the ledger's writes into no-ops; the others write to SQLite in memory (the default) and, when it
- * is reachable, PostgreSQL. Rounds alternate between them so other load hits all alike.
+ * the ledger's writes into no-ops; in another, bench/deliveriesOff.ts turns off only the webhook
+ * delivery records (their own cost is the difference to the default); the others write to SQLite
+ * in memory (the default) and, when it is reachable, PostgreSQL. Rounds alternate between them so other load hits all alike.
  *
  * A round first makes its charges (not measured): created and settled through GraphQL, with the
  * simulators' own webhooks sent nowhere (SANDBOX_WEBHOOK_URL), so the ledger has each as PENDING.
@@ -92,9 +93,12 @@ async function cpuPer(count: number, work: () => Promise<unknown>): Promise<numb
 
 /**
  * The ledger's own operations in this process, without a gateway around them: noting new
- * transactions, taking in one change each, and noting a status already noted (skipped).
+ * transactions, taking in one change each, noting a status already noted (skipped), and recording
+ * a webhook delivery (a body of the size elepay sends).
  */
-async function operations(config: LedgerConfig): Promise<{ note: number; project: number; again: number }> {
+async function operations(
+  config: LedgerConfig,
+): Promise<{ note: number; project: number; again: number; delivery: number }> {
   const ledger = await openLedger(config, createLogger({ level: 'silent' }));
   const charge = (i: number, status: PaymentStatus) =>
     ({
@@ -121,7 +125,31 @@ async function operations(config: LedgerConfig): Promise<{ note: number; project
     const again = await cpuPer(OPERATIONS, async () => {
       for (const i of ids) await ledger.observe([charge(i, 'PENDING')], 'READ');
     });
-    return { note, project, again };
+    const body = JSON.stringify({
+      id: 'evt_bench',
+      type: 'charge.succeeded',
+      data: { object: { id: 'ch_8' } },
+    });
+    const delivery = await cpuPer(OPERATIONS, async () => {
+      for (const i of ids) {
+        ledger.deliveries.record({
+          provider: 'ELEPAY',
+          receivedAt: new Date(),
+          verified: true,
+          refusal: null,
+          httpStatus: 200,
+          outcome: 'RECORDED',
+          transactionIds: [`ch_bench_${i}`],
+          eventCursors: [`1-${i}`],
+          providerEventId: 'evt_bench',
+          body,
+          signature: `t=1, sign=${'0'.repeat(64)}`,
+          followUp: false,
+        });
+        await ledger.deliveries.flush();
+      }
+    });
+    return { note, project, again, delivery };
   } finally {
     await ledger.close();
   }
@@ -143,6 +171,10 @@ const add = async (name: string, records: boolean, options: Parameters<typeof st
 };
 try {
   await add('ledger off (writes are no-ops)', false, { preload: './bench/ledgerOff.ts', env: NOWHERE });
+  await add('SQLite in memory, no webhook delivery records', true, {
+    preload: './bench/deliveriesOff.ts',
+    env: NOWHERE,
+  });
   await add('SQLite in memory (default)', true, { env: NOWHERE });
   if (database) await add('PostgreSQL (local)', true, { env: { ...NOWHERE, DATABASE_URL: database.url } });
   const load = loadavg()[0] ?? Number.NaN;
@@ -198,16 +230,18 @@ try {
     ),
     '',
     '"Looks at the ledger": the `transactions` count queries the measurement sent, one per 250 ms, to',
-    'learn that the ledger had taken every webhook in; their CPU is in the webhook column.',
+    "learn that the ledger had taken every webhook in; their CPU is in the webhook column. A webhook's",
+    'delivery record is written after its answer, without waiting: its cost is the difference between',
+    'the default and the gateway without delivery records, and none of it delays the answer.',
     '',
     `The ledger's operations alone, ${OPERATIONS} of each in the bench process, one at a time (CPU of this`,
     "process; PostgreSQL's own is not counted):",
     '',
-    '| Engine | note a new transaction | take in one change | note a status already noted |',
-    '|---|---|---|---|',
+    '| Engine | note a new transaction | take in one change | note a status already noted | record a webhook delivery |',
+    '|---|---|---|---|---|',
     ...inProcess.map(
       (row) =>
-        `| ${row.name} | ${row.note.toFixed(0)} µs | ${row.project.toFixed(0)} µs | ${row.again.toFixed(1)} µs |`,
+        `| ${row.name} | ${row.note.toFixed(0)} µs | ${row.project.toFixed(0)} µs | ${row.again.toFixed(1)} µs | ${row.delivery.toFixed(0)} µs |`,
     ),
     END,
   ].join('\n');

@@ -4,6 +4,7 @@
  */
 import type { Scope } from './config.js';
 import type { EventLog } from './events/log.js';
+import type { ElepaySignatureCheck } from './events/webhookIntake.js';
 import type { IdempotencyStore } from './idempotency/store.js';
 import type { Ledger } from './ledger/ledger.js';
 import { createLoaders, type Loaders } from './loaders.js';
@@ -25,6 +26,8 @@ export interface Services {
   elopageCurrency: string;
   /** The gateway's own elopage webhook URL, the default `webhookUrl` of new sales pages. */
   elopageWebhookUrl: string;
+  /** Checks an elepay webhook signature with the configured secrets (receivers, and replays). */
+  checkElepaySignature: ElepaySignatureCheck;
   /** Verified status changes, for the subscription (events/). */
   events: EventLog;
   /** Idempotency records of keyed mutations (memory, or Redis shared by every instance). */

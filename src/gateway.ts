@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { StatusNormalizer } from './domain/status.js';
 import { createEventLog } from './events/index.js';
+import { elepaySignatureCheck } from './events/webhookIntake.js';
 import { loadGraphiqlTabs } from './graphiqlTabs.js';
 import { createIdempotencyStore } from './idempotency/index.js';
 import { describeLedger } from './ledger/config.js';
@@ -180,6 +181,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     statuses,
   };
   const ledger = await openLedger(config.ledger, logger);
+  const elepaySecrets = [elepayWebhookSecret, config.elepay.previousWebhookSecret].filter((s): s is string =>
+    Boolean(s),
+  );
   const services: Services = {
     elepay: new ElepayClient(elepayOptions),
     elopage: new ElopageClient(elopageOptions),
@@ -194,6 +198,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     elopageCurrency: config.elopage.currency,
     // The URL createSalesPage registers: the simulator delivers to it, real elopage needs PUBLIC_URL.
     elopageWebhookUrl: `${elopageSandbox ? sandboxWebhookBase : publicUrl}/webhooks/elopage/${elopageWebhookToken}`,
+    checkElepaySignature: elepaySignatureCheck(elepaySecrets),
     // Each recorded change carries its transaction's tenant, for subscribers (src/ledger/ownedEvents.ts).
     events: withOwners(await createEventLog(config.events, logger, redis), ledger, logger),
     idempotency: await createIdempotencyStore(config, redis),
@@ -223,9 +228,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     services,
     webhooks: {
       services,
-      elepaySecrets: [elepayWebhookSecret, config.elepay.previousWebhookSecret].filter((s): s is string =>
-        Boolean(s),
-      ),
+      elepaySecrets,
       elopageToken: elopageWebhookToken,
     },
     graphiql: config.graphiql,

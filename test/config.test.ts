@@ -185,7 +185,7 @@ describe('problems', () => {
     expect(problems).toEqual([
       expect.stringMatching(/^PORT: /),
       'CORS_ORIGINS: 1 entry is not an origin like https://app.example.com',
-      'PAYGRAPH_CLIENTS[0].scopes[0]: must be "read", "write" or "refund"',
+      'PAYGRAPH_CLIENTS[0].scopes[0]: must be "read", "write", "refund" or "operator"',
     ]);
     expect(problemsOf({ PORT: 'abc', PAYGRAPH_CLIENTS_FILE: '/nonexistent/paygraph-clients.json' })).toEqual([
       expect.stringMatching(/^PORT: /),
@@ -201,6 +201,13 @@ describe('problems', () => {
     expect(problemsOf({ PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, tenant: '' }]) })).toHaveLength(1);
     expect(problemsOf({ PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, tenant: 42 }]) })).toEqual([
       expect.stringMatching(/^PAYGRAPH_CLIENTS\[0\]\.tenant: /),
+    ]);
+    expect(
+      problemsOf({
+        PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, scopes: ['read', 'operator'], tenant: 'acme' }]),
+      }),
+    ).toEqual([
+      'PAYGRAPH_CLIENTS[0].scopes: must not include "operator" for a client with a tenant: the operator view spans every tenant',
     ]);
     const config = loadConfig({ PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, tenant: 'acme-eu.1' }]) });
     expect(config.security.clients[0]?.tenant).toBe('acme-eu.1');

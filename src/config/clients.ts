@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EnvSchema } from './schema.js';
 
-export const SCOPES = ['read', 'write', 'refund'] as const;
+export const SCOPES = ['read', 'write', 'refund', 'operator'] as const;
 
-/** `"read", "write" or "refund"`. */
+/** `"read", "write", "refund" or "operator"`. */
 const scopeNames = `${SCOPES.slice(0, -1)
   .map((scope) => `"${scope}"`)
   .join(', ')} or "${SCOPES.at(-1)}"`;
@@ -24,19 +24,25 @@ const NameSchema = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-"');
 
-const ApiClientSchema = z.object({
-  name: NameSchema,
-  tokenSha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters: the SHA-256 of the token, never the token')
-    .transform((hash) => hash.toLowerCase()),
-  scopes: z.array(ScopeSchema).min(1, 'must name at least one scope'),
-  /**
-   * The tenant the client acts for: the transactions it creates are the tenant's, and it sees no
-   * other transactions (docs/ledger.md, Tenants). Without one it sees every transaction.
-   */
-  tenant: NameSchema.optional(),
-});
+const ApiClientSchema = z
+  .object({
+    name: NameSchema,
+    tokenSha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters: the SHA-256 of the token, never the token')
+      .transform((hash) => hash.toLowerCase()),
+    scopes: z.array(ScopeSchema).min(1, 'must name at least one scope'),
+    /**
+     * The tenant the client acts for: the transactions it creates are the tenant's, and it sees no
+     * other transactions (docs/ledger.md, Tenants). Without one it sees every transaction.
+     */
+    tenant: NameSchema.optional(),
+  })
+  .refine((client) => !(client.tenant && client.scopes.includes('operator')), {
+    // The operator view (webhook deliveries, replays, reconciling by ID) spans every tenant.
+    message: 'must not include "operator" for a client with a tenant: the operator view spans every tenant',
+    path: ['scopes'],
+  });
 
 /** An API client the operator configured: the token itself is never stored, only its SHA-256. */
 export type ApiClient = z.output<typeof ApiClientSchema>;

@@ -71,6 +71,11 @@ export const ERROR_CODES = {
     meaning:
       'a keyed mutation while the idempotency store does not answer: nothing was done; retry later with the same key',
   },
+  EVENT_LOG_UNAVAILABLE: {
+    http: '200',
+    meaning:
+      '`replayWebhookDelivery` while the event log cannot record: nothing was published; replay again later',
+  },
   LEDGER_UNAVAILABLE: {
     http: '200',
     meaning:

@@ -2,6 +2,7 @@ import type { Provider, Transaction } from '../domain/model.js';
 import type { Money } from '../domain/money.js';
 import type { PaymentStatus } from '../domain/status.js';
 import type { TransactionStatusEvent } from '../events/event.js';
+import type { WebhookDeliveries } from './deliveries.js';
 
 /**
  * The transaction ledger: an index of every transaction the gateway learns about and the history
@@ -163,5 +164,9 @@ export interface Ledger {
   lease(name: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
   /** The status history of each transaction (by global ID), oldest first; [] for an unknown one. */
   histories(transactionIds: readonly string[]): Promise<StatusChange[][]>;
+  /** One transaction (by global ID) as the ledger knows it; null when it does not. */
+  entry(transactionId: string): Promise<LedgerEntry | null>;
+  /** Every webhook request the receivers got (deliveries.ts). */
+  readonly deliveries: WebhookDeliveries;
   close(): Promise<void>;
 }

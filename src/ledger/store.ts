@@ -14,6 +14,8 @@ import type { PaymentStatus } from '../domain/status.js';
 import { compareCursors, FINAL_STATUSES, judgeChange } from '../events/event.js';
 import type { Logger } from '../logger.js';
 import type { LedgerConfig } from './config.js';
+import type { WebhookDeliveries } from './deliveries.js';
+import { SqlWebhookDeliveries } from './deliveryStore.js';
 import type {
   DuePoll,
   Ledger,
@@ -57,21 +59,13 @@ interface Observation {
 }
 
 /**
- * One table's retention: deletes at most `limit` of its rows older than `beforeMs` in one short
+ * One table's retention: deletes at most `limit` of its rows older than `before` in one short
  * statement (or transaction) and resolves to how many it deleted.
  */
 interface RetentionSweep {
   table: string;
-  deleteBatch(db: Kysely<LedgerDatabase>, beforeMs: number, limit: number): Promise<number>;
+  deleteBatch(before: Date, limit: number): Promise<number>;
 }
-
-/**
- * What LEDGER_RETENTION_DAYS deletes, one sweep per table, in this order. A table that grows with
- * time (e.g. webhook deliveries) adds its sweep here.
- */
-const RETENTION_SWEEPS: readonly RetentionSweep[] = [
-  { table: 'transactions', deleteBatch: deleteFinalTransactions },
-];
 
 /**
  * Final transactions whose last change is older than `beforeMs`, with their history. A final status
@@ -79,9 +73,10 @@ const RETENTION_SWEEPS: readonly RetentionSweep[] = [
  */
 async function deleteFinalTransactions(
   db: Kysely<LedgerDatabase>,
-  beforeMs: number,
+  before: Date,
   limit: number,
 ): Promise<number> {
+  const beforeMs = before.getTime();
   return db.transaction().execute(async (trx) => {
     const expired = await trx
       .selectFrom('transactions')
@@ -105,6 +100,7 @@ export class SqlLedger implements Ledger {
   /** Whether the last observation failed: an outage is logged when it begins and when it ends. */
   private failing = false;
   private readonly noting = new Set<Promise<void>>();
+  readonly deliveries: WebhookDeliveries;
 
   constructor(
     private readonly db: Kysely<LedgerDatabase>,
@@ -112,6 +108,7 @@ export class SqlLedger implements Ledger {
     private readonly logger: Logger,
   ) {
     this.locks = engine === 'postgres';
+    this.deliveries = new SqlWebhookDeliveries(db, logger);
   }
 
   observe(transactions: readonly Transaction[], source: ObservationSource): Promise<void> {
@@ -262,12 +259,27 @@ export class SqlLedger implements Ledger {
     return salesPageIds.map((id) => owners.get(id) ?? null);
   }
 
+  /**
+   * What LEDGER_RETENTION_DAYS deletes, one sweep per table, in this order. A table that grows with
+   * time adds its sweep here.
+   */
+  private readonly retentionSweeps: readonly RetentionSweep[] = [
+    {
+      table: 'transactions',
+      deleteBatch: (before, limit) => deleteFinalTransactions(this.db, before, limit),
+    },
+    {
+      table: 'webhook_deliveries',
+      deleteBatch: (before, limit) => this.deliveries.deleteReceivedBefore(before, limit),
+    },
+  ];
+
   async sweep(before: Date, batchSize: number, pauseMs: number): Promise<Record<string, number>> {
     const deleted: Record<string, number> = {};
-    for (const { table, deleteBatch } of RETENTION_SWEEPS) {
+    for (const { table, deleteBatch } of this.retentionSweeps) {
       deleted[table] = 0;
       for (;;) {
-        const count = await deleteBatch(this.db, before.getTime(), batchSize);
+        const count = await deleteBatch(before, batchSize);
         deleted[table] += count;
         if (count < batchSize) break;
         // Between batches, whatever waits for the database (SQLite: the event loop) goes first.
@@ -371,8 +383,17 @@ export class SqlLedger implements Ledger {
     return transactionIds.map((id) => byTransaction.get(id) ?? []);
   }
 
+  async entry(transactionId: string): Promise<LedgerEntry | null> {
+    const row = await this.db
+      .selectFrom('transactions')
+      .selectAll()
+      .where('id', '=', transactionId)
+      .executeTakeFirst();
+    return row ? toEntry(row) : null;
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.noting);
+    await Promise.all([...this.noting, this.deliveries.flush()]);
     await this.db.destroy();
   }
 

@@ -6,6 +6,7 @@ import { globalIdOf } from '../../src/domain/ids.js';
 import type { Charge, ElepayRefund, ElopageRefund, Payment, Transaction } from '../../src/domain/model.js';
 import type { PaymentStatus } from '../../src/domain/status.js';
 import type { LedgerConfig } from '../../src/ledger/config.js';
+import type { NewDelivery } from '../../src/ledger/deliveries.js';
 import { openLedger } from '../../src/ledger/index.js';
 import type { Ledger, LedgerFilter, StatusChange } from '../../src/ledger/ledger.js';
 import { captureLogs } from '../support/harness.js';
@@ -561,12 +562,30 @@ describe.each(engines)('the ledger on $name', (engine) => {
         ...expired.map((transaction, n) => at(old, withStatus(transaction, n % 2 ? 'FAILED' : 'CANCELED'))),
         at(minutes(0), withStatus(young, 'FAILED')),
       ]);
-      expect(await ledger.sweep(cutoff, 3, 1)).toEqual({ transactions: 7 });
+      // Webhook deliveries received before the cutoff go too, in their own batches: four old, one young.
+      const delivery = (receivedAt: Date): NewDelivery => ({
+        provider: 'ELEPAY',
+        receivedAt,
+        verified: true,
+        refusal: null,
+        httpStatus: 200,
+        outcome: 'RECORDED',
+        transactionIds: [],
+        eventCursors: [],
+        providerEventId: null,
+        body: null,
+        signature: null,
+        followUp: false,
+      });
+      for (let n = 0; n < 4; n++) ledger.deliveries.record(delivery(old));
+      ledger.deliveries.record(delivery(minutes(0)));
+      await ledger.deliveries.flush();
+      expect(await ledger.sweep(cutoff, 3, 1)).toEqual({ transactions: 7, webhook_deliveries: 4 });
       expect((await ids(ledger)).sort()).toEqual([pending, young].map(globalIdOf).sort());
       expect(await ledger.histories(expired.map(globalIdOf))).toEqual(expired.map(() => []));
       expect(steps(await historyOf(ledger, young))).toEqual(['∅→PENDING WEBHOOK', 'PENDING→FAILED WEBHOOK']);
       // Nothing left to delete: a second sweep deletes nothing.
-      expect(await ledger.sweep(cutoff, 3, 1)).toEqual({ transactions: 0 });
+      expect(await ledger.sweep(cutoff, 3, 1)).toEqual({ transactions: 0, webhook_deliveries: 0 });
     },
   );
 
