@@ -9,13 +9,14 @@ import { execute } from '../test/support/client.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../test/support/postgres.js';
 import { writeSection } from './compare/report.js';
 import { cpuSeconds, type GatewayProcess, REPO_ROOT, startGatewayProcess } from './gateway.js';
-import { type BenchCharge, createCharge, postElepayWebhook, settleCharge } from './traffic.js';
+import { type BenchCharge, createCharge, inParallel, postElepayWebhook, settleCharge } from './traffic.js';
 
 /**
  * `npm run bench:ledger`: what the transaction ledger (docs/ledger.md) adds per webhook and per
  * read, as gateway CPU. Gateway child processes run the same code: in one, bench/ledgerOff.ts turns
- * the ledger's writes into no-ops; the others write to SQLite in memory (the default) and, when it
- * is reachable, PostgreSQL. Rounds alternate between them so other load hits all alike.
+ * the ledger's writes into no-ops; in another, bench/deliveriesOff.ts turns off only the webhook
+ * delivery records (their own cost is the difference to the default); the others write to SQLite
+ * in memory (the default) and, when it is reachable, PostgreSQL. Rounds alternate between them so other load hits all alike.
  *
  * A round first makes its charges (not measured): created and settled through GraphQL, with the
  * simulators' own webhooks sent nowhere (SANDBOX_WEBHOOK_URL), so the ledger has each as PENDING.
@@ -47,15 +48,6 @@ interface Variant {
   read: { cpu: number; count: number };
 }
 
-async function inParallel<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
 async function succeededInLedger(url: string): Promise<number> {
   const { data } = await execute(url, TransactionCountDocument, {
     filter: { kind: 'CHARGE', status: ['SUCCEEDED'] },
@@ -67,10 +59,10 @@ async function round(variant: Variant): Promise<void> {
   const { url, pid } = variant.gateway;
   const charges: BenchCharge[] = [];
   for (let i = 0; i < CHARGES_PER_ROUND; i++) charges.push(await createCharge(url));
-  await inParallel(charges, (charge) => settleCharge(url, charge));
+  await inParallel(CONCURRENCY, charges, (charge) => settleCharge(url, charge));
 
   let before = cpuSeconds(pid);
-  await inParallel(charges, (charge) => postElepayWebhook(url, charge));
+  await inParallel(CONCURRENCY, charges, (charge) => postElepayWebhook(url, charge));
   variant.settled += charges.length;
   // Taken in by the ledger after the webhook's answer: measured until all of them are. Each look is
   // a GraphQL query the "off" gateway is not asked: rare, and counted in the report.
@@ -83,7 +75,7 @@ async function round(variant: Variant): Promise<void> {
 
   before = cpuSeconds(pid);
   const reads = Array.from({ length: READS_PER_ROUND }, (_, i) => charges[i % charges.length] as BenchCharge);
-  await inParallel(reads, async (charge) => {
+  await inParallel(CONCURRENCY, reads, async (charge) => {
     const { data, errors } = await execute(url, ChargeDocument, { id: charge.id });
     if (data?.charge?.status !== 'SUCCEEDED') throw new Error(`read failed: ${JSON.stringify(errors)}`);
   });
@@ -101,9 +93,12 @@ async function cpuPer(count: number, work: () => Promise<unknown>): Promise<numb
 
 /**
  * The ledger's own operations in this process, without a gateway around them: noting new
- * transactions, taking in one change each, and noting a status already noted (skipped).
+ * transactions, taking in one change each, noting a status already noted (skipped), and recording
+ * a webhook delivery (a body of the size elepay sends).
  */
-async function operations(config: LedgerConfig): Promise<{ note: number; project: number; again: number }> {
+async function operations(
+  config: LedgerConfig,
+): Promise<{ note: number; project: number; again: number; delivery: number }> {
   const ledger = await openLedger(config, createLogger({ level: 'silent' }));
   const charge = (i: number, status: PaymentStatus) =>
     ({
@@ -130,7 +125,31 @@ async function operations(config: LedgerConfig): Promise<{ note: number; project
     const again = await cpuPer(OPERATIONS, async () => {
       for (const i of ids) await ledger.observe([charge(i, 'PENDING')], 'READ');
     });
-    return { note, project, again };
+    const body = JSON.stringify({
+      id: 'evt_bench',
+      type: 'charge.succeeded',
+      data: { object: { id: 'ch_8' } },
+    });
+    const delivery = await cpuPer(OPERATIONS, async () => {
+      for (const i of ids) {
+        ledger.deliveries.record({
+          provider: 'ELEPAY',
+          receivedAt: new Date(),
+          verified: true,
+          refusal: null,
+          httpStatus: 200,
+          outcome: 'RECORDED',
+          transactionIds: [`ch_bench_${i}`],
+          eventCursors: [`1-${i}`],
+          providerEventId: 'evt_bench',
+          body,
+          signature: `t=1, sign=${'0'.repeat(64)}`,
+          followUp: false,
+        });
+        await ledger.deliveries.flush();
+      }
+    });
+    return { note, project, again, delivery };
   } finally {
     await ledger.close();
   }
@@ -152,6 +171,10 @@ const add = async (name: string, records: boolean, options: Parameters<typeof st
 };
 try {
   await add('ledger off (writes are no-ops)', false, { preload: './bench/ledgerOff.ts', env: NOWHERE });
+  await add('SQLite in memory, no webhook delivery records', true, {
+    preload: './bench/deliveriesOff.ts',
+    env: NOWHERE,
+  });
   await add('SQLite in memory (default)', true, { env: NOWHERE });
   if (database) await add('PostgreSQL (local)', true, { env: { ...NOWHERE, DATABASE_URL: database.url } });
   const load = loadavg()[0] ?? Number.NaN;
@@ -207,16 +230,18 @@ try {
     ),
     '',
     '"Looks at the ledger": the `transactions` count queries the measurement sent, one per 250 ms, to',
-    'learn that the ledger had taken every webhook in; their CPU is in the webhook column.',
+    "learn that the ledger had taken every webhook in; their CPU is in the webhook column. A webhook's",
+    'delivery record is written after its answer, without waiting: its cost is the difference between',
+    'the default and the gateway without delivery records, and none of it delays the answer.',
     '',
     `The ledger's operations alone, ${OPERATIONS} of each in the bench process, one at a time (CPU of this`,
     "process; PostgreSQL's own is not counted):",
     '',
-    '| Engine | note a new transaction | take in one change | note a status already noted |',
-    '|---|---|---|---|',
+    '| Engine | note a new transaction | take in one change | note a status already noted | record a webhook delivery |',
+    '|---|---|---|---|---|',
     ...inProcess.map(
       (row) =>
-        `| ${row.name} | ${row.note.toFixed(0)} µs | ${row.project.toFixed(0)} µs | ${row.again.toFixed(1)} µs |`,
+        `| ${row.name} | ${row.note.toFixed(0)} µs | ${row.project.toFixed(0)} µs | ${row.again.toFixed(1)} µs | ${row.delivery.toFixed(0)} µs |`,
     ),
     END,
   ].join('\n');

@@ -12,20 +12,42 @@ export interface BenchCharge {
   providerId: string;
 }
 
+/** Runs `work` on every item, `concurrency` at a time, as that many clients would. */
+export async function inParallel<T>(
+  concurrency: number,
+  items: T[],
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
 let orders = 0;
 const runId = randomBytes(4).toString('hex');
 
-/** A pending elepay charge (the simulator fires no webhook for a new charge, so nothing is published). */
-export async function createCharge(url: string): Promise<BenchCharge> {
+/**
+ * A pending elepay charge (the simulator fires no webhook for a new charge, so nothing is published),
+ * made with `headers` (an API client's `authorization`, when the gateway has clients).
+ */
+export async function createCharge(url: string, headers: Record<string, string> = {}): Promise<BenchCharge> {
   orders += 1;
-  const { data, errors } = await execute(url, CreateChargeDocument, {
-    input: {
-      amount: '1000',
-      currency: 'JPY',
-      paymentMethod: 'creditcard',
-      orderNo: `bench-${runId}-${orders}`,
+  const { data, errors } = await execute(
+    url,
+    CreateChargeDocument,
+    {
+      input: {
+        amount: '1000',
+        currency: 'JPY',
+        paymentMethod: 'creditcard',
+        orderNo: `bench-${runId}-${orders}`,
+      },
     },
-  });
+    { headers },
+  );
   const charge = data?.createCharge.charge;
   if (charge?.status !== 'PENDING') {
     throw new Error(`createCharge failed: ${JSON.stringify({ data, errors }).slice(0, 500)}`);

@@ -41,6 +41,8 @@ export interface AppOptions {
   browser: BrowserSafetyOptions;
   /** Who may scrape `/metrics`: bearers of this token, anyone (open access) or nobody (404). */
   metricsAccess: MetricsAccess;
+  /** How far the ledger's projection is behind the event log, for /readyz (src/ledger/projection.ts). */
+  projectionLagMs?: () => number;
 }
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -88,6 +90,7 @@ export function buildApp({
   rateLimiter,
   browser,
   metricsAccess,
+  projectionLagMs,
 }: AppOptions) {
   // Yoga's own GraphiQL would inline all of it (9 MB) in one page on every load: src/graphiql.ts
   // serves it as compressed, cacheable files instead. Subscriptions are JSON POSTs (SSE) like every
@@ -180,7 +183,7 @@ export function buildApp({
   });
   router.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
   router.get('/readyz', (_req, res) => {
-    checkReadiness(services).then(
+    checkReadiness(services, projectionLagMs).then(
       (readiness) => sendJson(res, readiness.ready ? 200 : 503, readiness),
       () => sendJson(res, 503, { ready: false }),
     );

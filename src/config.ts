@@ -120,6 +120,8 @@ function configOf(e: Env, clients: ApiClient[]) {
     ledger: ledgerConfigOf(e.DATABASE_URL),
     /** How often the reconciler looks for non-final transactions due a poll. */
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    /** Days the ledger keeps final transactions after their last change; null: forever. */
+    ledgerRetentionDays: e.LEDGER_RETENTION_DAYS ?? null,
     /** OpenTelemetry traces (./config/tracing.ts); null: none, and no OpenTelemetry module loaded. */
     tracing: tracingOf(e),
   };

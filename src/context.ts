@@ -4,6 +4,7 @@
  */
 import type { Scope } from './config.js';
 import type { EventLog } from './events/log.js';
+import type { ElepaySignatureCheck } from './events/webhookIntake.js';
 import type { IdempotencyStore } from './idempotency/store.js';
 import type { Ledger } from './ledger/ledger.js';
 import { createLoaders, type Loaders } from './loaders.js';
@@ -25,6 +26,8 @@ export interface Services {
   elopageCurrency: string;
   /** The gateway's own elopage webhook URL, the default `webhookUrl` of new sales pages. */
   elopageWebhookUrl: string;
+  /** Checks an elepay webhook signature with the configured secrets (receivers, and replays). */
+  checkElepaySignature: ElepaySignatureCheck;
   /** Verified status changes, for the subscription (events/). */
   events: EventLog;
   /** Idempotency records of keyed mutations (memory, or Redis shared by every instance). */
@@ -43,6 +46,11 @@ export interface Viewer {
   /** The API client's name; null when access is open (every provider sandboxed, no clients). */
   client: string | null;
   scopes: ReadonlySet<Scope>;
+  /**
+   * The tenant the client acts for: it sees only that tenant's transactions, and those it creates
+   * become the tenant's (docs/ledger.md, Tenants). Null: every transaction, as without tenants.
+   */
+  tenant: string | null;
 }
 
 /** What one GraphQL operation sees. Loaders are per request so their caches never go stale. */
@@ -70,7 +78,11 @@ export interface RequestFacts {
  */
 export function createContext(services: Services, request: RequestFacts, target: object = {}): Context {
   let logger: Logger | undefined;
-  const context = Object.assign(target, { services, loaders: createLoaders(services), ...request });
+  const context = Object.assign(target, {
+    services,
+    loaders: createLoaders(services, {}, request.viewer.tenant),
+    ...request,
+  });
   return Object.defineProperty(context, 'logger', {
     enumerable: true,
     configurable: true,

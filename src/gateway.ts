@@ -12,11 +12,14 @@ import type { Config } from './config.js';
 import type { Services } from './context.js';
 import { StatusNormalizer } from './domain/status.js';
 import { createEventLog } from './events/index.js';
+import { elepaySignatureCheck } from './events/webhookIntake.js';
 import { loadGraphiqlTabs } from './graphiqlTabs.js';
 import { createIdempotencyStore } from './idempotency/index.js';
 import { describeLedger } from './ledger/config.js';
 import { openLedger } from './ledger/index.js';
+import { withOwners } from './ledger/ownedEvents.js';
 import { startProjection } from './ledger/projection.js';
+import { startRetention } from './ledger/retention.js';
 import { type Logger, protectSecretValues } from './logger.js';
 import { Metrics, operationNamesIn } from './metrics.js';
 import { createRateLimiter } from './plugins/useRateLimit.js';
@@ -177,6 +180,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     currency: config.elopage.currency,
     statuses,
   };
+  const ledger = await openLedger(config.ledger, logger);
+  const elepaySecrets = [elepayWebhookSecret, config.elepay.previousWebhookSecret].filter((s): s is string =>
+    Boolean(s),
+  );
   const services: Services = {
     elepay: new ElepayClient(elepayOptions),
     elopage: new ElopageClient(elopageOptions),
@@ -191,9 +198,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     elopageCurrency: config.elopage.currency,
     // The URL createSalesPage registers: the simulator delivers to it, real elopage needs PUBLIC_URL.
     elopageWebhookUrl: `${elopageSandbox ? sandboxWebhookBase : publicUrl}/webhooks/elopage/${elopageWebhookToken}`,
-    events: await createEventLog(config.events, logger, redis),
+    checkElepaySignature: elepaySignatureCheck(elepaySecrets),
+    // Each recorded change carries its transaction's tenant, for subscribers (src/ledger/ownedEvents.ts).
+    events: withOwners(await createEventLog(config.events, logger, redis), ledger, logger),
     idempotency: await createIdempotencyStore(config, redis),
-    ledger: await openLedger(config.ledger, logger),
+    ledger,
     redis,
     logger,
     metrics,
@@ -203,6 +212,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const projection = startProjection(services.events, services.ledger, logger);
   // Polls what webhooks have not settled; one instance at a time (src/services/reconcile.ts).
   const reconciler = startReconciler(services, config.reconcileIntervalMs);
+  // LEDGER_RETENTION_DAYS: old final transactions are deleted in batches (src/ledger/retention.ts).
+  const retention =
+    config.ledgerRetentionDays === null ? null : startRetention(ledger, config.ledgerRetentionDays, logger);
   // Rate limits and failed authentications share one connection, opened last before serving so
   // nothing that can still fail above leaves it open.
   const budgets = redis ? { redis: redis.open('rateLimit'), keyPrefix: config.events.redisKeyPrefix } : null;
@@ -216,9 +228,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     services,
     webhooks: {
       services,
-      elepaySecrets: [elepayWebhookSecret, config.elepay.previousWebhookSecret].filter((s): s is string =>
-        Boolean(s),
-      ),
+      elepaySecrets,
       elopageToken: elopageWebhookToken,
     },
     graphiql: config.graphiql,
@@ -228,6 +238,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     rateLimiter,
     browser: config.security,
     // Without a token, /metrics is as open as the GraphQL endpoint: only when everything is sandboxed.
+    projectionLagMs: projection.lagMs,
     metricsAccess: config.metricsToken
       ? { token: config.metricsToken }
       : config.security.openAccess
@@ -254,6 +265,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     reconciler,
     async close() {
       await reconciler.stop();
+      await retention?.stop();
       await closeWebSockets();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -6,6 +6,8 @@
  */
 import DataLoader from 'dataloader';
 import type { Services } from './context.js';
+import { CodedError } from './domain/errors.js';
+import { globalIdOf } from './domain/ids.js';
 import type {
   Charge,
   ElepayRefund,
@@ -30,6 +32,15 @@ export interface Loaders {
   charge: DataLoader<string, Charge | null>;
   chargeRefunds: DataLoader<string, ElepayRefund[] | null>;
   elepayRefund: DataLoader<ElepayRefundKey, ElepayRefund | null, string>;
+  /** The tenant owning each transaction (by global ID), from the ledger; null for none. */
+  owner: DataLoader<string, string | null>;
+  /**
+   * The transactions `tenant`'s client may see: its tenant's only (docs/ledger.md, Tenants); all of
+   * them for a client without one (null). The by-ID loaders above apply it with the request's
+   * tenant (a transaction the viewer may not see loads as null: not found); a list applies it with
+   * the viewer's (an event's loaders serve the subscribers of every tenant).
+   */
+  visible<T extends Transaction>(transactions: readonly T[], tenant: string | null): Promise<T[]>;
   /**
    * Puts an object already read (a page of charges, a write's answer, a replayed payload) into the
    * loader that would fetch it, so a field that loads it by ID later in the request reads this one
@@ -77,12 +88,62 @@ class LazyLoaders implements Loaders {
   private chargeLoader?: Loaders['charge'];
   private chargeRefundsLoader?: Loaders['chargeRefunds'];
   private elepayRefundLoader?: Loaders['elepayRefund'];
+  private ownerLoader?: Loaders['owner'];
 
-  /** `read`: how every provider read is sent; an event's loaders read fresh (see createLoaders). */
+  /**
+   * `read`: how every provider read is sent; an event's loaders read fresh (see createLoaders).
+   * `tenant`: the viewer's, whose transactions alone these loaders find; null: every transaction.
+   */
   constructor(
     private readonly services: Services,
     private readonly read: FreshRead,
+    private readonly tenant: string | null,
   ) {}
+
+  get owner(): Loaders['owner'] {
+    this.ownerLoader ??= new DataLoader(async (ids) => {
+      try {
+        return await this.services.ledger.owners(ids);
+      } catch {
+        const unavailable = new CodedError(
+          'LEDGER_UNAVAILABLE',
+          "the ledger does not answer, so this tenant's transactions cannot be told apart; retry later",
+        );
+        return ids.map(() => unavailable);
+      }
+    });
+    return this.ownerLoader;
+  }
+
+  async visible<T extends Transaction>(transactions: readonly T[], tenant: string | null): Promise<T[]> {
+    if (tenant === null || transactions.length === 0) return [...transactions];
+    const owners = await this.owner.loadMany(transactions.map(globalIdOf));
+    const failed = owners.find((owner) => owner instanceof Error);
+    if (failed) throw failed;
+    return transactions.filter((_transaction, index) => owners[index] === tenant);
+  }
+
+  /** A by-ID batch that finds only what the viewer may see (see Loaders.visible). */
+  private visibleOnly<K, V extends Transaction | null>(
+    batch: DataLoader.BatchLoadFn<K, V>,
+  ): DataLoader.BatchLoadFn<K, V> {
+    if (this.tenant === null) return batch;
+    return async (keys) => {
+      const values = Array.from(await batch(keys));
+      let shown: Set<Transaction>;
+      try {
+        const found = values.filter(
+          (value): value is Transaction & V => value !== null && !(value instanceof Error),
+        );
+        shown = new Set(await this.visible(found, this.tenant));
+      } catch (error) {
+        return values.map(() => error as Error);
+      }
+      return values.map((value) =>
+        value === null || value instanceof Error || shown.has(value as Transaction) ? value : (null as V),
+      );
+    };
+  }
 
   get pricingPlan(): Loaders['pricingPlan'] {
     this.pricingPlanLoader ??= new DataLoader(
@@ -105,9 +166,11 @@ class LazyLoaders implements Loaders {
 
   get elopageTransaction(): Loaders['elopageTransaction'] {
     this.elopageTransactionLoader ??= new DataLoader(
-      noted(
-        this.services,
-        eachKey((id: string) => this.services.elopage.getTransaction(id, this.read)),
+      this.visibleOnly(
+        noted(
+          this.services,
+          eachKey((id: string) => this.services.elopage.getTransaction(id, this.read)),
+        ),
       ),
     );
     return this.elopageTransactionLoader;
@@ -115,9 +178,11 @@ class LazyLoaders implements Loaders {
 
   get charge(): Loaders['charge'] {
     this.chargeLoader ??= new DataLoader(
-      noted(
-        this.services,
-        eachKey((id: string) => this.services.elepay.getCharge(id, this.read)),
+      this.visibleOnly(
+        noted(
+          this.services,
+          eachKey((id: string) => this.services.elepay.getCharge(id, this.read)),
+        ),
       ),
     );
     return this.chargeLoader;
@@ -125,10 +190,12 @@ class LazyLoaders implements Loaders {
 
   get elepayRefund(): Loaders['elepayRefund'] {
     this.elepayRefundLoader ??= new DataLoader(
-      noted(
-        this.services,
-        eachKey(({ chargeId, refundId }: ElepayRefundKey) =>
-          this.services.elepay.getRefund(chargeId, refundId, this.read),
+      this.visibleOnly(
+        noted(
+          this.services,
+          eachKey(({ chargeId, refundId }: ElepayRefundKey) =>
+            this.services.elepay.getRefund(chargeId, refundId, this.read),
+          ),
         ),
       ),
       { cacheKeyFn: refundKey },
@@ -143,7 +210,8 @@ class LazyLoaders implements Loaders {
         eachKey(async (chargeId: string) => {
           const refunds = await this.services.elepay.listRefunds(chargeId, this.read);
           if (!refunds) return null;
-          for (const refund of refunds) this.remember(refund);
+          // Every refund, for the workflows' sums; a tenant's later lookups by ID are checked, not primed.
+          if (this.tenant === null) for (const refund of refunds) this.remember(refund);
           return refunds;
         }),
       ),
@@ -181,8 +249,13 @@ class LazyLoaders implements Loaders {
 /**
  * The loaders of a request, or with `{ fresh: true }` of an event: its reads never join a
  * provider read that was already in flight (providers/sharedReads.ts), which may have been sent
- * before the change the event reports; later reads may join them.
+ * before the change the event reports; later reads may join them. With a `tenant`, they find only
+ * that tenant's transactions.
  */
-export function createLoaders(services: Services, read: FreshRead = {}): Loaders {
-  return new LazyLoaders(services, read);
+export function createLoaders(
+  services: Services,
+  read: FreshRead = {},
+  tenant: string | null = null,
+): Loaders {
+  return new LazyLoaders(services, read, tenant);
 }

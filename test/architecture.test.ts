@@ -183,7 +183,7 @@ describe('layers (docs/architecture.md)', () => {
     // The parser must see what is there, or the rules below would pass on nothing.
     expect(edges.length).toBeGreaterThan(300);
     expect(edges).toContainEqual({
-      from: 'src/events/receivers.ts',
+      from: 'src/events/webhookIntake.ts',
       to: 'src/providers/elepay/webhook.ts',
       typeOnly: false,
     });

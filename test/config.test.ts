@@ -185,11 +185,39 @@ describe('problems', () => {
     expect(problems).toEqual([
       expect.stringMatching(/^PORT: /),
       'CORS_ORIGINS: 1 entry is not an origin like https://app.example.com',
-      'PAYGRAPH_CLIENTS[0].scopes[0]: must be "read", "write" or "refund"',
+      'PAYGRAPH_CLIENTS[0].scopes[0]: must be "read", "write", "refund" or "operator"',
     ]);
     expect(problemsOf({ PORT: 'abc', PAYGRAPH_CLIENTS_FILE: '/nonexistent/paygraph-clients.json' })).toEqual([
       expect.stringMatching(/^PORT: /),
       'PAYGRAPH_CLIENTS_FILE: cannot be read (ENOENT)',
+    ]);
+  });
+
+  it("names a client's tenant that is not a name, and accepts one that is", () => {
+    const client = { name: 'shop', tokenSha256: 'a'.repeat(64), scopes: ['read'] };
+    expect(
+      problemsOf({ PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, tenant: 'acme corp; drop' }]) }),
+    ).toEqual(['PAYGRAPH_CLIENTS[0].tenant: must be 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-"']);
+    expect(problemsOf({ PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, tenant: '' }]) })).toHaveLength(1);
+    expect(problemsOf({ PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, tenant: 42 }]) })).toEqual([
+      expect.stringMatching(/^PAYGRAPH_CLIENTS\[0\]\.tenant: /),
+    ]);
+    expect(
+      problemsOf({
+        PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, scopes: ['read', 'operator'], tenant: 'acme' }]),
+      }),
+    ).toEqual([
+      'PAYGRAPH_CLIENTS[0].scopes: must not include "operator" for a client with a tenant: the operator view spans every tenant',
+    ]);
+    const config = loadConfig({ PAYGRAPH_CLIENTS: JSON.stringify([{ ...client, tenant: 'acme-eu.1' }]) });
+    expect(config.security.clients[0]?.tenant).toBe('acme-eu.1');
+  });
+
+  it('keeps ledger rows forever unless LEDGER_RETENTION_DAYS says how many days', () => {
+    expect(loadConfig({ ...CLIENTS }).ledgerRetentionDays).toBeNull();
+    expect(loadConfig({ ...CLIENTS, LEDGER_RETENTION_DAYS: '90' }).ledgerRetentionDays).toBe(90);
+    expect(problemsOf({ ...CLIENTS, LEDGER_RETENTION_DAYS: '0' })).toEqual([
+      'LEDGER_RETENTION_DAYS: must be at least 1',
     ]);
   });
 

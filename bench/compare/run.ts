@@ -38,12 +38,18 @@ const ONE = `query OnePayment { payment(id: "${PAYMENT_IDS[0]}") {
 const MANY = `query TwentyPayments { ${PAYMENT_IDS.map((id, i) => `p${i}: payment(id: "${id}") { ...P }`).join(' ')} }
 fragment P on Payment { id status amount { amount currency } paymentMethod salesPage { id name } }`;
 
-const CASES = [
+const ALL_CASES = [
   { name: 'one payment (8 fields)', query: ONE, latencyMs: 0 },
   { name: '20 payments + their sales pages (28 calls)', query: MANY, latencyMs: 0 },
   { name: 'one payment (8 fields)', query: ONE, latencyMs: 10 },
   { name: '20 payments + their sales pages (28 calls)', query: MANY, latencyMs: 10 },
 ];
+/**
+ * BENCH_CASES=3,4 runs only those cases (1-based), to look into one while developing: such a run
+ * is printed, not written to bench/RESULTS.md or saved as the baseline.
+ */
+const ONLY = process.env.BENCH_CASES?.split(',').map((n) => Number(n) - 1);
+const CASES = ONLY ? ALL_CASES.filter((_, index) => ONLY.includes(index)) : ALL_CASES;
 
 async function post(url: string, query: string): Promise<{ status: number; text: string }> {
   const response = await request(`${url}/graphql`, {
@@ -290,7 +296,9 @@ try {
     paygraphProblems: Object.fromEntries(paygraph.problems),
     durationSeconds: (performance.now() - started) / 1000,
   };
-  if (process.argv.includes('--baseline')) {
+  if (ONLY) {
+    console.log(`\n${renderSection(run, null)}`);
+  } else if (process.argv.includes('--baseline')) {
     writeFileSync(BASELINE, `${JSON.stringify(run, null, 2)}\n`);
     console.log(`baseline saved to ${BASELINE.pathname}`);
   } else {

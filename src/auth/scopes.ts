@@ -9,6 +9,9 @@
  *   (`...REFUND_SCOPE_ONLY`): refunding is a separate permission, so a support tool can be
  *   allowed to refund without being allowed to create charges or edit sales pages, and a shop
  *   backend with `write` cannot give money back unless the operator says so.
+ * - webhookDeliveries, replayWebhookDelivery and reconcileTransaction need `operator` alone
+ *   (`...OPERATOR_SCOPE_ONLY`): the operator view sees every webhook and can make the gateway call
+ *   the providers, which no shop backend or support tool needs.
  * Fields of the objects these return carry no scopes: whoever may call the root field may read
  * its result.
  */
@@ -20,6 +23,7 @@ import type { Context } from '../context.js';
 import { CodedError } from '../domain/errors.js';
 
 export const REFUND_SCOPE_ONLY = { skipTypeScopes: true, authScopes: { refund: true } } as const;
+export const OPERATOR_SCOPE_ONLY = { skipTypeScopes: true, authScopes: { operator: true } } as const;
 
 /** The scope map the plugin evaluates for a request, from the viewer resolved at the edge. */
 export function scopesOf(ctx: Context): Record<Scope, boolean> {

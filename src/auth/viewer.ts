@@ -6,7 +6,11 @@ import { type ApiClient, SCOPES, type Scope, type SecurityConfig } from '../conf
 import type { Viewer } from '../context.js';
 
 /** Open access: every scope, no client name (only while no clients exist and every provider is sandboxed). */
-export const OPEN_VIEWER: Viewer = Object.freeze({ client: null, scopes: new Set<Scope>(SCOPES) });
+export const OPEN_VIEWER: Viewer = Object.freeze({
+  client: null,
+  scopes: new Set<Scope>(SCOPES),
+  tenant: null,
+});
 
 /** Why a caller could not be authenticated; the message never repeats what the caller sent. */
 export type AuthenticationFailure = 'missing' | 'invalid';
@@ -39,7 +43,7 @@ export interface Authenticator {
 interface StoredClient {
   name: string;
   digest: Buffer;
-  scopes: ReadonlySet<Scope>;
+  viewer: Viewer;
 }
 
 /** `Bearer <token>`; the scheme is case-insensitive (RFC 9110 §11.1), the token is taken as is. */
@@ -56,7 +60,11 @@ export function createAuthenticator(
   const clients: StoredClient[] = security.clients.map((client: ApiClient) => ({
     name: client.name,
     digest: Buffer.from(client.tokenSha256, 'hex'),
-    scopes: new Set(client.scopes),
+    viewer: Object.freeze({
+      client: client.name,
+      scopes: new Set(client.scopes),
+      tenant: client.tenant ?? null,
+    }),
   }));
   // Open only when the configuration says so; with clients configured nothing is ever open, and
   // without clients but with a remote provider loadConfig refuses to start (fail closed here too).
@@ -88,7 +96,7 @@ export function createAuthenticator(
       for (const client of clients) {
         if (timingSafeEqual(client.digest, digest) && !found) found = client;
       }
-      return found ? { viewer: { client: found.name, scopes: found.scopes } } : { failure: 'invalid' };
+      return found ? { viewer: found.viewer } : { failure: 'invalid' };
     },
   };
   return authenticator;

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EnvSchema } from './schema.js';
 
-export const SCOPES = ['read', 'write', 'refund'] as const;
+export const SCOPES = ['read', 'write', 'refund', 'operator'] as const;
 
-/** `"read", "write" or "refund"`. */
+/** `"read", "write", "refund" or "operator"`. */
 const scopeNames = `${SCOPES.slice(0, -1)
   .map((scope) => `"${scope}"`)
   .join(', ')} or "${SCOPES.at(-1)}"`;
@@ -19,16 +19,30 @@ const scopeNames = `${SCOPES.slice(0, -1)
 const ScopeSchema = z.enum(SCOPES, { message: `must be ${scopeNames}` });
 export type Scope = z.output<typeof ScopeSchema>;
 
-const ApiClientSchema = z.object({
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-"'),
-  tokenSha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters: the SHA-256 of the token, never the token')
-    .transform((hash) => hash.toLowerCase()),
-  scopes: z.array(ScopeSchema).min(1, 'must name at least one scope'),
-});
+/** Client and tenant names: fit a log line, a label and a database column as they are. */
+const NameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, "_", "." or "-"');
+
+const ApiClientSchema = z
+  .object({
+    name: NameSchema,
+    tokenSha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters: the SHA-256 of the token, never the token')
+      .transform((hash) => hash.toLowerCase()),
+    scopes: z.array(ScopeSchema).min(1, 'must name at least one scope'),
+    /**
+     * The tenant the client acts for: the transactions it creates are the tenant's, and it sees no
+     * other transactions (docs/ledger.md, Tenants). Without one it sees every transaction.
+     */
+    tenant: NameSchema.optional(),
+  })
+  .refine((client) => !(client.tenant && client.scopes.includes('operator')), {
+    // The operator view (webhook deliveries, replays, reconciling by ID) spans every tenant.
+    message: 'must not include "operator" for a client with a tenant: the operator view spans every tenant',
+    path: ['scopes'],
+  });
 
 /** An API client the operator configured: the token itself is never stored, only its SHA-256. */
 export type ApiClient = z.output<typeof ApiClientSchema>;
@@ -63,7 +77,7 @@ export function loadApiClients(env: Record<string, string>): { clients: ApiClien
   } catch {
     return {
       clients: [],
-      problems: [`${variable}: is not JSON (expected [{"name","tokenSha256","scopes"}, …])`],
+      problems: [`${variable}: is not JSON (expected [{"name","tokenSha256","scopes","tenant"?}, …])`],
     };
   }
   const parsed = z.array(ApiClientSchema).safeParse(json);

@@ -167,6 +167,8 @@ export const EnvSchema = z.object({
   DATABASE_URL: databaseUrlVariable,
   /** How often the reconciler looks for transactions due a poll (src/services/reconcile.ts). */
   RECONCILE_INTERVAL_MS: positiveInt(60_000, 24 * 3_600_000),
+  /** Days the ledger keeps a final transaction after its last change; unset: forever (src/ledger/retention.ts). */
+  LEDGER_RETENTION_DAYS: positiveIntOrUnset(36_500),
 
   // OpenTelemetry's own names (its specification's variables), checked before the SDK reads them (./tracing.ts).
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,

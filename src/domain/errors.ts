@@ -21,7 +21,11 @@ export const ERROR_CODES = {
     meaning:
       'a GET, form or `text/plain` request without `Authorization`, `x-graphql-yoga-csrf` or `apollo-require-preflight`',
   },
-  BAD_REQUEST: { http: '400', meaning: 'a request parameter is not valid JSON' },
+  BAD_REQUEST: {
+    http: '400',
+    meaning: 'a request parameter is not valid JSON, or the `Content-Length` header is not one number',
+  },
+  REQUEST_ENTITY_TOO_LARGE: { http: '413', meaning: 'the request body is over 1 MiB' },
   BAD_USER_INPUT: {
     http: '200',
     meaning: 'a malformed connection argument (`after`, `first`, `last`) or subscription cursor',
@@ -66,6 +70,16 @@ export const ERROR_CODES = {
     http: '200',
     meaning:
       'a keyed mutation while the idempotency store does not answer: nothing was done; retry later with the same key',
+  },
+  EVENT_LOG_UNAVAILABLE: {
+    http: '200',
+    meaning:
+      '`replayWebhookDelivery` while the event log cannot record: nothing was published; replay again later',
+  },
+  LEDGER_UNAVAILABLE: {
+    http: '200',
+    meaning:
+      "a tenant's client while the ledger does not answer: which transactions are the tenant's cannot be checked, so none is shown; a mutation that created one says so, and a retry with the same idempotency key records it",
   },
   INTERNAL: { http: '200', meaning: 'unexpected; `extensions.requestId` finds the log line' },
 } as const satisfies Record<string, ErrorCodeInfo>;

@@ -22,6 +22,11 @@ export interface TransactionStatusEvent {
   providerEventId?: string;
   /** What found the change; absent for a webhook's (so events stored before this field read right). */
   source?: 'RECONCILIATION';
+  /**
+   * The tenant owning the transaction when the change was recorded (looked up once per event); null
+   * or absent (events stored before tenants): no tenant's, delivered only to clients without one.
+   */
+  tenant?: string | null;
 }
 
 /** What found a change: a verified webhook (the default) or the reconciler's poll of the provider. */
@@ -29,6 +34,8 @@ export interface RecordOrigin {
   source?: 'WEBHOOK' | 'RECONCILIATION';
   /** The provider's ID of the webhook event (elepay `evt_…`). */
   providerEventId?: string;
+  /** The tenant owning the transaction (src/ledger/ownedEvents.ts); null: none. */
+  tenant?: string | null;
 }
 
 /** What a backend stores; the cursor is assigned by the log when it appends. */
@@ -69,7 +76,7 @@ export function eventBodyOf(
   transaction: Transaction,
   previousStatus: PaymentStatus | null,
   occurredAt: Date,
-  { source, providerEventId }: RecordOrigin = {},
+  { source, providerEventId, tenant }: RecordOrigin = {},
 ): EventBody {
   return {
     occurredAt,
@@ -81,6 +88,7 @@ export function eventBodyOf(
     transaction,
     ...(providerEventId ? { providerEventId } : {}),
     ...(source === 'RECONCILIATION' ? { source } : {}),
+    tenant: tenant ?? null,
   };
 }
 

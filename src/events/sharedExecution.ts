@@ -83,11 +83,11 @@ function stableJson(value: unknown): string {
 }
 
 /**
- * What decides what a viewer may see: its scopes. Two viewers with the same scopes get the same
- * result from every field, so they may share an execution. (A tenant, once there is one, belongs here.)
+ * What decides what a viewer may see: its scopes and its tenant. Two viewers with the same scopes
+ * and tenant get the same result from every field, so they may share an execution.
  */
 export function authorizationScopeOf(viewer: Viewer): string {
-  return [...viewer.scopes].sort().join(' ');
+  return `${[...viewer.scopes].sort().join(' ')}\u0000${viewer.tenant ?? ''}`;
 }
 
 /** Subscribers with equal keys would compute equal results for the same event. */

@@ -10,6 +10,8 @@ export interface StatusFilter {
   provider?: Provider;
   /** elopage sales page ID (provider ID). */
   salesPageId?: string;
+  /** The subscriber's tenant: only its transactions' changes (absent: every change). */
+  tenant?: string;
 }
 
 /** Events a subscriber may fall behind by before it is cut off (it can resume with `after`). */
@@ -19,6 +21,7 @@ export function matches(filter: StatusFilter, event: TransactionStatusEvent): bo
   if (filter.ids && filter.ids.size > 0 && !filter.ids.has(event.transactionId)) return false;
   if (filter.provider && filter.provider !== event.provider) return false;
   if (filter.salesPageId && filter.salesPageId !== event.salesPageId) return false;
+  if (filter.tenant && filter.tenant !== event.tenant) return false;
   return true;
 }
 

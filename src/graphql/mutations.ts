@@ -7,12 +7,13 @@
 import type { z } from 'zod';
 import type { Context, Services } from '../context.js';
 import { ProviderError, type UserError, type UserErrorCode, UserErrors } from '../domain/errors.js';
-import { observePayload, transactionsIn } from '../events/log.js';
+import { observePayload } from '../events/log.js';
 import { derivedIdOf, fingerprintOf, InputTooDeepError, scopeOf } from '../idempotency/fingerprint.js';
 import { parsePayload, primeLoaders, serializePayload } from '../idempotency/payload.js';
 import { runIdempotently } from '../idempotency/run.js';
 import { publicProviderError } from '../plugins/maskError.js';
 import { noteIdempotency } from '../plugins/useIdempotencyReplay.js';
+import { noteMutationAnswer } from '../services/ownership.js';
 
 export type Payload<T> = Partial<T> & { userErrors: UserError[] };
 
@@ -132,13 +133,11 @@ async function runKeyed<T extends object>(
 
 /**
  * The statuses a mutation saw become the `previousStatus` of the first live event (events/log.ts),
- * and its transactions enter the ledger (src/ledger) before the answer, so a list shows them at once.
+ * and its transactions enter the ledger (src/ledger) before the answer, so a list shows them at
+ * once, as the tenant's when a tenant's client made them (services/ownership.ts).
  */
 async function observed<T extends object>(ctx: Context, payload: Payload<T>): Promise<Payload<T>> {
-  await Promise.all([
-    observePayload(ctx.services.events, payload),
-    ctx.services.ledger.observe(transactionsIn(payload), 'MUTATION'),
-  ]);
+  await Promise.all([observePayload(ctx.services.events, payload), noteMutationAnswer(ctx, payload)]);
   return payload;
 }
 

@@ -17,6 +17,7 @@ import './types/sandbox.js';
 import './types/subscription.js';
 import './types/transactions.js';
 import './types/transactionActions.js';
+import './types/operator.js';
 
 // Type-level scopes: every Query field needs `read`, every Mutation field `write`; the refund
 // mutations replace that with `refund` (src/auth/scopes.ts). Subscription: types/subscription.ts.

@@ -2,6 +2,7 @@ import type { Provider, Transaction } from '../domain/model.js';
 import type { Money } from '../domain/money.js';
 import type { PaymentStatus } from '../domain/status.js';
 import type { TransactionStatusEvent } from '../events/event.js';
+import type { WebhookDeliveries } from './deliveries.js';
 
 /**
  * The transaction ledger: an index of every transaction the gateway learns about and the history
@@ -57,6 +58,8 @@ export interface StatusChange {
 }
 
 export interface LedgerFilter {
+  /** Only this tenant's transactions (a tenant's client); absent or null: every transaction. */
+  tenant?: string | null;
   provider?: Provider | null;
   statuses?: readonly PaymentStatus[] | null;
   kind?: TransactionKind | null;
@@ -109,6 +112,39 @@ export interface Ledger {
    * new; rejects, taking in none, when the database cannot record them.
    */
   project(changes: readonly RecordedChange[]): Promise<number>;
+  /**
+   * Makes the transactions `tenant`'s where they have no owner yet (a mutation of the tenant's
+   * client created them), noting them as a mutation's answer first when the ledger has not seen
+   * them. Unlike observe, rejects when the database cannot record it: an owner not recorded would
+   * hide the tenant's own transaction from it.
+   */
+  own(transactions: readonly Transaction[], tenant: string): Promise<void>;
+  /**
+   * The tenant owning each transaction (by global ID); null for none, or one the ledger does not
+   * know. Rejects when the database does not answer within a second.
+   */
+  owners(transactionIds: readonly string[]): Promise<(string | null)[]>;
+  /**
+   * The tenant a transaction belongs to, or will when the ledger records it (the tenant of its sales
+   * page); null for none. Rejects when the database does not answer within a second.
+   */
+  ownerOf(transaction: Transaction): Promise<string | null>;
+  /**
+   * Makes the sales page (elopage ID) `tenant`'s unless it has an owner: the payments and refunds
+   * of a tenant's sales page are then the tenant's as the ledger first learns of them (however it
+   * does: a buyer pays on elopage's own page). Rejects when the database cannot record it.
+   */
+  ownSalesPage(salesPageId: string, tenant: string): Promise<void>;
+  /** The tenant owning each sales page (elopage ID); null for none. */
+  salesPageOwners(salesPageIds: readonly string[]): Promise<(string | null)[]>;
+  /**
+   * Deletes, in batches of at most `batchSize` rows, what is older than `before`: final transactions
+   * whose last change was before it, with their history (and whatever else a retention sweep of
+   * store.ts covers). Pauses `pauseMs` between batches. Resolves to the number of rows deleted per table.
+   */
+  sweep(before: Date, batchSize: number, pauseMs: number): Promise<Record<string, number>>;
+  /** Whether the database answers (one trivial query); rejects when it does not within a second. */
+  ping(): Promise<void>;
   /** The cursor of the last change taken in from the event log ('0-0' before the first). */
   checkpoint(): Promise<string>;
   /** Transactions matching `filter`, newest first, `first` of them after `after`. */
@@ -128,5 +164,9 @@ export interface Ledger {
   lease(name: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
   /** The status history of each transaction (by global ID), oldest first; [] for an unknown one. */
   histories(transactionIds: readonly string[]): Promise<StatusChange[][]>;
+  /** One transaction (by global ID) as the ledger knows it; null when it does not. */
+  entry(transactionId: string): Promise<LedgerEntry | null>;
+  /** Every webhook request the receivers got (deliveries.ts). */
+  readonly deliveries: WebhookDeliveries;
   close(): Promise<void>;
 }

@@ -100,6 +100,65 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_webhook_deliveries': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('webhook_deliveries')
+          .addColumn('sequence', engine === 'postgres' ? 'bigint' : 'integer', (column) =>
+            engine === 'postgres'
+              ? column.primaryKey().generatedByDefaultAsIdentity()
+              : column.primaryKey().autoIncrement(),
+          )
+          .addColumn('received_at_ms', 'bigint', (column) => column.notNull())
+          .addColumn('provider', 'text', (column) => column.notNull())
+          .addColumn('verified', 'integer', (column) => column.notNull())
+          .addColumn('refusal', 'text')
+          .addColumn('http_status', 'integer', (column) => column.notNull())
+          .addColumn('outcome', 'text', (column) => column.notNull())
+          .addColumn('transaction_ids', 'text', (column) => column.notNull())
+          .addColumn('event_cursors', 'text', (column) => column.notNull())
+          .addColumn('provider_event_id', 'text')
+          .addColumn('body', 'text')
+          .addColumn('signature', 'text')
+          .addColumn('follow_up_after_ms', 'bigint')
+          .addColumn('follow_up_attempts', 'integer', (column) => column.notNull().defaultTo(0))
+          .execute();
+        // Newest first (the operator's list, retention's oldest first), and the reconciler's due ones.
+        await db.schema
+          .createIndex('webhook_deliveries_newest')
+          .on('webhook_deliveries')
+          .columns(['received_at_ms', 'sequence'])
+          .execute();
+        await db.schema
+          .createIndex('webhook_deliveries_follow_up')
+          .on('webhook_deliveries')
+          .column('follow_up_after_ms')
+          .execute();
+      },
+    },
+    // The `tenant` column of transactions exists since 0001.
+    '0004_tenants_and_retention': {
+      async up(db: Kysely<unknown>) {
+        // A tenant's list, newest first.
+        await db.schema
+          .createIndex('transactions_tenant_newest')
+          .on('transactions')
+          .columns(['tenant', 'created_at_ms', 'sequence'])
+          .execute();
+        // Retention's sweep: final transactions by their last change.
+        await db.schema
+          .createIndex('transactions_status_updated')
+          .on('transactions')
+          .columns(['status', 'updated_at_ms'])
+          .execute();
+        // The tenant of each sales page a tenant's client created: its payments are the tenant's.
+        await db.schema
+          .createTable('sales_pages')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('tenant', 'text', (column) => column.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -16,6 +16,11 @@ import type { Ledger } from './ledger.js';
  * queues nothing, since the next catch-up reads them from the log.
  */
 export interface Projection {
+  /**
+   * How long the ledger has been behind the log, in milliseconds: since the oldest change this
+   * instance heard of and has not taken in yet (or since it started failing); 0 when caught up.
+   */
+  lagMs(): number;
   /** Stops following the log, after the change being written. */
   stop(): Promise<void>;
 }
@@ -34,6 +39,8 @@ export function startProjection(events: EventLog, ledger: Ledger, logger: Logger
   let retryMs = RETRY_FIRST_MS;
   let running: Promise<void> | null = null;
   let wake: (() => void) | null = null;
+  /** When the projection last went from caught up to behind (Date.now()); null while caught up. */
+  let behindSince: number | null = Date.now();
 
   const project = (events: TransactionStatusEvent[]) =>
     ledger.project(
@@ -96,7 +103,10 @@ export function startProjection(events: EventLog, ledger: Ledger, logger: Logger
           await catchUp();
           recovered();
         }
-        if (queue.length === 0) return;
+        if (queue.length === 0) {
+          behindSince = null;
+          return;
+        }
         // A burst of webhooks is taken in together: one database transaction, one checkpoint write.
         // Should it fail, the catch-up that follows reads these again from the log.
         await project(queue.splice(0, BATCH));
@@ -116,6 +126,7 @@ export function startProjection(events: EventLog, ledger: Ledger, logger: Logger
   }
 
   const unlisten = events.listen((event) => {
+    behindSince ??= Date.now();
     if (waiting) return;
     queue.push(event);
     kick();
@@ -123,6 +134,7 @@ export function startProjection(events: EventLog, ledger: Ledger, logger: Logger
   kick();
 
   return {
+    lagMs: () => (behindSince === null ? 0 : Date.now() - behindSince),
     async stop() {
       stopped = true;
       unlisten();

@@ -1,17 +1,21 @@
-import type {
-  ExpressionBuilder,
-  Kysely,
-  Selectable,
-  SelectQueryBuilder,
-  Transaction as SqlTransaction,
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type ExpressionBuilder,
+  type Kysely,
+  type Selectable,
+  type SelectQueryBuilder,
+  type Transaction as SqlTransaction,
+  sql,
 } from 'kysely';
-import { globalIdOf } from '../domain/ids.js';
+import { encodeGlobalId, globalIdOf } from '../domain/ids.js';
 import type { Transaction } from '../domain/model.js';
 import { Dec, fromMinorUnits, toMinorUnits } from '../domain/money.js';
 import type { PaymentStatus } from '../domain/status.js';
 import { compareCursors, FINAL_STATUSES, judgeChange } from '../events/event.js';
 import type { Logger } from '../logger.js';
 import type { LedgerConfig } from './config.js';
+import type { WebhookDeliveries } from './deliveries.js';
+import { SqlWebhookDeliveries } from './deliveryStore.js';
 import type {
   DuePoll,
   Ledger,
@@ -50,6 +54,44 @@ interface Observation {
   observedAt: Date;
   providerEventId: string | null;
   cursor: string | null;
+  /** The owner a new row gets (a tenant's mutation); null: none yet. */
+  tenant: string | null;
+}
+
+/**
+ * One table's retention: deletes at most `limit` of its rows older than `before` in one short
+ * statement (or transaction) and resolves to how many it deleted.
+ */
+interface RetentionSweep {
+  table: string;
+  deleteBatch(before: Date, limit: number): Promise<number>;
+}
+
+/**
+ * Final transactions whose last change is older than `beforeMs`, with their history. A final status
+ * never changes again (events/event.ts, judgeChange), so a row selected here stays expired.
+ */
+async function deleteFinalTransactions(
+  db: Kysely<LedgerDatabase>,
+  before: Date,
+  limit: number,
+): Promise<number> {
+  const beforeMs = before.getTime();
+  return db.transaction().execute(async (trx) => {
+    const expired = await trx
+      .selectFrom('transactions')
+      .select('id')
+      .where('status', 'in', [...FINAL_STATUSES])
+      .where('updated_at_ms', '<', beforeMs)
+      .orderBy('updated_at_ms')
+      .limit(limit)
+      .execute();
+    if (expired.length === 0) return 0;
+    const ids = expired.map((row) => row.id);
+    await trx.deleteFrom('status_changes').where('transaction_id', 'in', ids).execute();
+    const deleted = await trx.deleteFrom('transactions').where('id', 'in', ids).executeTakeFirst();
+    return Number(deleted.numDeletedRows);
+  });
 }
 
 export class SqlLedger implements Ledger {
@@ -58,6 +100,7 @@ export class SqlLedger implements Ledger {
   /** Whether the last observation failed: an outage is logged when it begins and when it ends. */
   private failing = false;
   private readonly noting = new Set<Promise<void>>();
+  readonly deliveries: WebhookDeliveries;
 
   constructor(
     private readonly db: Kysely<LedgerDatabase>,
@@ -65,6 +108,7 @@ export class SqlLedger implements Ledger {
     private readonly logger: Logger,
   ) {
     this.locks = engine === 'postgres';
+    this.deliveries = new SqlWebhookDeliveries(db, logger);
   }
 
   observe(transactions: readonly Transaction[], source: ObservationSource): Promise<void> {
@@ -85,6 +129,7 @@ export class SqlLedger implements Ledger {
           observedAt,
           providerEventId: null,
           cursor: null,
+          tenant: null,
         }),
       );
     if (news.length === 0) return;
@@ -127,6 +172,7 @@ export class SqlLedger implements Ledger {
           observedAt: change.occurredAt,
           providerEventId: change.providerEventId ?? null,
           cursor: change.cursor,
+          tenant: null,
         });
         last = change.cursor;
       }
@@ -139,6 +185,112 @@ export class SqlLedger implements Ledger {
         .execute();
       return fresh.length;
     });
+  }
+
+  async own(transactions: readonly Transaction[], tenant: string): Promise<void> {
+    if (transactions.length === 0) return;
+    const observedAt = new Date();
+    const observations = transactions.map(
+      (transaction): Observation => ({
+        transaction,
+        source: 'MUTATION',
+        observedAt,
+        providerEventId: null,
+        cursor: null,
+        tenant,
+      }),
+    );
+    await this.db.transaction().execute(async (trx) => {
+      for (const observation of inLockOrder(observations)) await this.apply(trx, observation);
+      // A row some other source made first (a webhook faster than the answer) has no owner yet.
+      await trx
+        .updateTable('transactions')
+        .set({ tenant })
+        .where('id', 'in', [...new Set(transactions.map(globalIdOf))])
+        .where('tenant', 'is', null)
+        .execute();
+    });
+    for (const transaction of transactions) this.noted.set(globalIdOf(transaction), transaction.status);
+  }
+
+  async owners(transactionIds: readonly string[]): Promise<(string | null)[]> {
+    if (transactionIds.length === 0) return [];
+    const rows = await withinDeadline(
+      this.db
+        .selectFrom('transactions')
+        .select(['id', 'tenant'])
+        .where('id', 'in', [...new Set(transactionIds)])
+        .execute(),
+      'owners',
+    );
+    const owners = new Map(rows.map((row) => [row.id, row.tenant]));
+    return transactionIds.map((id) => owners.get(id) ?? null);
+  }
+
+  async ownerOf(transaction: Transaction): Promise<string | null> {
+    const lookUp = async () => {
+      const row = await this.db
+        .selectFrom('transactions')
+        .select('tenant')
+        .where('id', '=', globalIdOf(transaction))
+        .executeTakeFirst();
+      // Not in the ledger yet (a buyer's first webhook): the tenant it will get when recorded.
+      return row ? row.tenant : inheritedOwner(this.db, transaction);
+    };
+    return withinDeadline(lookUp(), 'owner');
+  }
+
+  async ownSalesPage(salesPageId: string, tenant: string): Promise<void> {
+    await this.db
+      .insertInto('sales_pages')
+      .values({ id: salesPageId, tenant })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .execute();
+  }
+
+  async salesPageOwners(salesPageIds: readonly string[]): Promise<(string | null)[]> {
+    if (salesPageIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('sales_pages')
+      .selectAll()
+      .where('id', 'in', [...new Set(salesPageIds)])
+      .execute();
+    const owners = new Map(rows.map((row) => [row.id, row.tenant]));
+    return salesPageIds.map((id) => owners.get(id) ?? null);
+  }
+
+  /**
+   * What LEDGER_RETENTION_DAYS deletes, one sweep per table, in this order. A table that grows with
+   * time adds its sweep here.
+   */
+  private readonly retentionSweeps: readonly RetentionSweep[] = [
+    {
+      table: 'transactions',
+      deleteBatch: (before, limit) => deleteFinalTransactions(this.db, before, limit),
+    },
+    {
+      table: 'webhook_deliveries',
+      deleteBatch: (before, limit) => this.deliveries.deleteReceivedBefore(before, limit),
+    },
+  ];
+
+  async sweep(before: Date, batchSize: number, pauseMs: number): Promise<Record<string, number>> {
+    const deleted: Record<string, number> = {};
+    for (const { table, deleteBatch } of this.retentionSweeps) {
+      deleted[table] = 0;
+      for (;;) {
+        const count = await deleteBatch(before, batchSize);
+        deleted[table] += count;
+        if (count < batchSize) break;
+        // Between batches, whatever waits for the database (SQLite: the event loop) goes first.
+        await sleep(pauseMs);
+      }
+    }
+    return deleted;
+  }
+
+  async ping(): Promise<void> {
+    await withinDeadline(sql`select 1`.execute(this.db), 'ping');
   }
 
   async checkpoint(): Promise<string> {
@@ -231,8 +383,17 @@ export class SqlLedger implements Ledger {
     return transactionIds.map((id) => byTransaction.get(id) ?? []);
   }
 
+  async entry(transactionId: string): Promise<LedgerEntry | null> {
+    const row = await this.db
+      .selectFrom('transactions')
+      .selectAll()
+      .where('id', '=', transactionId)
+      .executeTakeFirst();
+    return row ? toEntry(row) : null;
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.noting);
+    await Promise.all([...this.noting, this.deliveries.flush()]);
     await this.db.destroy();
   }
 
@@ -247,6 +408,7 @@ export class SqlLedger implements Ledger {
     const amountMinor = minorUnitsOf(transaction);
     let row = await this.lockRow(trx, id);
     if (!row) {
+      const salesPageId = 'salesPageId' in transaction ? transaction.salesPageId : null;
       // New: the row comes with its first status, unless another instance made it just now.
       const made = await trx
         .insertInto('transactions')
@@ -259,8 +421,8 @@ export class SqlLedger implements Ledger {
           provider_status: transaction.providerStatus,
           amount_minor: amountMinor,
           currency: transaction.amount.currency,
-          sales_page_id: 'salesPageId' in transaction ? transaction.salesPageId : null,
-          tenant: null,
+          sales_page_id: salesPageId,
+          tenant: (await inheritedOwner(trx, transaction)) ?? observation.tenant,
           created_at_ms: transaction.createdAt?.getTime() ?? at,
           updated_at_ms: at,
           changes: 1,
@@ -326,11 +488,67 @@ export class SqlLedger implements Ledger {
   }
 }
 
+/**
+ * The tenant a transaction belongs to whoever made it or told the gateway of it: a payment or
+ * refund of a tenant's sales page is the tenant's (whoever paid), and a refund is its refunded
+ * transaction's tenant's (whoever refunded, at the gateway or at the provider). Null: neither.
+ */
+async function inheritedOwner(db: Kysely<LedgerDatabase>, transaction: Transaction): Promise<string | null> {
+  const salesPageId = 'salesPageId' in transaction ? transaction.salesPageId : null;
+  if (salesPageId) {
+    const page = await db
+      .selectFrom('sales_pages')
+      .select('tenant')
+      .where('id', '=', salesPageId)
+      .executeTakeFirst();
+    if (page) return page.tenant;
+  }
+  const refunded = refundedIdOf(transaction);
+  if (!refunded) return null;
+  const row = await db
+    .selectFrom('transactions')
+    .select('tenant')
+    .where('id', '=', refunded)
+    .executeTakeFirst();
+  return row?.tenant ?? null;
+}
+
+/** The global ID of the transaction a refund gives money back for; null when none is named. */
+function refundedIdOf(transaction: Transaction): string | null {
+  if (transaction.kind !== 'Refund') return null;
+  if (transaction.provider === 'ELEPAY') return encodeGlobalId({ kind: 'Charge', id: transaction.chargeId });
+  return transaction.refundedPaymentId
+    ? encodeGlobalId({ kind: 'Payment', id: transaction.refundedPaymentId })
+    : null;
+}
+
+/**
+ * How long a read on the request or webhook path (an owner, the readiness probe) may wait on the
+ * database: a PostgreSQL that hangs must fail these fast, not after pg's own query timeout (10 s).
+ */
+const QUICK_READ_DEADLINE_MS = 1_000;
+
+async function withinDeadline<T>(query: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`ledger: ${what} did not answer within ${QUICK_READ_DEADLINE_MS} ms`)),
+      QUICK_READ_DEADLINE_MS,
+    );
+  });
+  try {
+    return await Promise.race([query, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function filtered<O>(
   query: SelectQueryBuilder<LedgerDatabase, 'transactions', O>,
-  { provider, statuses, kind, salesPageId, createdAfter, createdBefore }: LedgerFilter,
+  { tenant, provider, statuses, kind, salesPageId, createdAfter, createdBefore }: LedgerFilter,
 ): SelectQueryBuilder<LedgerDatabase, 'transactions', O> {
   let matching = query;
+  if (tenant) matching = matching.where('tenant', '=', tenant);
   if (provider) matching = matching.where('provider', '=', provider);
   if (statuses?.length) matching = matching.where('status', 'in', [...statuses]);
   if (kind) matching = matching.where('kind', '=', kind);

@@ -23,7 +23,7 @@ export interface TransactionsTable {
   amount_minor: Int | null;
   currency: string;
   sales_page_id: string | null;
-  /** The API client's tenant that created it (a later increment); null = not assigned. */
+  /** The tenant whose API client created it; null = no tenant's (seen only by clients without one). */
   tenant: string | null;
   created_at_ms: Int;
   updated_at_ms: Int;
@@ -66,8 +66,43 @@ export interface LeasesTable {
   expires_at_ms: Int;
 }
 
+/** The tenant owning a sales page (elopage ID) since its client created it. */
+export interface SalesPagesTable {
+  id: string;
+  tenant: string;
+}
+
+/** Every webhook request the receivers got (deliveries.ts): what it was, and how it was answered. */
+export interface WebhookDeliveriesTable {
+  /** Insertion order, and the delivery's ID. */
+  sequence: GeneratedInt;
+  received_at_ms: Int;
+  provider: string;
+  /** 1 when its signature (elepay) or path token (elopage) was right, else 0. */
+  verified: Int;
+  refusal: string | null;
+  http_status: Int;
+  outcome: string;
+  /** JSON arrays of global IDs and event-log cursors. */
+  transaction_ids: string;
+  event_cursors: string;
+  provider_event_id: string | null;
+  /** What replay needs: the body as received, and elepay's signature header (an HMAC, no secret). */
+  body: string | null;
+  signature: string | null;
+  /** Set while the reconciler must still poll what a verified but refused delivery named. */
+  follow_up_after_ms: ColumnType<
+    bigint | number | string | null,
+    bigint | number | null | undefined,
+    bigint | number | null
+  >;
+  follow_up_attempts: ColumnType<bigint | number | string, bigint | number | undefined, bigint | number>;
+}
+
 export interface LedgerDatabase {
+  sales_pages: SalesPagesTable;
   leases: LeasesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   transactions: TransactionsTable;
   status_changes: StatusChangesTable;
   checkpoints: CheckpointsTable;

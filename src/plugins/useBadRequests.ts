@@ -13,10 +13,11 @@
 
 import type { IncomingMessage } from 'node:http';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import type { ErrorCode } from '../domain/errors.js';
 
 function badRequest(): Error {
   return createGraphQLError('The request is not valid: a parameter is not valid JSON', {
-    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+    extensions: { code: 'BAD_REQUEST' satisfies ErrorCode, http: { status: 400 } },
   });
 }
 

@@ -6,6 +6,7 @@
 
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { type CORSOptions, createGraphQLError, type Plugin } from 'graphql-yoga';
+import type { ErrorCode } from '../domain/errors.js';
 
 export interface BrowserSafetyOptions {
   /** Origins allowed to call from browsers (config CORS_ORIGINS); empty = no cross-origin access. */
@@ -35,7 +36,7 @@ function useCsrfPrevention(): Plugin {
         type !== undefined && !SIMPLE_CONTENT_TYPES.some((simple) => type.startsWith(simple));
       if (preflighted || CSRF_HEADERS.some((name) => request.headers.has(name))) return;
       throw createGraphQLError('Required CSRF header(s) not present', {
-        extensions: { code: 'CSRF_HEADER_REQUIRED', http: { status: 403 } },
+        extensions: { code: 'CSRF_HEADER_REQUIRED' satisfies ErrorCode, http: { status: 403 } },
       });
     },
   };

@@ -2,6 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { SecurityConfig } from '../config.js';
+import type { ErrorCode } from '../domain/errors.js';
 import { estimateProviderCalls } from './providerCallCost.js';
 
 export type QueryLimits = Pick<
@@ -15,7 +16,11 @@ export type QueryLimits = Pick<
  */
 function tooComplex(message: string, details: Record<string, number> = {}): GraphQLError {
   return new GraphQLError(message, {
-    extensions: { code: 'QUERY_TOO_COMPLEX', ...details, http: { spec: true, status: 400 } },
+    extensions: {
+      code: 'QUERY_TOO_COMPLEX' satisfies ErrorCode,
+      ...details,
+      http: { spec: true, status: 400 },
+    },
   });
 }
 

@@ -4,6 +4,7 @@ import type { Plugin } from 'graphql-yoga';
 import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { perMinuteBudget, type SharedBudgets } from '../budgets.js';
 import type { Viewer } from '../context.js';
+import type { ErrorCode } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 
 /** Operations per client per minute, counted where every transport meets (see useRateLimit). */
@@ -75,7 +76,7 @@ export function useRateLimit(limiter: RateLimiter, logger: Logger): Plugin {
       `too many operations: the limit is ${limiter.perMinute} per minute; retry in ${retryAfter} s`,
       {
         extensions: {
-          code: 'RATE_LIMITED',
+          code: 'RATE_LIMITED' satisfies ErrorCode,
           retryAfterSeconds: retryAfter,
           http: { status: 429, headers: { 'retry-after': String(retryAfter) } },
         },

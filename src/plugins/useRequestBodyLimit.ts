@@ -10,12 +10,13 @@
  */
 
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import type { ErrorCode } from '../domain/errors.js';
 import { BodyTooLarge, readBody } from '../readBody.js';
 
 /** Yoga's wording and codes, so a client sees the same refusal whichever way it sent the body. */
 function tooLarge(): Error {
   return createGraphQLError('Request body too large', {
-    extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } },
+    extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' satisfies ErrorCode, http: { status: 413 } },
   });
 }
 
@@ -29,7 +30,7 @@ export function useRequestBodyLimit(maxBytes: number): Plugin {
       if (length !== null) {
         if (!CONTENT_LENGTH.test(length)) {
           throw createGraphQLError('Content-Length header is invalid.', {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            extensions: { code: 'BAD_REQUEST' satisfies ErrorCode, http: { status: 400 } },
           });
         }
         if (Number(length) > maxBytes) throw tooLarge();

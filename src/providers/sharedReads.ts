@@ -12,26 +12,67 @@
  * - `fresh` reads (a webhook saying the object just changed) never join; later reads join them.
  * - A joiner inherits the first caller's deadline and retries, which end no later than its own would.
  * - Answers are shared objects: callers map them to new domain objects and never mutate them.
+ * - Joiners are released JOINERS_PER_TURN per turn of the event loop once the answer is in (see
+ *   `InFlight`).
  */
 import type { ProviderRequest } from './http.js';
 
+/**
+ * Without this, every request waiting on one read would finish in one unbroken run of microtasks,
+ * and no new request would be read until the last had its response. Identical requests then move
+ * in lockstep: the next shared read starts only after the whole batch was answered, so the batch's
+ * CPU time adds to the provider's latency instead of overlapping it (bench:gateway, one payment at
+ * 10 ms: 0.89× the reference's throughput). Released in turns, the first requests answered come
+ * back and start the next read while the rest of the batch is still being answered.
+ */
+const JOINERS_PER_TURN = 1;
+
+type Settle = (answer: Promise<unknown>) => void;
+
+/**
+ * One read in flight: its answer, and the joiners still to be handed it once it is in (beyond the
+ * first JOINERS_PER_TURN, who take `answer` directly).
+ */
+class InFlight {
+  private joiners = 0;
+  private readonly held: Settle[] = [];
+
+  constructor(readonly answer: Promise<unknown>) {
+    const release = () => {
+      for (const settle of this.held.splice(0, JOINERS_PER_TURN)) settle(this.answer);
+      if (this.held.length > 0) setImmediate(release);
+    };
+    const settled = () => {
+      if (this.held.length > 0) setImmediate(release);
+    };
+    answer.then(settled, settled);
+  }
+
+  /** The shared answer for one more joiner: the first few at once, the rest a turn later per few. */
+  join(): Promise<unknown> {
+    this.joiners += 1;
+    if (this.joiners <= JOINERS_PER_TURN) return this.answer;
+    return new Promise((resolve) => this.held.push(resolve));
+  }
+}
+
 export class SharedReads {
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly inFlight = new Map<string, InFlight>();
 
   send(request: ProviderRequest, exchange: () => Promise<unknown>): Promise<unknown> {
     if (request.method !== 'GET') return this.write(exchange);
     const key = readKey(request);
     if (!request.fresh) {
       const pending = this.inFlight.get(key);
-      if (pending) return pending;
+      if (pending) return pending.join();
     }
-    const pending = exchange();
-    this.inFlight.set(key, pending);
+    const entry = new InFlight(exchange());
+    this.inFlight.set(key, entry);
     const forget = () => {
-      if (this.inFlight.get(key) === pending) this.inFlight.delete(key);
+      if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
     };
-    pending.then(forget, forget);
-    return pending;
+    entry.answer.then(forget, forget);
+    return entry.answer;
   }
 
   private async write(exchange: () => Promise<unknown>): Promise<unknown> {

@@ -31,7 +31,9 @@ export async function listCharges(
     offset,
     limit: Math.min(limit, ELEPAY_MAX_PAGE),
   });
-  for (const charge of page.charges) ctx.loaders.remember(charge);
+  // Only what the viewer may see is primed: a tenant's later lookup of another's charge is checked.
+  for (const charge of await ctx.loaders.visible(page.charges, ctx.viewer.tenant))
+    ctx.loaders.remember(charge);
   // A page read is a read like any other: its charges enter the ledger (src/ledger), unawaited.
   void ctx.services.ledger.observe(page.charges, 'READ');
   return page;

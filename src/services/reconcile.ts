@@ -6,18 +6,24 @@
  * own path, so a change is news once (the log's rule), reaches every instance's subscribers once,
  * and the ledger's projection adds it to `statusHistory`. A poll that finds nothing new puts the next
  * one off, interval × 2^polls-without-news up to 64 intervals; a change starts the backoff over.
+ * It also polls what a verified webhook answered 503 named (object not readable yet, event log
+ * down), until it is recorded: the ledger may not know those transactions at all. An unverified
+ * webhook (bad signature, wrong token) never makes the gateway call a provider.
  */
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../context.js';
 import { ProviderError } from '../domain/errors.js';
 import { decodeGlobalId } from '../domain/ids.js';
 import type { Transaction } from '../domain/model.js';
+import type { PaymentStatus } from '../domain/status.js';
+import type { LedgerEntry } from '../ledger/ledger.js';
+import { rerecordDelivery } from './webhookReplay.js';
 
 type ReconcilerServices = Pick<Services, 'elepay' | 'elopage' | 'events' | 'ledger' | 'logger' | 'metrics'>;
 
 /** The ledger's lease row: one instance polls at a time. */
 const LEASE = 'reconciler';
-/** The most transactions one pass polls; the rest are due at the next. */
+/** The most transactions (and refused webhooks) one pass polls; the rest are due at the next. */
 const BATCH = 100;
 /** 2^6 = 64 intervals between polls at most (about an hour at the default 60 s). */
 const MAX_BACKOFF_EXPONENT = 6;
@@ -34,7 +40,17 @@ export interface Reconciler {
   stop(): Promise<void>;
 }
 
-/** What the provider says of a transaction in the ledger now; null when it no longer knows it. */
+/** What one poll of a transaction found. */
+export interface PollResult {
+  /** The transaction as its provider has it now; null when it no longer knows it. */
+  transaction: Transaction | null;
+  /** The status the gateway knew before (the ledger's); null when it knew none. */
+  previousStatus: PaymentStatus | null;
+  /** The event-log cursor of the change the poll recorded; null when there was no news. */
+  cursor: string | null;
+}
+
+/** What the provider says of a transaction (by global ID) now; null when it no longer knows it. */
 async function readFromProvider(services: ReconcilerServices, id: string): Promise<Transaction | null> {
   const ref = decodeGlobalId(id);
   if (ref?.kind === 'Charge') return services.elepay.getCharge(ref.id, FRESH);
@@ -46,14 +62,57 @@ async function readFromProvider(services: ReconcilerServices, id: string): Promi
   return null;
 }
 
+/**
+ * Polls one transaction now: reads it from its provider and records a status the ledger (`known`,
+ * null when the ledger has none) does not have in the event log, with source RECONCILIATION.
+ * The reconciler's pass and the operator's `reconcileTransaction` both poll through here.
+ */
+export async function pollTransaction(
+  services: ReconcilerServices,
+  id: string,
+  known: LedgerEntry | null,
+): Promise<PollResult> {
+  const { events, logger, metrics } = services;
+  const transaction = await readFromProvider(services, id);
+  const previousStatus = known?.status ?? null;
+  // Only a status the ledger does not have yet is news; the log then judges it as a webhook's.
+  if (transaction === null || transaction.status === previousStatus) {
+    return { transaction, previousStatus, cursor: null };
+  }
+  if (known) {
+    // The ledger's status is one the gateway saw (a mutation's answer, a read): the event's previousStatus.
+    await events.observe({ ...transaction, status: known.status, providerStatus: known.providerStatus });
+  }
+  const outcome = await events.record(transaction, { source: 'RECONCILIATION' });
+  if (outcome.verdict === 'publish') {
+    const { provider, kind, status } = transaction;
+    metrics.statusChanges.inc({ provider, kind, status });
+    logger.info(
+      { transaction: transaction.providerId, provider, status, cursor: outcome.event?.cursor },
+      'reconciler: status change recorded',
+    );
+  }
+  return { transaction, previousStatus, cursor: outcome.event?.cursor ?? null };
+}
+
 export function startReconciler(services: ReconcilerServices, intervalMs: number): Reconciler {
-  const { ledger, events, logger, metrics } = services;
+  const { ledger, logger } = services;
   // This instance's name on the lease: new per start, so a restarted instance waits its turn.
   const holder = randomUUID();
   let stopped = false;
   let failing = false;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number | null> | null = null;
+
+  /** When to poll again after the `attempts`th poll that found nothing new. */
+  const backedOff = (now: Date, attempts: number) =>
+    new Date(now.getTime() + intervalMs * 2 ** Math.min(attempts, MAX_BACKOFF_EXPONENT));
+
+  const cannotPoll = (what: Record<string, unknown>, error: unknown) =>
+    logger.warn(
+      { ...what, reason: error instanceof ProviderError ? error.code : (error as Error).message },
+      'reconciler: cannot poll a transaction now; trying again later',
+    );
 
   async function poll(): Promise<number | null> {
     const now = new Date();
@@ -63,41 +122,29 @@ export function startReconciler(services: ReconcilerServices, intervalMs: number
     for (const { entry, attempts } of await ledger.dueForReconciliation(now, BATCH)) {
       if (stopped) break;
       try {
-        const transaction = await readFromProvider(services, entry.id);
-        // Only a status the ledger does not have yet is news; the log then judges it as a webhook's.
-        const changed = transaction !== null && transaction.status !== entry.status;
-        if (changed) {
-          // The ledger's status is one the gateway saw (a mutation's answer, a read): the event's previousStatus.
-          await events.observe({
-            ...transaction,
-            status: entry.status,
-            providerStatus: entry.providerStatus,
-          });
-        }
-        const outcome = changed ? await events.record(transaction, { source: 'RECONCILIATION' }) : null;
-        if (transaction && outcome?.verdict === 'publish') {
+        // A recorded change is news: the projection's write of it starts the backoff over.
+        if ((await pollTransaction(services, entry.id, entry)).cursor !== null) {
           recorded++;
-          const { provider, kind, status } = transaction;
-          metrics.statusChanges.inc({ provider, kind, status });
-          logger.info(
-            { transaction: entry.providerId, provider, status, cursor: outcome.event?.cursor },
-            'reconciler: status change recorded',
-          );
-          // The projection's write of the change starts the backoff over.
           continue;
         }
       } catch (error) {
-        logger.warn(
-          {
-            transaction: entry.providerId,
-            provider: entry.provider,
-            reason: error instanceof ProviderError ? error.code : (error as Error).message,
-          },
-          'reconciler: cannot poll a transaction now; trying again later',
-        );
+        cannotPoll({ transaction: entry.providerId, provider: entry.provider }, error);
       }
-      const delay = intervalMs * 2 ** Math.min(attempts, MAX_BACKOFF_EXPONENT);
-      await ledger.deferReconciliation(entry.id, new Date(now.getTime() + delay), attempts + 1);
+      await ledger.deferReconciliation(entry.id, backedOff(now, attempts), attempts + 1);
+    }
+    // Verified webhooks answered 503 name transactions the ledger may not know yet: poll those too.
+    for (const { delivery, attempts } of await ledger.deliveries.dueFollowUps(now, BATCH)) {
+      if (stopped) break;
+      try {
+        const { result, eventCursors } = await rerecordDelivery(services, delivery, 'RECONCILIATION');
+        if (result !== 'NOT_READABLE_YET') {
+          recorded += eventCursors.length;
+          continue;
+        }
+      } catch (error) {
+        cannotPoll({ webhookDelivery: delivery.id, provider: delivery.provider }, error);
+      }
+      await ledger.deliveries.deferFollowUp(delivery.id, backedOff(now, attempts), attempts + 1);
     }
     return recorded;
   }

@@ -9,6 +9,7 @@ import { encodeGlobalId } from '../domain/ids.js';
 import type { PricingPlan, SalesPage } from '../domain/model.js';
 import type { PricingPlanDraft, SalesPageDraft } from '../domain/requests.js';
 import { requireSalesPage } from './lookups.js';
+import { refuseTenantPlanDeletion, requireChangeableSalesPage } from './ownership.js';
 
 /** elopage allows at most 5 pricing plans per sales page (document, Pricing plans). */
 export const MAX_PRICING_PLANS = 5;
@@ -40,6 +41,7 @@ export async function updateSalesPage(
   changes: SalesPageDraft,
 ): Promise<SalesPage | null> {
   const page = await requireSalesPage(ctx, id, ['input', 'id']);
+  await requireChangeableSalesPage(ctx, page, ['input', 'id']);
   checkPlanCount(page.pricingPlans.length + (changes.pricingPlans?.length ?? 0));
   await ctx.services.elopage.updateSalesPage(page.providerId, changes);
   ctx.loaders.salesPage.clear(page.providerId);
@@ -53,6 +55,7 @@ export async function createPricingPlan(
   plan: PricingPlanDraft,
 ): Promise<PricingPlan | null> {
   const page = await requireSalesPage(ctx, salesPageId, ['input', 'salesPageId']);
+  await requireChangeableSalesPage(ctx, page, ['input', 'salesPageId']);
   if (page.pricingPlans.length >= MAX_PRICING_PLANS) {
     fail(
       ['input', 'salesPageId'],
@@ -68,6 +71,7 @@ export async function createPricingPlan(
 
 /** Deletes a plan; returns its global ID. elopage keeps the last plan of a page. */
 export async function deletePricingPlan(ctx: Context, planId: string | null): Promise<string> {
+  refuseTenantPlanDeletion(ctx);
   if (!planId || !/^\d+$/.test(planId)) fail(['input', 'id'], 'NOT_FOUND', 'no pricing plan with this ID');
   if (!(await ctx.services.elopage.deletePricingPlan(planId))) {
     fail(

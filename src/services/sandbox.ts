@@ -8,6 +8,7 @@ import { fail } from '../domain/errors.js';
 import type { NodeRef } from '../domain/ids.js';
 import type { Payment, Transaction } from '../domain/model.js';
 import type { SandboxCheckout, SandboxOutcome } from '../domain/requests.js';
+import { noteMutationAnswer, requireVisible } from './ownership.js';
 
 const SANDBOX_ONLY_MESSAGE = 'only available when this provider runs on the embedded sandbox';
 
@@ -20,8 +21,12 @@ export function requireElopageSandbox(ctx: Context, helper: string) {
   return ctx.services.sandbox.elopage ?? sandboxOnly(helper, 'elopage');
 }
 
-export function completeCheckout(ctx: Context, checkout: SandboxCheckout): Promise<Payment> {
-  return requireElopageSandbox(ctx, 'sandboxCompleteCheckout').checkout(checkout);
+export async function completeCheckout(ctx: Context, checkout: SandboxCheckout): Promise<Payment> {
+  const payment = await requireElopageSandbox(ctx, 'sandboxCompleteCheckout').checkout(checkout);
+  // The buyer's payment is otherwise learned as from a real provider (not noted), but one a
+  // tenant's client made is the tenant's from the start (docs/ledger.md, Tenants).
+  if (ctx.viewer.tenant !== null) await noteMutationAnswer(ctx, { payment });
+  return payment;
 }
 
 /** Settles a pending payment, charge or elepay refund (elopage refunds complete when created). */
@@ -31,6 +36,7 @@ export async function settleTransaction(
   outcome: SandboxOutcome,
 ): Promise<Transaction> {
   const helper = 'sandboxSettleTransaction';
+  await requireVisible(ctx, ref, ['input', 'transactionId']);
   if (ref?.kind === 'Payment') return requireElopageSandbox(ctx, helper).settlePayment(ref.id, outcome);
   const elepay = ctx.services.sandbox.elepay;
   if (ref?.kind === 'Charge') return (elepay ?? sandboxOnly(helper, 'elepay')).settleCharge(ref.id, outcome);

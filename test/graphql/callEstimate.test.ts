@@ -12,6 +12,7 @@ import { schema } from '../../src/graphql/schema.js';
 import { estimateProviderCalls } from '../../src/plugins/providerCallCost.js';
 import { startTestGateway, type TestGateway } from '../support/harness.js';
 import { type Subscriber, subscribeSse } from '../support/subscriptions.js';
+import { until } from '../support/wait.js';
 
 /**
  * The provider-call estimate (src/plugins/providerCallCost.ts) against the calls the simulators
@@ -81,6 +82,21 @@ describe('queries and mutations', () => {
     // The simulators' webhooks (a checkout, a settled charge) would make the gateway fetch the
     // object while the operation's calls are counted: here they go nowhere (connection refused).
     gw = await startTestGateway({ SANDBOX_WEBHOOK_URL: 'http://127.0.0.1:9' });
+    // ReplayWebhookDelivery's default replays the first delivery the gateway recorded: this one.
+    const webhook = await request(`${gw.url}/webhooks/elopage/not-the-token`, { method: 'POST', body: '{}' });
+    await webhook.body.dump();
+    await until(
+      async () =>
+        (
+          await request(`${gw.url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: '{ webhookDeliveries { totalCount } }' }),
+          })
+        ).body.json() as Promise<{ data?: { webhookDeliveries: { totalCount: number } } }>,
+      (answer) => answer.data?.webhookDeliveries.totalCount === 1,
+      'the webhook delivery',
+    );
   });
   afterAll(async () => {
     gw.expectNoLeaks();

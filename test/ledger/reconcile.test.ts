@@ -9,7 +9,7 @@ import {
   type TransactionStatusChangedSubscription,
 } from '../generated/graphql.js';
 import { createCharge, createSalesPage } from '../support/flows.js';
-import { startTestGateway, type TestGateway } from '../support/harness.js';
+import { startTestGateway, startTwoInstances, type TestGateway } from '../support/harness.js';
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from '../support/postgres.js';
 import { deleteKeys, REDIS_URL, skipWithoutRedis, uniquePrefix } from '../support/redis.js';
 import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
@@ -150,15 +150,7 @@ describe.skipIf(SKIP_SHARED)('two instances on one PostgreSQL and one Redis', ()
       REDIS_URL,
       REDIS_KEY_PREFIX: prefix,
     };
-    a = await startTestGateway(shared);
-    const elepay = a.gateway.sandboxes.elepay;
-    if (!elepay) throw new Error('no embedded elepay');
-    // The second instance talks to the first one's elepay simulator: one provider behind both.
-    b = await startTestGateway({
-      ...shared,
-      ELEPAY_BASE_URL: elepay.url,
-      ELEPAY_SECRET_KEY: elepay.credentials.secretKey ?? '',
-    });
+    [a, b] = await startTwoInstances(shared);
   });
   afterAll(async () => {
     for (const client of clients) await client.dispose();

@@ -6,6 +6,7 @@ import { globalIdOf } from '../../src/domain/ids.js';
 import type { Charge, ElepayRefund, ElopageRefund, Payment, Transaction } from '../../src/domain/model.js';
 import type { PaymentStatus } from '../../src/domain/status.js';
 import type { LedgerConfig } from '../../src/ledger/config.js';
+import type { NewDelivery } from '../../src/ledger/deliveries.js';
 import { openLedger } from '../../src/ledger/index.js';
 import type { Ledger, LedgerFilter, StatusChange } from '../../src/ledger/ledger.js';
 import { captureLogs } from '../support/harness.js';
@@ -489,6 +490,110 @@ describe.each(engines)('the ledger on $name', (engine) => {
     }
     for (const other of others) expect(await historyOf(ledger, other)).toHaveLength(1);
     expect((await ledger.list({}, 100, null)).totalCount).toBe(13);
+  });
+
+  it.skipIf(engine.skip)(
+    "records a tenant's transactions as its own, first owner wins, and lists a tenant's only",
+    async () => {
+      const ledger = await open();
+      const mine = charge('PENDING', minutes(0));
+      const theirs = charge('PENDING', minutes(1));
+      // A webhook can make the row before the mutation's answer is recorded: it gets its owner then.
+      const early = charge('PENDING', minutes(2));
+      await ledger.project([{ cursor: '1-0', occurredAt: minutes(2), transaction: early }]);
+      const unowned = charge('SUCCEEDED', minutes(3));
+      await ledger.observe([unowned], 'READ');
+      await ledger.own([mine, early], 'acme');
+      await ledger.own([theirs], 'globex');
+      // Owned once, never taken over: a later claim by another tenant changes nothing.
+      await ledger.own([mine], 'globex');
+      const all = [mine, theirs, early, unowned].map(globalIdOf);
+      expect(await ledger.owners([...all, 'no-such-id'])).toEqual(['acme', 'globex', 'acme', null, null]);
+      expect(await ids(ledger, { tenant: 'acme' })).toEqual([early, mine].map(globalIdOf));
+      expect(await ids(ledger, { tenant: 'globex' })).toEqual([globalIdOf(theirs)]);
+      expect((await ledger.list({ tenant: 'acme' }, 1, null)).totalCount).toBe(2);
+      expect(await ids(ledger)).toHaveLength(4);
+      // Owning notes it as the mutation's answer, once.
+      expect(steps(await historyOf(ledger, mine))).toEqual(['∅→PENDING MUTATION']);
+      expect(steps(await historyOf(ledger, early))).toEqual(['∅→PENDING WEBHOOK']);
+
+      // A payment of a tenant's sales page is the tenant's from its first record, whoever tells it.
+      await ledger.ownSalesPage('sp-acme', 'acme');
+      await ledger.ownSalesPage('sp-acme', 'globex');
+      expect(await ledger.salesPageOwners(['sp-acme', 'sp-none'])).toEqual(['acme', null]);
+      const bought = payment('SUCCEEDED', minutes(4), 'sp-acme');
+      const boughtByGlobex = payment('PENDING', minutes(5), 'sp-acme');
+      await ledger.project([{ cursor: '2-0', occurredAt: minutes(4), transaction: bought }]);
+      await ledger.own([boughtByGlobex], 'globex');
+      expect(await ledger.owners([bought, boughtByGlobex].map(globalIdOf))).toEqual(['acme', 'acme']);
+      // Before the ledger has one, its owner-to-be is its sales page's tenant.
+      expect(await ledger.ownerOf(payment('PENDING', minutes(6), 'sp-acme'))).toBe('acme');
+      expect(await ledger.ownerOf(payment('PENDING', minutes(6), 'sp-none'))).toBeNull();
+      expect(await ledger.ownerOf(mine)).toBe('acme');
+      // A refund is its refunded transaction's tenant's, whoever made it and however it is learned.
+      const refundOfMine = elepayRefund(mine, 'PENDING', minutes(7));
+      expect(await ledger.ownerOf(refundOfMine)).toBe('acme');
+      await ledger.project([{ cursor: '3-0', occurredAt: minutes(7), transaction: refundOfMine }]);
+      const refundOfBought = elopageRefund(bought, minutes(8));
+      await ledger.observe([refundOfBought], 'READ');
+      expect(await ledger.owners([refundOfMine, refundOfBought].map(globalIdOf))).toEqual(['acme', 'acme']);
+      expect(await ledger.ownerOf(elepayRefund(unowned, 'PENDING', minutes(9)))).toBeNull();
+    },
+  );
+
+  it.skipIf(engine.skip)(
+    'deletes final transactions past retention in batches, with their history, and keeps the rest',
+    async () => {
+      const ledger = await open();
+      const old = minutes(-60 * 24 * 40);
+      const cutoff = minutes(-60 * 24 * 30);
+      let cursor = 0;
+      const at = (when: Date, transaction: Transaction) => ({
+        cursor: `${++cursor}-0`,
+        occurredAt: when,
+        transaction,
+      });
+      // Seven old final ones (three batches of three), an old one still pending, a young final one.
+      const expired = Array.from({ length: 7 }, (_, n) => charge('PENDING', minutes(-60 * 24 * 41 + n)));
+      const pending = charge('PENDING', minutes(-60 * 24 * 41));
+      const young = charge('PENDING', minutes(-60 * 24 * 41));
+      await ledger.project([
+        ...[...expired, pending, young].map((transaction) => at(old, transaction)),
+        ...expired.map((transaction, n) => at(old, withStatus(transaction, n % 2 ? 'FAILED' : 'CANCELED'))),
+        at(minutes(0), withStatus(young, 'FAILED')),
+      ]);
+      // Webhook deliveries received before the cutoff go too, in their own batches: four old, one young.
+      const delivery = (receivedAt: Date): NewDelivery => ({
+        provider: 'ELEPAY',
+        receivedAt,
+        verified: true,
+        refusal: null,
+        httpStatus: 200,
+        outcome: 'RECORDED',
+        transactionIds: [],
+        eventCursors: [],
+        providerEventId: null,
+        body: null,
+        signature: null,
+        followUp: false,
+      });
+      for (let n = 0; n < 4; n++) ledger.deliveries.record(delivery(old));
+      ledger.deliveries.record(delivery(minutes(0)));
+      await ledger.deliveries.flush();
+      expect(await ledger.sweep(cutoff, 3, 1)).toEqual({ transactions: 7, webhook_deliveries: 4 });
+      expect((await ids(ledger)).sort()).toEqual([pending, young].map(globalIdOf).sort());
+      expect(await ledger.histories(expired.map(globalIdOf))).toEqual(expired.map(() => []));
+      expect(steps(await historyOf(ledger, young))).toEqual(['∅→PENDING WEBHOOK', 'PENDING→FAILED WEBHOOK']);
+      // Nothing left to delete: a second sweep deletes nothing.
+      expect(await ledger.sweep(cutoff, 3, 1)).toEqual({ transactions: 0, webhook_deliveries: 0 });
+    },
+  );
+
+  it.skipIf(engine.skip)("answers a ping, and a closed database's ping fails", async () => {
+    const ledger = await openLedger(await engine.fresh(), silent);
+    await expect(ledger.ping()).resolves.toBeUndefined();
+    await ledger.close();
+    await expect(ledger.ping()).rejects.toThrow();
   });
 
   it.skipIf(engine.skip)(

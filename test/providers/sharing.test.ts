@@ -32,6 +32,8 @@ interface HoldingProxy {
   release(): void;
   /** Answer every call with 503 instead of forwarding it. */
   failing: boolean;
+  /** Added to every forwarded call, as a real provider's latency is. */
+  latencyMs: number;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ async function startHoldingProxy(target: string): Promise<HoldingProxy> {
       open();
     },
     failing: false,
+    latencyMs: 0,
   };
   const forward = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -65,6 +68,7 @@ async function startHoldingProxy(target: string): Promise<HoldingProxy> {
       await gate;
       waiting -= 1;
     }
+    if (proxy.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, proxy.latencyMs));
     if (proxy.failing) {
       res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"Unavailable"}');
       return;
@@ -160,8 +164,13 @@ describe('identical provider reads in flight are shared across requests', () => 
     // The payment, then its sales page (whose plans come with it).
     expect(cost.routes).toEqual({ 'GET /api/payments/:id': 1, 'GET /api/sales_pages/:id': 1 });
 
+    // Once the payment is in, its waiters go on a few per turn of the event loop (sharedReads.ts),
+    // so the sales page read the first of them starts is joined by the rest while it is in flight:
+    // with a provider's real latency, not with a simulator that answers within a turn.
     await resetSandboxStats(simulator.url);
+    proxy.latencyMs = 200;
     const many = await together(gw, proxy, CONCURRENT, () => gw.gql(PaymentDocument, { id: '540391' }));
+    proxy.latencyMs = 0;
     for (const response of many) expect(response).toEqual(alone);
     expect((await sandboxStats(simulator.url)).routes).toEqual(cost.routes);
 

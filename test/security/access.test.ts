@@ -207,7 +207,11 @@ describe('scopes', () => {
       const [error] = response.errors;
       expect(error?.extensions?.code, name).toBe('FORBIDDEN');
       expect(error?.path, name).toEqual([name]);
-      const scope = /^refund(Charge|Payment|Transaction)$/.test(name) ? 'refund' : 'write';
+      const scope = /^refund(Charge|Payment|Transaction)$/.test(name)
+        ? 'refund'
+        : /^(replayWebhookDelivery|reconcileTransaction)$/.test(name)
+          ? 'operator'
+          : 'write';
       expect(error?.message, name).toBe(
         `Mutation.${name} needs the "${scope}" scope, which this API client does not have`,
       );

@@ -430,7 +430,7 @@ describe('rate limit', () => {
   });
 
   it('buckets by API client name, else by address, else one open bucket', () => {
-    const viewer = (client: string | null) => ({ client, scopes: new Set<never>() });
+    const viewer = (client: string | null) => ({ client, scopes: new Set<never>(), tenant: null });
     expect(rateLimitBucket({ viewer: viewer('shop-backend') })).toBe('client:shop-backend');
     expect(
       rateLimitBucket({

@@ -131,6 +131,26 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
 }
 
 /**
+ * Two gateway instances on what `env` shares (one PostgreSQL, one Redis): B talks to A's embedded
+ * elepay simulator, whose webhooks reach A only, so one provider stands behind both and each of its
+ * changes is recorded on A.
+ */
+export async function startTwoInstances(env: Record<string, string>): Promise<[TestGateway, TestGateway]> {
+  const a = await startTestGateway(env);
+  const elepay = a.gateway.sandboxes.elepay;
+  if (!elepay) {
+    await a.close();
+    throw new Error('no embedded elepay');
+  }
+  const b = await startTestGateway({
+    ...env,
+    ELEPAY_BASE_URL: elepay.url,
+    ELEPAY_SECRET_KEY: elepay.credentials.secretKey ?? '',
+  });
+  return [a, b];
+}
+
+/**
  * Merges header sets case-insensitively (a later `Authorization` replaces the default
  * `authorization`) and drops headers set to '' (how a test unsets a default such as authorization).
  */

@@ -63,9 +63,16 @@ ChargeRef.implement({
       {
         type: RefundRef,
         extensions: providerCalls((args) => ({ calls: 1, items: pageSize(args) })),
-        description: "The charge's refunds, pending ones included, oldest first.",
+        description:
+          "The charge's refunds, pending ones included, oldest first (for a tenant's client, the tenant's refunds).",
         resolve: async (charge, args, ctx) =>
-          resolveArrayConnection({ args }, (await ctx.loaders.chargeRefunds.load(charge.providerId)) ?? []),
+          resolveArrayConnection(
+            { args },
+            await ctx.loaders.visible(
+              (await ctx.loaders.chargeRefunds.load(charge.providerId)) ?? [],
+              ctx.viewer.tenant,
+            ),
+          ),
       },
       { name: 'RefundConnection', description: 'A page of refunds.' },
       { name: 'RefundEdge', description: 'A refund in a page.' },
@@ -111,12 +118,14 @@ builder.queryFields((t) => ({
       ),
       // Nullable on purpose: an elepay outage then nulls this field only, not elopage data beside it.
       nullable: true,
-      description: 'elepay charges, newest first.',
+      description:
+        "elepay charges, newest first. For a tenant's client, only its tenant's charges of each page (a page may hold fewer than asked) and no `totalCount`: `transactions` lists a tenant's charges in full pages.",
       args: { filter: t.arg({ type: ChargeFilter, description: 'Narrow the list.' }) },
       resolve: async (_root, args, ctx) => {
         const { orderNo, ...query } = args.filter ?? {};
         if (orderNo) {
-          const match = await findChargeByOrderNo(ctx, orderNo, query);
+          const found = await findChargeByOrderNo(ctx, orderNo, query);
+          const [match] = await ctx.loaders.visible(found ? [found] : [], ctx.viewer.tenant);
           return { ...resolveArrayConnection({ args }, match ? [match] : []), totalCount: match ? 1 : 0 };
         }
         let page: ChargePage = { charges: [], total: null };
@@ -130,10 +139,22 @@ builder.queryFields((t) => ({
           },
         );
         const hasNextPage = hasMoreCharges(page, offset, connection.edges.length);
+        // A tenant's client sees its tenant's charges of each page elepay lists, at elepay's
+        // positions (so `after` pages on), and no count of the others' (docs/ledger.md, Tenants).
+        const shown = new Set(
+          await ctx.loaders.visible(
+            connection.edges.map((edge) => edge.node),
+            ctx.viewer.tenant,
+          ),
+        );
         return {
           ...connection,
+          edges:
+            ctx.viewer.tenant === null
+              ? connection.edges
+              : connection.edges.filter((edge) => shown.has(edge.node)),
           pageInfo: { ...connection.pageInfo, hasNextPage: hasNextPage ?? connection.pageInfo.hasNextPage },
-          totalCount: page.total,
+          totalCount: ctx.viewer.tenant === null ? page.total : null,
         };
       },
     },

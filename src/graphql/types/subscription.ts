@@ -83,6 +83,8 @@ builder.subscriptionField('transactionStatusChanged', (t) =>
           salesPageId: filter?.salesPageId
             ? (providerIdOf(filter.salesPageId, 'SalesPage') ?? 'unknown')
             : undefined,
+          // A tenant's client gets only its tenant's changes (docs/ledger.md, Tenants).
+          tenant: ctx.viewer.tenant ?? undefined,
         },
         after ?? null,
         ctx.services.metrics,

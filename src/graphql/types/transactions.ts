@@ -209,6 +209,8 @@ builder.queryField('transactions', (t) =>
       if (salesPageId === null) return EMPTY_PAGE;
       const page = await ctx.services.ledger.list(
         {
+          // A tenant's client lists its tenant's transactions only (docs/ledger.md, Tenants).
+          tenant: ctx.viewer.tenant,
           provider: filter?.provider,
           statuses: filter?.status,
           kind: filter?.kind,
