@@ -5,6 +5,9 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
   execute,
+  getOperationAST,
+  Kind,
+  visit,
 } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Context, Viewer } from '../context.js';
@@ -90,13 +93,52 @@ export function authorizationScopeOf(viewer: Viewer): string {
   return `${[...viewer.scopes].sort().join(' ')}\u0000${viewer.tenant ?? ''}`;
 }
 
+/** The argument of a subscription field that positions a subscriber in the log. */
+const RESUME_ARGUMENT = 'after';
+const positionVariables = new WeakMap<DocumentNode, Map<string, ReadonlySet<string>>>();
+
+/**
+ * The variables a document uses only as a root field's `after`: they decide where a subscriber's
+ * events start, not what an event executes to, so subscribers that differ only in them share a
+ * group (a resuming subscriber replays on its own, then takes the group's events).
+ */
+function positionOnlyVariables(document: DocumentNode, operationName: string): ReadonlySet<string> {
+  const byOperation = positionVariables.get(document) ?? new Map<string, ReadonlySet<string>>();
+  positionVariables.set(document, byOperation);
+  let names = byOperation.get(operationName);
+  if (names) return names;
+  const asAfter = new Set<string>();
+  for (const selection of getOperationAST(document, operationName || null)?.selectionSet.selections ?? []) {
+    if (selection.kind !== Kind.FIELD) continue;
+    for (const argument of selection.arguments ?? []) {
+      if (argument.name.value === RESUME_ARGUMENT && argument.value.kind === Kind.VARIABLE) {
+        asAfter.add(argument.value.name.value);
+      }
+    }
+  }
+  const uses = new Map<string, number>();
+  visit(document, {
+    VariableDefinition: () => false,
+    Variable: (node) => {
+      uses.set(node.name.value, (uses.get(node.name.value) ?? 0) + 1);
+    },
+  });
+  names = new Set([...asAfter].filter((name) => uses.get(name) === 1));
+  byOperation.set(operationName, names);
+  return names;
+}
+
 /** Subscribers with equal keys would compute equal results for the same event. */
 export function subscriberGroupKey(args: ExecutionArgs): string {
   const viewer = (args.contextValue as Context).viewer;
+  const positionOnly = positionOnlyVariables(args.document, args.operationName ?? '');
+  const variables = Object.fromEntries(
+    Object.entries(args.variableValues ?? {}).filter(([name]) => !positionOnly.has(name)),
+  );
   return [
     documentId(args.document),
     args.operationName ?? '',
-    stableJson(args.variableValues ?? {}),
+    stableJson(variables),
     authorizationScopeOf(viewer),
   ].join('\u0000');
 }
