@@ -207,6 +207,7 @@ describe('graphql-ws subscriber groups', () => {
     const client = connectWs(gw.url);
     const other = connectWs(gw.url);
     clients.push(client, other);
+    // Only `after` differs: the resumed subscriber is in the witness's group once it has replayed.
     const witness = await subscribeWs(client, TransactionStatusFeedDocument, { filter, after: null });
     // Ten events, then the resume after the fifth while twenty more are being made.
     for (const id of ids.slice(0, 10)) await settle(gw, id);
