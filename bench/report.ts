@@ -186,7 +186,8 @@ function interpret(
 ): string {
   const i = l.integrity;
   const n = int(l.subscribers);
-  const perDeliveryUs = (1000 / l.overload.deliveriesPerSecond) * 1000;
+  /** Gateway CPU per delivered message, everything included (requests, webhooks, simulators). */
+  const perDeliveryUs = (l.overload.gatewayCpu / 100 / l.overload.deliveriesPerSecond) * 1e6;
   const overloadWarnings = l.overload.warnings.reduce((sum, [, count]) => sum + count, 0);
   const busiest = Math.max(l.webhook.otherCpu, l.steady.otherCpu, l.overload.otherCpu);
   const contention =
@@ -197,17 +198,17 @@ function interpret(
       : [];
   return [
     ...contention,
-    `- Fan-out dominates. The gateway answers the webhook after ${ms(l.webhook.requests.p50)} ms (median; signature check, fetch of the charge from the simulator, recording); the first of the ${n} subscribers has the event after ${ms(l.webhook.firstSubscriber.p50)} ms and the last after ${ms(l.webhook.lastSubscriber.p50)} ms. ${
+    `- Where the time goes: the gateway answers the webhook after ${ms(l.webhook.requests.p50)} ms (median; signature check, fetch of the charge from the simulator, recording); the first of the ${n} subscribers has the event after ${ms(l.webhook.firstSubscriber.p50)} ms and the last after ${ms(l.webhook.lastSubscriber.p50)} ms. ${
       l.webhook.firstSubscriber.p50 > 0.5 * l.webhook.lastSubscriber.p50
         ? 'Even the first subscriber waits for most of the fan-out: the frames of an event leave in writes of a socket each, and the receiving workers parse them on the same CPUs, so the messages arrive at about the same time.'
         : "The spread from the first to the last subscriber is the fan-out: one execution and one serialization per event and subscriber group, then per socket one write of its members' frames, and the clients parsing them on the same CPUs."
     } End to end from the settle mutation, the last subscriber has it after ${ms(l.settle.lastSubscriber.p50)} ms (median): the mutation and the simulator's webhook delivery add ${ms(l.settle.receipts.p50 - l.webhook.receipts.p50)} ms at the median.`,
-    `- Capacity: saturated (C), one gateway delivered ${int(l.overload.deliveriesPerSecond)} messages/s (≈ ${perDeliveryUs.toFixed(0)} µs per delivery), i.e. ${l.overload.eventsPerSecond.toFixed(1)} status changes/s with ${n} subscribers each, using ${l.overload.gatewayCpu.toFixed(0)} % of a core while the bench used ${l.overload.benchCpu.toFixed(0)} %. At ${l.options.steady.rate}/s (B) it keeps up: p99 ${ms(l.steady.receipts.p99)} ms per receipt, ${ms(l.steady.lastSubscriber.p99)} ms until the last subscriber.`,
+    `- Capacity: saturated (C), one gateway delivered ${int(l.overload.deliveriesPerSecond)} messages/s (≈ ${perDeliveryUs.toFixed(1)} µs of gateway CPU per delivery, everything included), i.e. ${l.overload.eventsPerSecond.toFixed(1)} status changes/s with ${n} subscribers each, using ${l.overload.gatewayCpu.toFixed(0)} % of a core while the bench used ${l.overload.benchCpu.toFixed(0)} %. At ${l.options.steady.rate}/s (B) it keeps up: p99 ${ms(l.steady.receipts.p99)} ms per receipt, ${ms(l.steady.lastSubscriber.p99)} ms until the last subscriber.`,
     `- Above capacity, changes queue inside the gateway and every subscriber falls behind together (C: p99 ${ms(l.overload.receipts.p99)} ms). The API and the webhook route answer from the same event loop as the fan-out: settle mutations took up to ${ms(l.overload.requests?.max ?? NaN)} ms to answer in C (${ms(l.steady.requests?.max ?? NaN)} ms in B), and queries sent meanwhile, one after another, took p50 ${ms(l.overload.queries.p50)} / p99 ${ms(l.overload.queries.p99)} ms (\`{ __typename }\`) and p50 ${ms(l.overload.providerQueries.p50)} / p99 ${ms(l.overload.providerQueries.p99)} ms (\`charge(id: "ch_1")\`, whose provider call queues behind the settles' own)${overloadWarnings > 0 ? `, so the simulator logged ${overloadWarnings} webhook deliveries as failed (outcome 23 is DOMException's TIMEOUT_ERR code: its 10 s delivery timeout expired) and scheduled retries (harmless here: a retry finds the status unchanged and publishes nothing, but a real provider would see timeouts)` : ''}.`,
     i.lost + i.duplicates + i.unexpected === 0 && i.errors.length === 0
       ? `- Integrity: all ${int(i.expected)} deliveries arrived exactly once, in A, B and C alike; no unexpected events, no subscription errors.`
       : `- Integrity problem: ${int(i.lost)} lost, ${int(i.duplicates)} duplicated, ${int(i.unexpected)} unexpected deliveries, ${i.errors.length} errors (see the table).`,
-    `- Memory: ${int(m.subscribers)} idle subscriptions on ${int(m.options.connections)} sockets add ${mib(m.after - m.before)} MiB RSS, about ${kib(perSubscription)} KiB per subscription plus ${kib(perConnection)} KiB per socket. Per subscription the gateway keeps its GraphQL context, graphql-ws's and envelop's record of the operation, and its member record in its group (position, an empty queue, the frame head); the query text, the parsed document, the execution and the loaders are shared.`,
+    `- Memory: ${int(m.subscribers)} idle subscriptions on ${int(m.options.connections)} sockets add ${mib(m.after - m.before)} MiB RSS, about ${kib(perSubscription)} KiB per subscription (${one(heapPerSubscriptionKiB(m))} KiB of V8 heap) plus ${perConnection >= 0 ? `${kib(perConnection)} KiB per socket` : 'the sockets (RSS fell while they opened: memory of startup went back to the system, so the per-socket figure means nothing here)'}. Per subscription the gateway keeps its GraphQL context, graphql-ws's and envelop's record of the operation, and its member record in its group (position, an empty queue, the frame head); the query text, the parsed document, the execution and the loaders are shared.`,
   ].join('\n');
 }
 
