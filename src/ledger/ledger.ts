@@ -98,6 +98,11 @@ export interface DuePoll {
   entry: LedgerEntry;
   /** Polls since its last change that found nothing new. */
   attempts: number;
+  /**
+   * Its last change is one the gateway saw itself (a read, a mutation's answer) and the event log
+   * has not carried, so subscribers have not heard of it yet: the poll hands it to the log.
+   */
+  unpublished: boolean;
 }
 
 export interface Ledger {

@@ -323,10 +323,23 @@ export class SqlLedger implements Ledger {
   }
 
   async dueForReconciliation(now: Date, limit: number): Promise<DuePoll[]> {
+    // A change the gateway saw itself (previous status set, no cursor) is due even when final:
+    // subscribers hear only what the log publishes, and a failed charge has no webhook to bring it.
+    const unpublished = (eb: ExpressionBuilder<LedgerDatabase, 'transactions'>) =>
+      eb.exists(
+        eb
+          .selectFrom('status_changes')
+          .select('status_changes.position')
+          .whereRef('status_changes.transaction_id', '=', 'transactions.id')
+          .whereRef('status_changes.position', '=', 'transactions.changes')
+          .where('status_changes.previous_status', 'is not', null)
+          .where('status_changes.event_cursor', 'is', null),
+      );
     const rows = await this.db
       .selectFrom('transactions')
       .selectAll()
-      .where('status', 'not in', [...FINAL_STATUSES])
+      .select((eb) => unpublished(eb).as('unpublished'))
+      .where((eb) => eb.or([eb('status', 'not in', [...FINAL_STATUSES]), unpublished(eb)]))
       .where((eb) =>
         eb.or([eb('reconcile_after_ms', 'is', null), eb('reconcile_after_ms', '<=', now.getTime())]),
       )
@@ -334,7 +347,12 @@ export class SqlLedger implements Ledger {
       .orderBy('sequence')
       .limit(limit)
       .execute();
-    return rows.map((row) => ({ entry: toEntry(row), attempts: toNumber(row.reconcile_attempts) }));
+    return rows.map((row) => ({
+      entry: toEntry(row),
+      attempts: toNumber(row.reconcile_attempts),
+      // SQLite answers 0 or 1 (a bigint with safeIntegers), PostgreSQL a boolean.
+      unpublished: Boolean(Number(row.unpublished)),
+    }));
   }
 
   async deferReconciliation(transactionId: string, until: Date, attempts: number): Promise<void> {
@@ -402,7 +420,7 @@ export class SqlLedger implements Ledger {
    * then locked and judged; only a status that moves it forward is stored and added to its history.
    */
   private async apply(trx: SqlTransaction<LedgerDatabase>, observation: Observation): Promise<void> {
-    const { transaction } = observation;
+    const { transaction, cursor } = observation;
     const id = globalIdOf(transaction);
     const at = observation.observedAt.getTime();
     const amountMinor = minorUnitsOf(transaction);
@@ -436,6 +454,16 @@ export class SqlLedger implements Ledger {
     }
     const changes = toNumber(row.changes);
     const previous = row.status as PaymentStatus;
+    if (cursor !== null && previous === transaction.status) {
+      // The log now carries the status the gateway saw itself: no longer due for publishing.
+      await trx
+        .updateTable('status_changes')
+        .set({ event_cursor: cursor })
+        .where('transaction_id', '=', id)
+        .where('position', '=', changes)
+        .where('event_cursor', 'is', null)
+        .execute();
+    }
     if (judgeChange(previous, transaction.status) !== 'publish') return;
     await trx
       .updateTable('transactions')
