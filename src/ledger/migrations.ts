@@ -167,7 +167,9 @@ export async function migrateToLatest(db: Kysely<LedgerDatabase>, engine: Engine
   const provider: MigrationProvider = { getMigrations: async () => migrations(engine) };
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
-    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`ledger migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    // No failed migration: none could run (the database could not be reached or locked).
+    const what = failed ? `ledger migration ${failed} failed` : 'ledger migrations could not run';
+    throw new Error(`${what}: ${(error as Error).message ?? String(error)}`);
   }
 }
