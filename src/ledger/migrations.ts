@@ -159,6 +159,29 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_unpublished_changes': {
+      async up(db: Kysely<unknown>) {
+        // The reconciler hands such a change to the event log, final or not (services/reconcile.ts).
+        await db.schema
+          .alterTable('transactions')
+          .addColumn('unpublished', 'integer', (column) => column.notNull().defaultTo(0))
+          .execute();
+        await sql`
+          UPDATE transactions SET unpublished = 1 WHERE EXISTS (
+            SELECT 1 FROM status_changes
+            WHERE status_changes.transaction_id = transactions.id
+              AND status_changes.position = transactions.changes
+              AND status_changes.previous_status IS NOT NULL
+              AND status_changes.event_cursor IS NULL)`.execute(db);
+        // Few rows at a time: a partial index keeps finding them cheap however large the ledger.
+        await db.schema
+          .createIndex('transactions_unpublished')
+          .on('transactions')
+          .column('reconcile_after_ms')
+          .where(sql.ref('unpublished'), '=', 1)
+          .execute();
+      },
+    },
   };
 }
 

@@ -323,23 +323,12 @@ export class SqlLedger implements Ledger {
   }
 
   async dueForReconciliation(now: Date, limit: number): Promise<DuePoll[]> {
-    // A change the gateway saw itself (previous status set, no cursor) is due even when final:
-    // subscribers hear only what the log publishes, and a failed charge has no webhook to bring it.
-    const unpublished = (eb: ExpressionBuilder<LedgerDatabase, 'transactions'>) =>
-      eb.exists(
-        eb
-          .selectFrom('status_changes')
-          .select('status_changes.position')
-          .whereRef('status_changes.transaction_id', '=', 'transactions.id')
-          .whereRef('status_changes.position', '=', 'transactions.changes')
-          .where('status_changes.previous_status', 'is not', null)
-          .where('status_changes.event_cursor', 'is', null),
-      );
     const rows = await this.db
       .selectFrom('transactions')
       .selectAll()
-      .select((eb) => unpublished(eb).as('unpublished'))
-      .where((eb) => eb.or([eb('status', 'not in', [...FINAL_STATUSES]), unpublished(eb)]))
+      // A change the gateway saw itself is due even when final: subscribers hear only what the
+      // log publishes, and a failed charge has no webhook to bring it.
+      .where((eb) => eb.or([eb('status', 'not in', [...FINAL_STATUSES]), eb('unpublished', '=', 1)]))
       .where((eb) =>
         eb.or([eb('reconcile_after_ms', 'is', null), eb('reconcile_after_ms', '<=', now.getTime())]),
       )
@@ -350,8 +339,7 @@ export class SqlLedger implements Ledger {
     return rows.map((row) => ({
       entry: toEntry(row),
       attempts: toNumber(row.reconcile_attempts),
-      // SQLite answers 0 or 1 (a bigint with safeIntegers), PostgreSQL a boolean.
-      unpublished: Boolean(Number(row.unpublished)),
+      unpublished: toNumber(row.unpublished) === 1,
     }));
   }
 
@@ -455,13 +443,12 @@ export class SqlLedger implements Ledger {
     const changes = toNumber(row.changes);
     const previous = row.status as PaymentStatus;
     if (cursor !== null && previous === transaction.status) {
-      // The log now carries the status the gateway saw itself: no longer due for publishing.
+      // The log now carries the status the gateway saw itself: subscribers have heard of it.
       await trx
-        .updateTable('status_changes')
-        .set({ event_cursor: cursor })
-        .where('transaction_id', '=', id)
-        .where('position', '=', changes)
-        .where('event_cursor', 'is', null)
+        .updateTable('transactions')
+        .set({ unpublished: 0 })
+        .where('id', '=', id)
+        .where('unpublished', '=', 1)
         .execute();
     }
     if (judgeChange(previous, transaction.status) !== 'publish') return;
@@ -476,6 +463,7 @@ export class SqlLedger implements Ledger {
         // News: the reconciler starts its backoff over.
         reconcile_after_ms: null,
         reconcile_attempts: 0,
+        unpublished: cursor === null ? 1 : 0,
       })
       .where('id', '=', id)
       .execute();
