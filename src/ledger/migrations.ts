@@ -182,6 +182,19 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    '0006_refunded_transactions': {
+      async up(db: Kysely<unknown>) {
+        // What a refund reverses: an elopage payment reads successful after its refund, so whether
+        // it was refunded is the ledger's knowledge (domain/actions.ts). Rows from before stay null.
+        await db.schema.alterTable('transactions').addColumn('refunded_id', 'text').execute();
+        await db.schema
+          .createIndex('transactions_refunded')
+          .on('transactions')
+          .column('refunded_id')
+          .where(sql.ref('refunded_id'), 'is not', null)
+          .execute();
+      },
+    },
   };
 }
 

@@ -227,6 +227,23 @@ export class SqlLedger implements Ledger {
     return transactionIds.map((id) => owners.get(id) ?? null);
   }
 
+  async refunded(transactionIds: readonly string[]): Promise<boolean[]> {
+    if (transactionIds.length === 0) return [];
+    const rows = await withinDeadline(
+      this.db
+        .selectFrom('transactions')
+        .select('refunded_id')
+        .distinct()
+        .where('refunded_id', 'in', [...new Set(transactionIds)])
+        .where('kind', '=', 'REFUND')
+        .where('status', '!=', 'FAILED')
+        .execute(),
+      'refunds',
+    );
+    const refunded = new Set(rows.map((row) => row.refunded_id));
+    return transactionIds.map((id) => refunded.has(id));
+  }
+
   async ownerOf(transaction: Transaction): Promise<string | null> {
     const lookUp = async () => {
       const row = await this.db
@@ -429,6 +446,7 @@ export class SqlLedger implements Ledger {
           currency: transaction.amount.currency,
           sales_page_id: salesPageId,
           tenant: (await inheritedOwner(trx, transaction)) ?? observation.tenant,
+          refunded_id: refundedIdOf(transaction),
           created_at_ms: transaction.createdAt?.getTime() ?? at,
           updated_at_ms: at,
           changes: 1,

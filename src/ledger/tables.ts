@@ -42,6 +42,8 @@ export interface TransactionsTable {
    * event log has not carried, so subscribers have not heard of it; else 0.
    */
   unpublished: ColumnType<bigint | number | string, number | undefined, number>;
+  /** Of a refund: the global ID of the transaction it gives money back for; else null. */
+  refunded_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface StatusChangesTable {

@@ -8,6 +8,7 @@
 import type { Context } from '../context.js';
 import { remainingRefundable } from '../domain/actions.js';
 import { fail, isRefusal } from '../domain/errors.js';
+import { encodeGlobalId } from '../domain/ids.js';
 import type { Charge, ElepayRefund, ElopageRefund, Payment } from '../domain/model.js';
 import { amountProblems, Dec, money } from '../domain/money.js';
 import type { TransactionStatusEvent } from '../events/event.js';
@@ -151,11 +152,13 @@ const retainedEvents = new WeakMap<Context, Promise<TransactionStatusEvent[]>>()
 
 /**
  * Whether the gateway knows of a refund of this elopage payment. The payment itself reads successful
- * after its refund (elopage has no refunded state), so this is what the event log kept of elopage's
- * refund webhooks, as far back as its retention: a refund elopage never reported to the gateway, or
- * one past retention, is unknown here (and elopage refuses a second refund).
+ * after its refund (elopage has no refunded state), so this is what the ledger recorded (a refund the
+ * gateway made, read, or was told of, for as long as the ledger keeps it) or else what the event log
+ * kept of elopage's refund webhooks: a refund made elsewhere that elopage never reported to the
+ * gateway is unknown here (and elopage refuses a second refund).
  */
 export async function isPaymentRefunded(ctx: Context, paymentId: string): Promise<boolean> {
+  if (await ctx.loaders.refunded.load(encodeGlobalId({ kind: 'Payment', id: paymentId }))) return true;
   let events = retainedEvents.get(ctx);
   if (!events) {
     events = ctx.services.events.since('0-0').then((replay) => replay.events);
