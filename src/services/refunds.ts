@@ -147,22 +147,26 @@ async function refundOfPayment(ctx: Context, paymentId: string): Promise<Elopage
   return refund?.kind === 'Refund' && refund.provider === 'ELOPAGE' ? refund : null;
 }
 
-/** One read of the event log per request, however many payments ask. */
-const retainedEvents = new WeakMap<Context, Promise<TransactionStatusEvent[]>>();
+/** One read of the event log's tail per request, however many payments ask. */
+const unprojectedEvents = new WeakMap<Context, Promise<TransactionStatusEvent[]>>();
 
 /**
  * Whether the gateway knows of a refund of this elopage payment. The payment itself reads successful
- * after its refund (elopage has no refunded state), so this is what the ledger recorded (a refund the
- * gateway made, read, or was told of, for as long as the ledger keeps it) or else what the event log
- * kept of elopage's refund webhooks: a refund made elsewhere that elopage never reported to the
- * gateway is unknown here (and elopage refuses a second refund).
+ * after its refund (elopage has no refunded state), so this is what the ledger recorded: a refund the
+ * gateway made, read, or was told of by elopage's refund webhook, for as long as the ledger keeps it.
+ * The ledger takes in the event log's changes a moment after they are recorded, so the log's changes
+ * after the ledger's checkpoint are asked too (usually none). A refund made elsewhere that elopage
+ * never reported to the gateway is unknown here (and elopage refuses a second refund).
  */
 export async function isPaymentRefunded(ctx: Context, paymentId: string): Promise<boolean> {
   if (await ctx.loaders.refunded.load(encodeGlobalId({ kind: 'Payment', id: paymentId }))) return true;
-  let events = retainedEvents.get(ctx);
+  let events = unprojectedEvents.get(ctx);
   if (!events) {
-    events = ctx.services.events.since('0-0').then((replay) => replay.events);
-    retainedEvents.set(ctx, events);
+    events = ctx.services.ledger
+      .checkpoint()
+      .then((cursor) => ctx.services.events.since(cursor))
+      .then((replay) => replay.events);
+    unprojectedEvents.set(ctx, events);
   }
   return (await events).some(isRefundOf(paymentId));
 }
