@@ -34,6 +34,8 @@ export interface Loaders {
   elepayRefund: DataLoader<ElepayRefundKey, ElepayRefund | null, string>;
   /** The tenant owning each transaction (by global ID), from the ledger; null for none. */
   owner: DataLoader<string, string | null>;
+  /** Whether the ledger knows a refund of each transaction (by global ID); false without the ledger. */
+  refunded: DataLoader<string, boolean>;
   /**
    * The transactions `tenant`'s client may see: its tenant's only (docs/ledger.md, Tenants); all of
    * them for a client without one (null). The by-ID loaders above apply it with the request's
@@ -89,6 +91,7 @@ class LazyLoaders implements Loaders {
   private chargeRefundsLoader?: Loaders['chargeRefunds'];
   private elepayRefundLoader?: Loaders['elepayRefund'];
   private ownerLoader?: Loaders['owner'];
+  private refundedLoader?: Loaders['refunded'];
 
   /**
    * `read`: how every provider read is sent; an event's loaders read fresh (see createLoaders).
@@ -113,6 +116,14 @@ class LazyLoaders implements Loaders {
       }
     });
     return this.ownerLoader;
+  }
+
+  get refunded(): Loaders['refunded'] {
+    // Without the ledger, what the event log kept decides alone (services/refunds.ts).
+    this.refundedLoader ??= new DataLoader((ids) =>
+      this.services.ledger.refunded(ids).catch(() => ids.map(() => false)),
+    );
+    return this.refundedLoader;
   }
 
   async visible<T extends Transaction>(transactions: readonly T[], tenant: string | null): Promise<T[]> {

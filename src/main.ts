@@ -5,6 +5,7 @@ import './heapGrowth.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { describeGateway, startGateway } from './gateway.js';
 import { warmGraphiqlAssets } from './graphiql.js';
+import { LedgerOpenError } from './ledger/index.js';
 import { createLogger } from './logger.js';
 import { startTracing, traceIds } from './tracing/index.js';
 
@@ -23,7 +24,12 @@ const logger = createLogger({ level: config.logLevel, traceIds: config.tracing ?
 // Before the gateway, so its routes and plugins are built with tracing on; the SDK is loaded only then.
 const tracing = config.tracing ? await startTracing(config.tracing, logger) : null;
 const gateway = await startGateway(config, logger).catch((error: unknown) => {
-  // A port that is taken or not ours to bind is an operator's problem, not a bug: one line, no stack.
+  // A database that cannot be opened, or a port that is taken or not ours to bind, is an
+  // operator's problem, not a bug: one line, no stack.
+  if (error instanceof LedgerOpenError) {
+    process.stderr.write(`paygraph: cannot start: ${error.message}; check DATABASE_URL\n`);
+    process.exit(1);
+  }
   const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
   if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
   process.stderr.write(

@@ -88,6 +88,19 @@ describe('refusing to start', () => {
     expect(run.stdout.join('')).toBe('');
   });
 
+  it('says in one line that the database cannot be opened, exit code 1, no stack trace, no password', async () => {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    const run = startProcess({
+      DATABASE_URL: 'postgres://paygraph:db_password_process_test@127.0.0.1:1/paygraph',
+    });
+    expect(await run.exit).toEqual({ code: 1, signal: null });
+    const stderr = run.stderr.join('');
+    expect(stderr).toContain('paygraph: cannot start: ledger: cannot open the database');
+    expect(stderr).toContain('DATABASE_URL');
+    expect(stderr).not.toContain('    at ');
+    expect(stderr + run.stdout.join('')).not.toContain('db_password_process_test');
+  });
+
   it('says in one line that the port is taken, exit code 1, no stack trace', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

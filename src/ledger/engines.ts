@@ -17,8 +17,12 @@ export async function connect(config: LedgerConfig): Promise<Kysely<LedgerDataba
       connectionTimeoutMillis: 5_000,
       query_timeout: 10_000,
     });
-    // An idle client losing its server emits on the pool; the next query reports it instead.
+    // A client losing its server (a restart, pg_terminate_backend) emits 'error': on the pool while
+    // idle in it, on the client itself while checked out between two queries (inside a
+    // transaction), where no listener would make it an uncaught exception that ends the process.
+    // Either way the next query on it fails, and that failure is what the ledger's callers handle.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return new Kysely({ dialect: new PostgresDialect({ pool }) });
   }
   const Database = (await import('better-sqlite3')).default;

@@ -98,6 +98,11 @@ export interface DuePoll {
   entry: LedgerEntry;
   /** Polls since its last change that found nothing new. */
   attempts: number;
+  /**
+   * Its last change is one the gateway saw itself (a read, a mutation's answer) and the event log
+   * has not carried, so subscribers have not heard of it yet: the poll hands it to the log.
+   */
+  unpublished: boolean;
 }
 
 export interface Ledger {
@@ -125,6 +130,11 @@ export interface Ledger {
    */
   owners(transactionIds: readonly string[]): Promise<(string | null)[]>;
   /**
+   * Whether the ledger knows a refund (not failed) of each transaction (by global ID). Rejects when
+   * the database does not answer within a second.
+   */
+  refunded(transactionIds: readonly string[]): Promise<boolean[]>;
+  /**
    * The tenant a transaction belongs to, or will when the ledger records it (the tenant of its sales
    * page); null for none. Rejects when the database does not answer within a second.
    */
@@ -150,9 +160,9 @@ export interface Ledger {
   /** Transactions matching `filter`, newest first, `first` of them after `after`. */
   list(filter: LedgerFilter, first: number, after: ListPosition | null): Promise<LedgerPage>;
   /**
-   * Up to `limit` transactions in a status that is not final whose next poll is due at `now`,
-   * the longest waiting first, each with the number of polls since its last change that found
-   * nothing new.
+   * Up to `limit` transactions whose next poll is due at `now`, the longest waiting first: those in
+   * a status that is not final, and those whose last change the event log has not carried
+   * (`unpublished`), each with the number of polls since its last change that found nothing new.
    */
   dueForReconciliation(now: Date, limit: number): Promise<DuePoll[]>;
   /** When to poll a transaction next, after a poll that found nothing new (its `attempts`th). */

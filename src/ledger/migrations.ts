@@ -159,6 +159,42 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_unpublished_changes': {
+      async up(db: Kysely<unknown>) {
+        // The reconciler hands such a change to the event log, final or not (services/reconcile.ts).
+        await db.schema
+          .alterTable('transactions')
+          .addColumn('unpublished', 'integer', (column) => column.notNull().defaultTo(0))
+          .execute();
+        await sql`
+          UPDATE transactions SET unpublished = 1 WHERE EXISTS (
+            SELECT 1 FROM status_changes
+            WHERE status_changes.transaction_id = transactions.id
+              AND status_changes.position = transactions.changes
+              AND status_changes.previous_status IS NOT NULL
+              AND status_changes.event_cursor IS NULL)`.execute(db);
+        // Few rows at a time: a partial index keeps finding them cheap however large the ledger.
+        await db.schema
+          .createIndex('transactions_unpublished')
+          .on('transactions')
+          .column('reconcile_after_ms')
+          .where(sql.ref('unpublished'), '=', 1)
+          .execute();
+      },
+    },
+    '0006_refunded_transactions': {
+      async up(db: Kysely<unknown>) {
+        // What a refund reverses: an elopage payment reads successful after its refund, so whether
+        // it was refunded is the ledger's knowledge (domain/actions.ts). Rows from before stay null.
+        await db.schema.alterTable('transactions').addColumn('refunded_id', 'text').execute();
+        await db.schema
+          .createIndex('transactions_refunded')
+          .on('transactions')
+          .column('refunded_id')
+          .where(sql.ref('refunded_id'), 'is not', null)
+          .execute();
+      },
+    },
   };
 }
 
@@ -167,7 +203,9 @@ export async function migrateToLatest(db: Kysely<LedgerDatabase>, engine: Engine
   const provider: MigrationProvider = { getMigrations: async () => migrations(engine) };
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
-    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`ledger migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    // No failed migration: none could run (the database could not be reached or locked).
+    const what = failed ? `ledger migration ${failed} failed` : 'ledger migrations could not run';
+    throw new Error(`${what}: ${(error as Error).message ?? String(error)}`);
   }
 }

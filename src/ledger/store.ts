@@ -227,6 +227,23 @@ export class SqlLedger implements Ledger {
     return transactionIds.map((id) => owners.get(id) ?? null);
   }
 
+  async refunded(transactionIds: readonly string[]): Promise<boolean[]> {
+    if (transactionIds.length === 0) return [];
+    const rows = await withinDeadline(
+      this.db
+        .selectFrom('transactions')
+        .select('refunded_id')
+        .distinct()
+        .where('refunded_id', 'in', [...new Set(transactionIds)])
+        .where('kind', '=', 'REFUND')
+        .where('status', '!=', 'FAILED')
+        .execute(),
+      'refunds',
+    );
+    const refunded = new Set(rows.map((row) => row.refunded_id));
+    return transactionIds.map((id) => refunded.has(id));
+  }
+
   async ownerOf(transaction: Transaction): Promise<string | null> {
     const lookUp = async () => {
       const row = await this.db
@@ -326,7 +343,9 @@ export class SqlLedger implements Ledger {
     const rows = await this.db
       .selectFrom('transactions')
       .selectAll()
-      .where('status', 'not in', [...FINAL_STATUSES])
+      // A change the gateway saw itself is due even when final: subscribers hear only what the
+      // log publishes, and a failed charge has no webhook to bring it.
+      .where((eb) => eb.or([eb('status', 'not in', [...FINAL_STATUSES]), eb('unpublished', '=', 1)]))
       .where((eb) =>
         eb.or([eb('reconcile_after_ms', 'is', null), eb('reconcile_after_ms', '<=', now.getTime())]),
       )
@@ -334,7 +353,11 @@ export class SqlLedger implements Ledger {
       .orderBy('sequence')
       .limit(limit)
       .execute();
-    return rows.map((row) => ({ entry: toEntry(row), attempts: toNumber(row.reconcile_attempts) }));
+    return rows.map((row) => ({
+      entry: toEntry(row),
+      attempts: toNumber(row.reconcile_attempts),
+      unpublished: toNumber(row.unpublished) === 1,
+    }));
   }
 
   async deferReconciliation(transactionId: string, until: Date, attempts: number): Promise<void> {
@@ -402,7 +425,7 @@ export class SqlLedger implements Ledger {
    * then locked and judged; only a status that moves it forward is stored and added to its history.
    */
   private async apply(trx: SqlTransaction<LedgerDatabase>, observation: Observation): Promise<void> {
-    const { transaction } = observation;
+    const { transaction, cursor } = observation;
     const id = globalIdOf(transaction);
     const at = observation.observedAt.getTime();
     const amountMinor = minorUnitsOf(transaction);
@@ -423,6 +446,7 @@ export class SqlLedger implements Ledger {
           currency: transaction.amount.currency,
           sales_page_id: salesPageId,
           tenant: (await inheritedOwner(trx, transaction)) ?? observation.tenant,
+          refunded_id: refundedIdOf(transaction),
           created_at_ms: transaction.createdAt?.getTime() ?? at,
           updated_at_ms: at,
           changes: 1,
@@ -436,6 +460,15 @@ export class SqlLedger implements Ledger {
     }
     const changes = toNumber(row.changes);
     const previous = row.status as PaymentStatus;
+    if (cursor !== null && previous === transaction.status) {
+      // The log now carries the status the gateway saw itself: subscribers have heard of it.
+      await trx
+        .updateTable('transactions')
+        .set({ unpublished: 0 })
+        .where('id', '=', id)
+        .where('unpublished', '=', 1)
+        .execute();
+    }
     if (judgeChange(previous, transaction.status) !== 'publish') return;
     await trx
       .updateTable('transactions')
@@ -448,6 +481,7 @@ export class SqlLedger implements Ledger {
         // News: the reconciler starts its backoff over.
         reconcile_after_ms: null,
         reconcile_attempts: 0,
+        unpublished: cursor === null ? 1 : 0,
       })
       .where('id', '=', id)
       .execute();

@@ -37,6 +37,13 @@ export interface TransactionsTable {
   >;
   /** Polls since its last change that found nothing new (the backoff's exponent). */
   reconcile_attempts: ColumnType<bigint | number | string, bigint | number | undefined, bigint | number>;
+  /**
+   * 1 while its last change is one the gateway saw itself (a read, a mutation's answer) that the
+   * event log has not carried, so subscribers have not heard of it; else 0.
+   */
+  unpublished: ColumnType<bigint | number | string, number | undefined, number>;
+  /** Of a refund: the global ID of the transaction it gives money back for; else null. */
+  refunded_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface StatusChangesTable {

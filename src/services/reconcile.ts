@@ -64,22 +64,26 @@ async function readFromProvider(services: ReconcilerServices, id: string): Promi
 
 /**
  * Polls one transaction now: reads it from its provider and records a status the ledger (`known`,
- * null when the ledger has none) does not have in the event log, with source RECONCILIATION.
+ * null when the ledger has none) does not have in the event log, with source RECONCILIATION; and,
+ * when `unpublished`, the ledger's own status too, which the gateway saw itself (a read, a
+ * mutation's answer) but subscribers have not heard of (the ledger keeps who told it first).
  * The reconciler's pass and the operator's `reconcileTransaction` both poll through here.
  */
 export async function pollTransaction(
   services: ReconcilerServices,
   id: string,
   known: LedgerEntry | null,
+  unpublished = false,
 ): Promise<PollResult> {
   const { events, logger, metrics } = services;
   const transaction = await readFromProvider(services, id);
   const previousStatus = known?.status ?? null;
+  const unchanged = transaction?.status === previousStatus;
   // Only a status the ledger does not have yet is news; the log then judges it as a webhook's.
-  if (transaction === null || transaction.status === previousStatus) {
+  if (transaction === null || (unchanged && !unpublished)) {
     return { transaction, previousStatus, cursor: null };
   }
-  if (known) {
+  if (known && !unchanged) {
     // The ledger's status is one the gateway saw (a mutation's answer, a read): the event's previousStatus.
     await events.observe({ ...transaction, status: known.status, providerStatus: known.providerStatus });
   }
@@ -119,11 +123,11 @@ export function startReconciler(services: ReconcilerServices, intervalMs: number
     // The lease outlives two missed passes, so a slow pass keeps it and a dead instance's lapses.
     if (!(await ledger.lease(LEASE, holder, now, intervalMs * 3))) return null;
     let recorded = 0;
-    for (const { entry, attempts } of await ledger.dueForReconciliation(now, BATCH)) {
+    for (const { entry, attempts, unpublished } of await ledger.dueForReconciliation(now, BATCH)) {
       if (stopped) break;
       try {
         // A recorded change is news: the projection's write of it starts the backoff over.
-        if ((await pollTransaction(services, entry.id, entry)).cursor !== null) {
+        if ((await pollTransaction(services, entry.id, entry, unpublished)).cursor !== null) {
           recorded++;
           continue;
         }

@@ -8,6 +8,7 @@
 import type { Context } from '../context.js';
 import { remainingRefundable } from '../domain/actions.js';
 import { fail, isRefusal } from '../domain/errors.js';
+import { encodeGlobalId } from '../domain/ids.js';
 import type { Charge, ElepayRefund, ElopageRefund, Payment } from '../domain/model.js';
 import { amountProblems, Dec, money } from '../domain/money.js';
 import type { TransactionStatusEvent } from '../events/event.js';
@@ -146,20 +147,26 @@ async function refundOfPayment(ctx: Context, paymentId: string): Promise<Elopage
   return refund?.kind === 'Refund' && refund.provider === 'ELOPAGE' ? refund : null;
 }
 
-/** One read of the event log per request, however many payments ask. */
-const retainedEvents = new WeakMap<Context, Promise<TransactionStatusEvent[]>>();
+/** One read of the event log's tail per request, however many payments ask. */
+const unprojectedEvents = new WeakMap<Context, Promise<TransactionStatusEvent[]>>();
 
 /**
  * Whether the gateway knows of a refund of this elopage payment. The payment itself reads successful
- * after its refund (elopage has no refunded state), so this is what the event log kept of elopage's
- * refund webhooks, as far back as its retention: a refund elopage never reported to the gateway, or
- * one past retention, is unknown here (and elopage refuses a second refund).
+ * after its refund (elopage has no refunded state), so this is what the ledger recorded: a refund the
+ * gateway made, read, or was told of by elopage's refund webhook, for as long as the ledger keeps it.
+ * The ledger takes in the event log's changes a moment after they are recorded, so the log's changes
+ * after the ledger's checkpoint are asked too (usually none). A refund made elsewhere that elopage
+ * never reported to the gateway is unknown here (and elopage refuses a second refund).
  */
 export async function isPaymentRefunded(ctx: Context, paymentId: string): Promise<boolean> {
-  let events = retainedEvents.get(ctx);
+  if (await ctx.loaders.refunded.load(encodeGlobalId({ kind: 'Payment', id: paymentId }))) return true;
+  let events = unprojectedEvents.get(ctx);
   if (!events) {
-    events = ctx.services.events.since('0-0').then((replay) => replay.events);
-    retainedEvents.set(ctx, events);
+    events = ctx.services.ledger
+      .checkpoint()
+      .then((cursor) => ctx.services.events.since(cursor))
+      .then((replay) => replay.events);
+    unprojectedEvents.set(ctx, events);
   }
   return (await events).some(isRefundOf(paymentId));
 }

@@ -129,3 +129,35 @@ describe('elopage payment: refundable in full until refunded', () => {
     });
   });
 });
+
+describe('elopage payment refunded through the gateway, its webhook lost', () => {
+  let quiet: TestGateway;
+  beforeAll(async () => {
+    quiet = await startTestGateway({ SANDBOX_WEBHOOKS: 'off' });
+  });
+  afterAll(async () => {
+    await quiet?.close();
+  });
+
+  it('offers no second refund: the ledger knows the refund the gateway made', async () => {
+    const page = await createSalesPage(quiet, 'Refunded without a webhook', '49.00');
+    const { data } = await quiet.gql(SandboxCompleteCheckoutDocument, {
+      input: {
+        salesPageId: page.id,
+        paymentMethod: 'card',
+        cardNumber: '5017670000005900',
+        outcome: 'SUCCEED',
+      },
+    });
+    const paymentId = data?.sandboxCompleteCheckout.payment?.id ?? '';
+    const refunded = await quiet.gql(RefundPaymentDocument, { input: { paymentId } });
+    expect(refunded.data?.refundPayment.userErrors).toEqual([]);
+
+    const read = await quiet.gql(TransactionActionsDocument, { id: paymentId });
+    expect(read.errors).toEqual([]);
+    expect(read.data?.transaction).toMatchObject({
+      availableActions: [],
+      refundableAmount: { amount: '0.00', currency: 'EUR' },
+    });
+  });
+});

@@ -133,6 +133,82 @@ describe('reconciliation with SANDBOX_WEBHOOKS=off', () => {
   });
 });
 
+describe('a change a read saw before any webhook or poll', () => {
+  let gw: TestGateway;
+  let ws: Client;
+  let subscriber: Subscriber<TransactionStatusChangedSubscription>;
+
+  beforeAll(async () => {
+    // Passes run only when the test asks, so the read surely comes first.
+    gw = await startTestGateway({ SANDBOX_WEBHOOKS: 'off', RECONCILE_INTERVAL_MS: '600000' });
+    ws = connectWs(gw.url, gw.wsParams);
+    subscriber = await subscribeWs(ws, TransactionStatusChangedDocument);
+  });
+  afterAll(async () => {
+    await subscriber?.close();
+    await ws?.dispose();
+    await gw?.close();
+  });
+
+  async function history(id: string) {
+    const { data, errors } = await gw.gql(TransactionHistoryDocument, { id });
+    expect(errors).toEqual([]);
+    return (data?.transaction?.statusHistory ?? []).map((change) => [change.status, change.source]);
+  }
+
+  it('still reaches subscribers once, by the next pass, a final status too', async () => {
+    const settled = await createCharge(gw, '1300');
+    const failed = await createCharge(gw, '3500');
+    for (const [transactionId, outcome] of [
+      [settled, 'SUCCEED'],
+      [failed, 'FAIL'],
+    ] as const) {
+      const { data } = await gw.gql(SandboxSettleTransactionDocument, { input: { transactionId, outcome } });
+      expect(data?.sandboxSettleTransaction.userErrors).toEqual([]);
+    }
+    // A frontend reads both before the reconciler polls: the ledger learns the news from the read.
+    for (const [id, status] of [
+      [settled, 'SUCCEEDED'],
+      [failed, 'FAILED'],
+    ] as const) {
+      await until(
+        () => history(id),
+        (steps) => steps.length === 2,
+        `the read's change in the history of ${id}`,
+      );
+      expect(await history(id)).toEqual([
+        ['PENDING', 'MUTATION'],
+        [status, 'READ'],
+      ]);
+    }
+    expect(subscriber.received).toHaveLength(0);
+
+    await gw.gateway.reconciler.pass();
+    const events = await subscriber.waitFor(2, 10_000);
+    expect(
+      new Map(
+        events.map(({ transactionStatusChanged: event }) => [
+          event.transaction.id,
+          [event.previousStatus, event.status],
+        ]),
+      ),
+    ).toEqual(
+      new Map([
+        [settled, ['PENDING', 'SUCCEEDED']],
+        [failed, ['PENDING', 'FAILED']],
+      ]),
+    );
+    // The history keeps who told the gateway first, and later passes publish nothing again.
+    expect(await history(failed)).toEqual([
+      ['PENDING', 'MUTATION'],
+      ['FAILED', 'READ'],
+    ]);
+    await gw.gateway.reconciler.pass();
+    expect(await gw.gateway.reconciler.pass()).toBe(0);
+    expect(subscriber.received).toHaveLength(2);
+  });
+});
+
 describe.skipIf(SKIP_SHARED)('two instances on one PostgreSQL and one Redis', () => {
   let database: TestDatabase;
   const prefix = uniquePrefix();

@@ -353,6 +353,27 @@ describe.each(engines)('the ledger on $name', (engine) => {
     },
   );
 
+  it.skipIf(engine.skip)(
+    'keeps a change a read saw due for a poll, final or not, until the log carries it',
+    async () => {
+      const ledger = await open();
+      const failed = charge('FAILED', minutes(0));
+      await ledger.observe([{ ...failed, status: 'PENDING', providerStatus: 'pending' }], 'MUTATION');
+      await ledger.observe([failed], 'READ');
+      // First seen already final: no change that subscribers missed, nothing to poll.
+      await ledger.observe([charge('CANCELED', minutes(1))], 'READ');
+      const due = async () =>
+        (await ledger.dueForReconciliation(minutes(60), 10)).map(({ entry, unpublished }) => [
+          entry.id,
+          unpublished,
+        ]);
+      expect(await due()).toEqual([[globalIdOf(failed), true]]);
+      expect(await ledger.project([{ cursor: '5-0', occurredAt: minutes(2), transaction: failed }])).toBe(1);
+      expect(await due()).toEqual([]);
+      expect(steps(await historyOf(ledger, failed))).toEqual(['∅→PENDING MUTATION', 'PENDING→FAILED READ']);
+    },
+  );
+
   it.skipIf(engine.skip)('lists newest first under every filter and pages forward without gaps', async () => {
     const ledger = await open();
     const c1 = charge('SUCCEEDED', minutes(1));

@@ -1,23 +1,19 @@
-/**
- * The operator view (scope `operator` alone, src/auth/scopes.ts): every webhook request the gateway
- * got and how it was answered (`webhookDeliveries`, from the ledger), replaying one
- * (`replayWebhookDelivery`), and polling one transaction now (`reconcileTransaction`), both
- * through the paths the receivers and the reconciler use (src/services/).
- */
-import { GraphQLError } from 'graphql';
 import { OPERATOR_SCOPE_ONLY } from '../../auth/scopes.js';
 import { fail } from '../../domain/errors.js';
 import { decodeGlobalId, encodeGlobalId } from '../../domain/ids.js';
-import type {
-  DELIVERY_OUTCOMES,
-  DELIVERY_REFUSALS,
-  DeliveryPosition,
-  WebhookDelivery,
-} from '../../ledger/deliveries.js';
+import type { DELIVERY_OUTCOMES, DELIVERY_REFUSALS, WebhookDelivery } from '../../ledger/deliveries.js';
 import { providerCalls } from '../../plugins/providerCallCost.js';
 import { pollTransaction } from '../../services/reconcile.js';
 import { type ReplayResult, replayWebhookDelivery } from '../../services/webhookReplay.js';
 import { builder } from '../builder.js';
+import {
+  decodeListCursor,
+  encodeListCursor,
+  pageArgs,
+  pageOf,
+  pageSizeOf,
+  pageType,
+} from '../ledgerPages.js';
 import { runMutation } from '../mutations.js';
 import { payloadType } from '../payloads.js';
 import { PaymentStatusEnum, ProviderEnum, TransactionRef } from '../refs.js';
@@ -128,19 +124,8 @@ const WebhookDeliveryFilter = builder.inputType('WebhookDeliveryFilter', {
   }),
 });
 
-interface DeliveryConnection {
-  edges: { cursor: string; node: WebhookDelivery }[];
-  pageInfo: {
-    hasNextPage: boolean;
-    hasPreviousPage: boolean;
-    startCursor: string | null;
-    endCursor: string | null;
-  };
-  totalCount: number;
-}
-
 const WebhookDeliveryEdgeRef = builder
-  .objectRef<DeliveryConnection['edges'][number]>('WebhookDeliveryEdge')
+  .objectRef<{ cursor: string; node: WebhookDelivery }>('WebhookDeliveryEdge')
   .implement({
     description: 'A webhook delivery in a page.',
     fields: (t) => ({
@@ -149,41 +134,11 @@ const WebhookDeliveryEdgeRef = builder
     }),
   });
 
-const WebhookDeliveryConnectionRef = builder
-  .objectRef<DeliveryConnection>('WebhookDeliveryConnection')
-  .implement({
-    description: 'A page of webhook deliveries, newest first.',
-    fields: (t) => ({
-      edges: t.field({
-        type: [WebhookDeliveryEdgeRef],
-        description: 'The items of this page, each with its cursor.',
-        resolve: (connection) => connection.edges,
-      }),
-      pageInfo: t.field({
-        type: builder.pageInfoRef(),
-        description: 'Paging information.',
-        resolve: (connection) => connection.pageInfo,
-      }),
-      totalCount: t.exposeInt('totalCount', { description: 'How many deliveries match the filter in all.' }),
-    }),
-  });
-
-const DEFAULT_PAGE = 20;
-const MAX_PAGE = 100;
-
-function cursorOf(delivery: WebhookDelivery): string {
-  return Buffer.from(`${delivery.receivedAt.getTime()}:${delivery.id}`, 'utf8').toString('base64url');
-}
-
-function positionOf(cursor: string): DeliveryPosition {
-  const match = /^(\d{1,15}):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match || cursor.length > 64) {
-    throw new GraphQLError('Argument "after" is not a cursor of this list', {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
-  }
-  return { receivedAt: new Date(Number(match[1])), id: Number(match[2]) };
-}
+const WebhookDeliveryConnectionRef = pageType(
+  'WebhookDeliveryConnection',
+  WebhookDeliveryEdgeRef,
+  'webhook deliveries',
+);
 
 builder.queryField('webhookDeliveries', (t) =>
   t.field({
@@ -195,34 +150,21 @@ builder.queryField('webhookDeliveries', (t) =>
       'Operator: every webhook request the gateway received, newest first, verified or not, with how it was answered. Needs the `operator` scope.',
     args: {
       filter: t.arg({ type: WebhookDeliveryFilter, description: 'Narrow the list.' }),
-      first: t.arg.int({
-        description: `Return the first n items (default ${DEFAULT_PAGE}, at most ${MAX_PAGE}).`,
-      }),
-      after: t.arg.string({ description: 'Start after this cursor (`pageInfo.endCursor`).' }),
+      ...pageArgs(t.arg),
     },
     resolve: async (_root, { filter, first, after }, ctx) => {
-      if (first != null && first < 0) {
-        throw new GraphQLError('Argument "first" must be a non-negative integer', {
-          extensions: { code: 'BAD_USER_INPUT' },
-        });
-      }
-      const position = after != null ? positionOf(after) : null;
+      const size = pageSizeOf(first);
+      const cursor = after != null ? decodeListCursor(after) : null;
       const page = await ctx.services.ledger.deliveries.list(
         filter ?? {},
-        Math.min(first ?? DEFAULT_PAGE, MAX_PAGE),
-        position,
+        size,
+        cursor && { receivedAt: cursor.at, id: cursor.number },
       );
-      const edges = page.deliveries.map((node) => ({ cursor: cursorOf(node), node }));
-      return {
-        edges,
-        pageInfo: {
-          hasNextPage: page.hasNextPage,
-          hasPreviousPage: position !== null,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges.at(-1)?.cursor ?? null,
-        },
-        totalCount: page.totalCount,
-      };
+      const edges = page.deliveries.map((node) => ({
+        cursor: encodeListCursor({ at: node.receivedAt, number: node.id }),
+        node,
+      }));
+      return pageOf(edges, { after: cursor, hasNextPage: page.hasNextPage, totalCount: page.totalCount });
     },
   }),
 );

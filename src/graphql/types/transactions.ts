@@ -1,11 +1,19 @@
 import DataLoader from 'dataloader';
-import { GraphQLError } from 'graphql';
 import type { Context } from '../../context.js';
 import { decodeGlobalId, globalIdOf } from '../../domain/ids.js';
 import type { Transaction } from '../../domain/model.js';
-import type { LedgerEntry, ListPosition, StatusChange } from '../../ledger/ledger.js';
+import type { LedgerEntry, StatusChange } from '../../ledger/ledger.js';
 import { pageSize, providerCalls } from '../../plugins/providerCallCost.js';
 import { builder } from '../builder.js';
+import {
+  decodeListCursor,
+  encodeListCursor,
+  MAX_PAGE,
+  pageArgs,
+  pageOf,
+  pageSizeOf,
+  pageType,
+} from '../ledgerPages.js';
 import { loadNode, providerIdOf } from '../nodes.js';
 import { PaymentStatusEnum, ProviderEnum, TransactionRef } from '../refs.js';
 
@@ -111,17 +119,6 @@ interface TransactionEdgeShape {
   entry: LedgerEntry;
 }
 
-interface TransactionConnectionShape {
-  edges: TransactionEdgeShape[];
-  pageInfo: {
-    hasNextPage: boolean;
-    hasPreviousPage: boolean;
-    startCursor: string | null;
-    endCursor: string | null;
-  };
-  totalCount: number;
-}
-
 const TransactionEdgeRef = builder.objectRef<TransactionEdgeShape>('TransactionEdge').implement({
   description: 'A transaction in a page.',
   fields: (t) => ({
@@ -141,50 +138,7 @@ const TransactionEdgeRef = builder.objectRef<TransactionEdgeShape>('TransactionE
   }),
 });
 
-const TransactionConnectionRef = builder
-  .objectRef<TransactionConnectionShape>('TransactionConnection')
-  .implement({
-    description: 'A page of transactions, newest first.',
-    fields: (t) => ({
-      edges: t.field({
-        type: [TransactionEdgeRef],
-        description: 'The items of this page, each with its cursor.',
-        resolve: (connection) => connection.edges,
-      }),
-      pageInfo: t.field({
-        type: builder.pageInfoRef(),
-        description: 'Paging information.',
-        resolve: (connection) => connection.pageInfo,
-      }),
-      totalCount: t.exposeInt('totalCount', {
-        description: 'How many transactions match the filter in all.',
-      }),
-    }),
-  });
-
-const DEFAULT_PAGE = 20;
-const MAX_PAGE = 100;
-
-/** A list cursor: the position's creation time and insertion number, opaque to clients. */
-function encodeCursor(position: ListPosition): string {
-  return Buffer.from(`${position.createdAt.getTime()}:${position.sequence}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): ListPosition {
-  const match = /^(\d{1,15}):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match || cursor.length > 64) throw badInput('Argument "after" is not a cursor of this list');
-  return { createdAt: new Date(Number(match[1])), sequence: Number(match[2]) };
-}
-
-function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-}
-
-const EMPTY_PAGE: TransactionConnectionShape = {
-  edges: [],
-  pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
-  totalCount: 0,
-};
+const TransactionConnectionRef = pageType('TransactionConnection', TransactionEdgeRef, 'transactions');
 
 builder.queryField('transactions', (t) =>
   t.field({
@@ -195,18 +149,15 @@ builder.queryField('transactions', (t) =>
       'Every payment, charge and refund the gateway has learned about (created through it, read through it, or reported by a webhook), across both providers, newest first. The list and `totalCount` come from the ledger; each node is read from its provider.',
     args: {
       filter: t.arg({ type: TransactionFilter, description: 'Narrow the list.' }),
-      first: t.arg.int({
-        description: `Return the first n items (default ${DEFAULT_PAGE}, at most ${MAX_PAGE}).`,
-      }),
-      after: t.arg.string({ description: 'Start after this cursor (`pageInfo.endCursor`).' }),
+      ...pageArgs(t.arg),
     },
     resolve: async (_root, { filter, first, after }, ctx) => {
-      if (first != null && first < 0) throw badInput('Argument "first" must be a non-negative integer');
-      const position = after != null ? decodeCursor(after) : null;
+      const size = pageSizeOf(first);
+      const cursor = after != null ? decodeListCursor(after) : null;
       const salesPageId =
         filter?.salesPageId != null ? providerIdOf(filter.salesPageId, 'SalesPage') : undefined;
       // A sales page ID of another kind names no sales page: nothing matches.
-      if (salesPageId === null) return EMPTY_PAGE;
+      if (salesPageId === null) return pageOf([], { after: cursor, hasNextPage: false, totalCount: 0 });
       const page = await ctx.services.ledger.list(
         {
           // A tenant's client lists its tenant's transactions only (docs/ledger.md, Tenants).
@@ -218,20 +169,14 @@ builder.queryField('transactions', (t) =>
           createdAfter: filter?.createdAfter,
           createdBefore: filter?.createdBefore,
         },
-        Math.min(first ?? DEFAULT_PAGE, MAX_PAGE),
-        position,
+        size,
+        cursor && { createdAt: cursor.at, sequence: cursor.number },
       );
-      const edges = page.entries.map(({ entry, position }) => ({ cursor: encodeCursor(position), entry }));
-      return {
-        edges,
-        pageInfo: {
-          hasNextPage: page.hasNextPage,
-          hasPreviousPage: position !== null,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges.at(-1)?.cursor ?? null,
-        },
-        totalCount: page.totalCount,
-      };
+      const edges = page.entries.map(({ entry, position }) => ({
+        cursor: encodeListCursor({ at: position.createdAt, number: position.sequence }),
+        entry,
+      }));
+      return pageOf(edges, { after: cursor, hasNextPage: page.hasNextPage, totalCount: page.totalCount });
     },
   }),
 );
