@@ -12,10 +12,11 @@ import { textFrames, writeCorked } from './webSocketFrames.js';
  * graphql-ws subscribers served by their group: one log listener, one filter match, one execution
  * and one serialization per group and event, then per member only a frame written on its socket.
  *
- * A group is every graphql-ws subscriber with the same document, operation, variables and
- * authorization scope (sharedExecution.ts: `subscriberGroupKey`); they would compute the same
- * result for every event. Each member keeps a small record: its socket, its operation id, its
- * position (a SubscriberFeed: the cursor it has, the queue it has not read). graphql-ws still owns
+ * A group is every graphql-ws subscriber with the same document, operation, variables (but one
+ * used only as `after`) and authorization scope (sharedExecution.ts: `subscriberGroupKey`); they
+ * would compute the same result for every event. Each member keeps a small record, under its
+ * socket's: the head of its frames (its operation id) and its position (a SubscriberFeed: the
+ * cursor it has, the queue it has not read). graphql-ws still owns
  * the protocol: the operation's iterator is the member's queue, which stays empty while the group
  * writes `next` frames directly, so graphql-ws only sees the subscription start and end (and sends
  * `complete` or `error` itself).
@@ -30,15 +31,16 @@ import { textFrames, writeCorked } from './webSocketFrames.js';
 /**
  * Bytes a socket may have waiting to be sent before its subscriptions are cut off with
  * SUBSCRIBER_TOO_SLOW (the client can resume with `after`). On top of the kernel's buffers; about
- * as many frames of a typical event as a subscriber's queue holds events (SUBSCRIBER_BUFFER).
+ * as many frames of a typical event (~450 bytes) as a subscriber's queue holds events
+ * (SUBSCRIBER_BUFFER).
  */
 export const MAX_SOCKET_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /**
  * Frames written per turn of the event loop, over all groups: between turns Node polls I/O, so
  * HTTP queries and webhooks are answered while a large fan-out goes on. A turn of this many takes
- * a few milliseconds; the frames a socket gets in one turn leave in one write (websocket.ts corks
- * it), and that system call costs more than the frames' own work, so turns are not made smaller.
+ * a few milliseconds; the frames a socket gets in one turn leave in one write (writeCorked), and
+ * that system call costs more than the frames' own work, so turns are not made smaller.
  */
 const WRITES_PER_TURN = 2_000;
 
