@@ -23,6 +23,11 @@ export interface LatencyOptions {
   perConnection: number;
   /** A: charges driven one at a time, each giving a webhook event (PENDING) and a settle event (SUCCEEDED). */
   sequentialCharges: number;
+  /**
+   * Changes made one at a time before A and not measured (each a webhook and a settle, like A's), so
+   * that A measures the gateway's steady state rather than its code still being compiled.
+   */
+  warmUpCharges: number;
   /** B and C: charges settled open-loop at `rate` per second. */
   steady: { charges: number; rate: number };
   overload: { charges: number; rate: number };
@@ -245,6 +250,15 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
     const pool = await openSubscribers(url, tracker, options.connections, options.perConnection);
     const confirmAttempts = await confirmSubscribers(url, tracker, 15_000);
     console.log(`  ${size} subscriptions live on ${options.connections} sockets`);
+    for (let i = 0; i < options.warmUpCharges; i++) {
+      const charge = await createCharge(url);
+      const pending = tracker.track(`${charge.id}|PENDING`);
+      await postElepayWebhook(url, charge);
+      await tracker.waitAll(pending, 10_000);
+      const succeeded = tracker.track(`${charge.id}|SUCCEEDED`);
+      await settleCharge(url, charge);
+      await tracker.waitAll(succeeded, 10_000);
+    }
 
     // A: one change at a time, each waited for by every subscriber before the next.
     const webhookEvents: TrackedEvent[] = [];

@@ -85,7 +85,9 @@ message, t0 when the main thread sends the request, on the clock the threads sha
 Every subscription runs the \`TransactionStatusChanged\` operation (schema/operations/07-live.graphql)
 with no filter and no \`after\`. Every receipt is matched to its event by \`transaction.id\` and \`status\`,
 and counted per subscriber: a second copy is a duplicate, a missing one is lost. Before measuring,
-one warm-up event must reach every subscription (it proves they are all registered).
+one warm-up event must reach every subscription (it proves they are all registered); in scenario 1,
+${l.options.warmUpCharges} more charges then go through A's steps unmeasured (a webhook and a settle each, awaited by
+every subscriber), so that A measures a gateway whose code is compiled, as in a long-running one.
 
 ## 1. Webhook-to-subscriber latency, ${int(l.subscribers)} subscribers
 

@@ -35,6 +35,7 @@ const latencyOptions: LatencyOptions = {
   connections: 100,
   perConnection: 10,
   sequentialCharges: 100,
+  warmUpCharges: 20,
   steady: { charges: 100, rate: 5 },
   overload: { charges: 300, rate: 150 },
 };
