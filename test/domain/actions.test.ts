@@ -2,28 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { chargeActions, paymentActions, refundActions } from '../../src/domain/actions.js';
 import type { Charge, ElepayRefund, Payment } from '../../src/domain/model.js';
 import type { PaymentStatus } from '../../src/domain/status.js';
+import { chargeWith } from '../support/charges.js';
 
 /** The rules of availableActions/refundableAmount, exactly (the gateway suite runs them end to end). */
 
 function charge(status: PaymentStatus, amount = '1000', currency = 'JPY'): Charge {
-  return {
-    kind: 'Charge',
-    provider: 'ELEPAY',
-    providerId: 'ch_1',
-    status,
-    providerStatus: status.toLowerCase(),
-    amount: { amount, currency },
-    createdAt: null,
-    orderNo: 'o1',
-    paymentMethod: 'creditcard',
-    description: null,
-    metadata: null,
-    refundedAmount: { amount: '0', currency },
-    authorizedAmount: null,
-    paidAt: null,
-    refundedAt: null,
-    liveMode: false,
-  };
+  return chargeWith({ status, amount: { amount, currency }, orderNo: 'o1' });
 }
 
 function refund(amount: string, status: PaymentStatus, currency = 'JPY'): ElepayRefund {

@@ -15,6 +15,7 @@ import {
   TransactionStatusChangedDocument,
   type TransactionStatusChangedSubscription,
 } from '../generated/graphql.js';
+import { chargeWith } from '../support/charges.js';
 import { deliverElepayWebhook, paidChargeEvent } from '../support/elepayWebhooks.js';
 import { startSimulator, startTestGateway, type TestGateway } from '../support/harness.js';
 import { countKeys, deleteKeys, REDIS_URL, skipWithoutRedis, uniquePrefix } from '../support/redis.js';
@@ -40,25 +41,15 @@ async function eventually(check: () => boolean | Promise<boolean>, what: string,
 
 /** A charge shaped like providers/elepay/map.ts makes them. */
 function charge(status: PaymentStatus, providerId = `ch_${randomBytes(6).toString('hex')}`): Charge {
-  return {
-    kind: 'Charge',
-    provider: 'ELEPAY',
+  return chargeWith({
     providerId,
     status,
-    providerStatus: status.toLowerCase(),
-    amount: { amount: '1000', currency: 'JPY' },
     createdAt: new Date('2025-01-02T03:04:05.678Z'),
-    orderNo: `order-${providerId}`,
-    paymentMethod: 'creditcard',
     description: 'Coffee beans',
     // Merchant metadata is free text, even under a key that looks like a timestamp.
     metadata: { sku: 'beans-1kg', shippedAt: 'after lunch' },
-    refundedAmount: { amount: '0', currency: 'JPY' },
-    authorizedAmount: null,
     paidAt: status === 'SUCCEEDED' ? new Date('2025-01-02T03:05:00.000Z') : null,
-    refundedAt: null,
-    liveMode: false,
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import { openLedger } from '../../src/ledger/index.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { type Projection, startProjection } from '../../src/ledger/projection.js';
 import { RedisConnections } from '../../src/redis.js';
+import { chargeWith } from '../support/charges.js';
 import { captureLogs } from '../support/harness.js';
 import { createTestDatabase, POSTGRES_URL, skipWithoutPostgres } from '../support/postgres.js';
 import { deleteKeys, REDIS_URL, skipWithoutRedis, uniquePrefix } from '../support/redis.js';
@@ -34,24 +35,7 @@ afterAll(async () => {
 
 let counter = 0;
 function charge(status: PaymentStatus, providerId = `ch_projection_${++counter}`): Charge {
-  return {
-    kind: 'Charge',
-    provider: 'ELEPAY',
-    providerId,
-    status,
-    providerStatus: status.toLowerCase(),
-    amount: { amount: '1000', currency: 'JPY' },
-    createdAt: new Date(Date.UTC(2026, 2, 1, 10, counter)),
-    orderNo: `order-${providerId}`,
-    paymentMethod: 'creditcard',
-    description: null,
-    metadata: null,
-    refundedAmount: { amount: '0', currency: 'JPY' },
-    authorizedAmount: null,
-    paidAt: null,
-    refundedAt: null,
-    liveMode: false,
-  };
+  return chargeWith({ providerId, status, createdAt: new Date(Date.UTC(2026, 2, 1, 10, counter)) });
 }
 
 function follow(events: EventLog, ledger: Ledger, logger = captureLogs().logger): Projection {

@@ -9,6 +9,7 @@ import type { LedgerConfig } from '../../src/ledger/config.js';
 import type { NewDelivery } from '../../src/ledger/deliveries.js';
 import { openLedger } from '../../src/ledger/index.js';
 import type { Ledger, LedgerFilter, StatusChange } from '../../src/ledger/ledger.js';
+import { chargeWith } from '../support/charges.js';
 import { captureLogs } from '../support/harness.js';
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from '../support/postgres.js';
 
@@ -71,24 +72,13 @@ const t0 = Date.parse('2026-03-01T10:00:00.000Z');
 const minutes = (n: number) => new Date(t0 + n * 60_000);
 
 function charge(status: PaymentStatus, createdAt: Date, amount = '1000', currency = 'JPY'): Charge {
-  return {
-    kind: 'Charge',
-    provider: 'ELEPAY',
+  return chargeWith({
     providerId: nextId('ch_'),
     status,
-    providerStatus: status.toLowerCase(),
     amount: { amount, currency },
     createdAt,
     orderNo: nextId('order-'),
-    paymentMethod: 'creditcard',
-    description: null,
-    metadata: null,
-    refundedAmount: { amount: '0', currency },
-    authorizedAmount: null,
-    paidAt: null,
-    refundedAt: null,
-    liveMode: false,
-  };
+  });
 }
 
 function payment(
