@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Client } from 'graphql-ws';
 import pg from 'pg';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,6 @@ import {
   SandboxCompleteCheckoutDocument,
   SandboxSettleTransactionDocument,
   TransactionHistoryDocument,
-  TransactionStatusChangedDocument,
   type TransactionStatusChangedSubscription,
   WebhookDeliveriesDocument,
   type WebhookDeliveriesQuery,
@@ -25,7 +23,7 @@ import { deliverElepayWebhook, paidChargeEvent } from '../support/elepayWebhooks
 import { createSalesPage } from '../support/flows.js';
 import { startTestGateway, type TestGateway, testClient } from '../support/harness.js';
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from '../support/postgres.js';
-import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
+import { type Subscriber, watchStatusChanges } from '../support/subscriptions.js';
 import { until, within } from '../support/wait.js';
 
 /**
@@ -107,7 +105,6 @@ const chargeGlobalId = (providerId: string) => encodeGlobalId({ kind: 'Charge', 
 describe.each(engines)('webhook deliveries on $name', ({ skip, open }) => {
   let storage: Storage;
   let gw: TestGateway;
-  let ws: Client;
   let subscriber: Subscriber<Event>;
   let elepayUrl = '';
 
@@ -123,13 +120,11 @@ describe.each(engines)('webhook deliveries on $name', ({ skip, open }) => {
       ELOPAGE_WEBHOOK_TOKEN,
     });
     elepayUrl = gw.gateway.sandboxes.elepay?.url ?? '';
-    ws = connectWs(gw.url, gw.wsParams);
-    subscriber = await subscribeWs(ws, TransactionStatusChangedDocument);
+    subscriber = await watchStatusChanges(gw);
   });
   afterAll(async () => {
     if (skip) return;
     await subscriber?.close();
-    await ws?.dispose();
     await gw?.close();
     await storage?.drop();
   });
@@ -353,7 +348,6 @@ describe.each(engines)('webhook deliveries on $name', ({ skip, open }) => {
 
 describe('the reconciler follows up a verified webhook answered 503', () => {
   let gw: TestGateway;
-  let ws: Client;
   let subscriber: Subscriber<Event>;
 
   beforeAll(async () => {
@@ -362,12 +356,10 @@ describe('the reconciler follows up a verified webhook answered 503', () => {
       RECONCILE_INTERVAL_MS: '200',
       ELEPAY_WEBHOOK_SECRET,
     });
-    ws = connectWs(gw.url, gw.wsParams);
-    subscriber = await subscribeWs(ws, TransactionStatusChangedDocument);
+    subscriber = await watchStatusChanges(gw);
   });
   afterAll(async () => {
     await subscriber?.close();
-    await ws?.dispose();
     await gw?.close();
   });
 
@@ -538,8 +530,7 @@ describe('reconcileTransaction', () => {
     });
     expect(settled.data?.sandboxSettleTransaction.userErrors).toEqual([]);
 
-    const ws = connectWs(gw.url, gw.wsParams);
-    const subscriber = await subscribeWs(ws, TransactionStatusChangedDocument);
+    const subscriber = await watchStatusChanges(gw);
     try {
       const first = await gw.gql(ReconcileTransactionDocument, { id });
       expect(first.errors).toEqual([]);
@@ -574,7 +565,6 @@ describe('reconcileTransaction', () => {
       expect(subscriber.received).toHaveLength(1);
     } finally {
       await subscriber.close();
-      await ws.dispose();
     }
   });
 });
@@ -601,8 +591,7 @@ describe.skipIf(SKIP_POSTGRES)('a webhook answer never waits for its delivery re
   });
 
   it('answers and publishes while the deliveries table is locked, and records it once released', async () => {
-    const ws = connectWs(gw.url, gw.wsParams);
-    const subscriber = await subscribeWs(ws, TransactionStatusChangedDocument);
+    const subscriber = await watchStatusChanges(gw);
     try {
       const paid = await paidChargeEvent(gw, gw.gateway.sandboxes.elepay?.url ?? '', '1800');
       // A database that does not take the record: every insert into the table waits for this lock.
@@ -633,7 +622,6 @@ describe.skipIf(SKIP_POSTGRES)('a webhook answer never waits for its delivery re
     } finally {
       await admin.query('rollback').catch(() => undefined);
       await subscriber.close();
-      await ws.dispose();
     }
   });
 });

@@ -1,18 +1,16 @@
-import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   SandboxCompleteCheckoutDocument,
   type SandboxOutcome,
   SandboxSettleTransactionDocument,
   TransactionHistoryDocument,
-  TransactionStatusChangedDocument,
   type TransactionStatusChangedSubscription,
 } from '../generated/graphql.js';
 import { createCharge, createSalesPage } from '../support/flows.js';
 import { startTestGateway, startTwoInstances, type TestGateway } from '../support/harness.js';
 import { createTestDatabase, skipWithoutPostgres, type TestDatabase } from '../support/postgres.js';
 import { deleteKeys, REDIS_URL, skipWithoutRedis, uniquePrefix } from '../support/redis.js';
-import { connectWs, type Subscriber, subscribeWs } from '../support/subscriptions.js';
+import { type Subscriber, watchStatusChanges } from '../support/subscriptions.js';
 import { until } from '../support/wait.js';
 
 /**
@@ -31,17 +29,14 @@ type Event = TransactionStatusChangedSubscription['transactionStatusChanged'];
 
 describe('reconciliation with SANDBOX_WEBHOOKS=off', () => {
   let gw: TestGateway;
-  let ws: Client;
   let subscriber: Subscriber<TransactionStatusChangedSubscription>;
 
   beforeAll(async () => {
     gw = await startTestGateway({ SANDBOX_WEBHOOKS: 'off', RECONCILE_INTERVAL_MS: String(INTERVAL_MS) });
-    ws = connectWs(gw.url, gw.wsParams);
-    subscriber = await subscribeWs(ws, TransactionStatusChangedDocument);
+    subscriber = await watchStatusChanges(gw);
   });
   afterAll(async () => {
     await subscriber?.close();
-    await ws?.dispose();
     await gw?.close();
   });
 
@@ -135,18 +130,15 @@ describe('reconciliation with SANDBOX_WEBHOOKS=off', () => {
 
 describe('a change a read saw before any webhook or poll', () => {
   let gw: TestGateway;
-  let ws: Client;
   let subscriber: Subscriber<TransactionStatusChangedSubscription>;
 
   beforeAll(async () => {
     // Passes run only when the test asks, so the read surely comes first.
     gw = await startTestGateway({ SANDBOX_WEBHOOKS: 'off', RECONCILE_INTERVAL_MS: '600000' });
-    ws = connectWs(gw.url, gw.wsParams);
-    subscriber = await subscribeWs(ws, TransactionStatusChangedDocument);
+    subscriber = await watchStatusChanges(gw);
   });
   afterAll(async () => {
     await subscriber?.close();
-    await ws?.dispose();
     await gw?.close();
   });
 
@@ -214,7 +206,7 @@ describe.skipIf(SKIP_SHARED)('two instances on one PostgreSQL and one Redis', ()
   const prefix = uniquePrefix();
   let a: TestGateway;
   let b: TestGateway;
-  const clients: Client[] = [];
+  const subscribers: Subscriber<TransactionStatusChangedSubscription>[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -229,7 +221,7 @@ describe.skipIf(SKIP_SHARED)('two instances on one PostgreSQL and one Redis', ()
     [a, b] = await startTwoInstances(shared);
   });
   afterAll(async () => {
-    for (const client of clients) await client.dispose();
+    for (const subscriber of subscribers) await subscriber.close();
     await a?.close();
     await b?.close();
     await database?.drop();
@@ -237,12 +229,7 @@ describe.skipIf(SKIP_SHARED)('two instances on one PostgreSQL and one Redis', ()
   });
 
   it('polls each transaction on one instance only, and both instances hear each change once', async () => {
-    const subscribers = [];
-    for (const gw of [a, b]) {
-      const client = connectWs(gw.url, gw.wsParams);
-      clients.push(client);
-      subscribers.push(await subscribeWs(client, TransactionStatusChangedDocument));
-    }
+    for (const gw of [a, b]) subscribers.push(await watchStatusChanges(gw));
     const charges = [
       await createCharge(a, '700'),
       await createCharge(a, '800'),

@@ -3,7 +3,11 @@ import { print } from 'graphql';
 import { type Client, type ClientOptions, createClient } from 'graphql-ws';
 import { request } from 'undici';
 import WebSocket from 'ws';
-import { ChargeDocument } from '../generated/graphql.js';
+import {
+  ChargeDocument,
+  TransactionStatusChangedDocument,
+  type TransactionStatusChangedSubscription,
+} from '../generated/graphql.js';
 
 /**
  * Real subscription clients for tests: graphql-ws over WebSocket and Yoga's server-sent events.
@@ -210,4 +214,23 @@ export async function subscribeSse<T, V>(
   })();
   await open;
   return Object.assign(sink, { close: async () => controller.abort() });
+}
+
+/**
+ * Every status change a gateway publishes, as its own graphql-ws client receives them (live once
+ * this resolves); `close` ends the subscription and the client.
+ */
+export async function watchStatusChanges(gateway: {
+  url: string;
+  wsParams: Record<string, unknown> | undefined;
+}): Promise<Subscriber<TransactionStatusChangedSubscription>> {
+  const client = connectWs(gateway.url, gateway.wsParams);
+  const subscriber = await subscribeWs(client, TransactionStatusChangedDocument);
+  const unsubscribe = subscriber.close;
+  return Object.assign(subscriber, {
+    close: async () => {
+      await unsubscribe();
+      await client.dispose();
+    },
+  });
 }
