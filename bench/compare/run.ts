@@ -228,7 +228,8 @@ try {
   servers.push(reference);
   const paygraph = await startServer(
     'paygraph',
-    ['dist/main.js'],
+    // To profile paygraph: BENCH_PAYGRAPH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" BENCH_CASES=1.
+    [...(process.env.BENCH_PAYGRAPH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'dist/main.js'],
     {
       PORT: '0',
       LOG_LEVEL: 'info',
