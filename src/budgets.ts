@@ -29,6 +29,8 @@ export interface SharedBudgets {
 }
 
 const WINDOW_SECONDS = 60;
+/** How long a budget's window lasts: a count older than this is spent no more. */
+export const BUDGET_WINDOW_MS = WINDOW_SECONDS * 1000;
 
 /** `points` per minute per bucket, under `name` (a key prefix); shared when `shared` is given. */
 export function perMinuteBudget(

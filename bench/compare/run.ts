@@ -167,10 +167,14 @@ function combine(runs: Measured[]): CaseResult['reference'] {
   };
 }
 
-/** Unloaded: one request at a time, alternating between the gateways so drift hits both alike. */
+/**
+ * Unloaded: one request at a time, alternating between the gateways so drift hits both alike. A
+ * thousand each (the first 50 not counted): on a shared machine, medians of a few hundred moved by
+ * several hundredths of a millisecond between runs of the same code, a tenth of the 0.5 ms target.
+ */
 async function unloadedLatency(servers: ServerProcess[]): Promise<number[]> {
   const samples = servers.map(() => [] as number[]);
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 1050; i++) {
     for (const [index, server] of servers.entries()) {
       const started = performance.now();
       await post(server.url, ONE);

@@ -25,10 +25,18 @@ import { CodedError } from '../domain/errors.js';
 export const REFUND_SCOPE_ONLY = { skipTypeScopes: true, authScopes: { refund: true } } as const;
 export const OPERATOR_SCOPE_ONLY = { skipTypeScopes: true, authScopes: { operator: true } } as const;
 
+/** One scope map per viewer: viewers are made once per API client (src/auth/viewer.ts), not per request. */
+const scopeMaps = new WeakMap<Context['viewer'], Readonly<Record<Scope, boolean>>>();
+
 /** The scope map the plugin evaluates for a request, from the viewer resolved at the edge. */
-export function scopesOf(ctx: Context): Record<Scope, boolean> {
-  const granted = (scope: Scope) => [scope, ctx.viewer.scopes.has(scope)] as const;
-  return Object.fromEntries(SCOPES.map(granted)) as Record<Scope, boolean>;
+export function scopesOf(ctx: Context): Readonly<Record<Scope, boolean>> {
+  let scopes = scopeMaps.get(ctx.viewer);
+  if (!scopes) {
+    const granted = (scope: Scope) => [scope, ctx.viewer.scopes.has(scope)] as const;
+    scopes = Object.freeze(Object.fromEntries(SCOPES.map(granted)) as Record<Scope, boolean>);
+    scopeMaps.set(ctx.viewer, scopes);
+  }
+  return scopes;
 }
 
 function missingScopes(failure: AuthFailure): string[] {

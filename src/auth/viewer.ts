@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { perMinuteBudget, type SharedBudgets } from '../budgets.js';
+import { BUDGET_WINDOW_MS, perMinuteBudget, type SharedBudgets } from '../budgets.js';
 import { type ApiClient, SCOPES, type Scope, type SecurityConfig } from '../config.js';
 import type { Viewer } from '../context.js';
 
@@ -112,13 +112,20 @@ export const FAILED_AUTHENTICATIONS_PER_MINUTE = 10;
  */
 class FailedAuthentications {
   private readonly limiter: RateLimiterAbstract;
+  /**
+   * When this instance last counted a wrong token (monotonic ms). Counted here alone, a minute
+   * later every window has ended: until the next wrong token, no address can be over its budget,
+   * and a request need not look its address up.
+   */
+  private lastFailureAt = Number.NEGATIVE_INFINITY;
 
-  constructor(shared: SharedBudgets | null) {
+  constructor(private readonly shared: SharedBudgets | null) {
     this.limiter = perMinuteBudget('failed-auth', FAILED_AUTHENTICATIONS_PER_MINUTE, shared);
   }
 
   /** Milliseconds until the address may try again; 0 when it may now. */
   async waitFor(address: string): Promise<number> {
+    if (!this.shared && performance.now() - this.lastFailureAt > BUDGET_WINDOW_MS) return 0;
     const state = await this.limiter.get(address);
     return state && state.consumedPoints >= FAILED_AUTHENTICATIONS_PER_MINUTE
       ? Math.max(state.msBeforeNext, 1)
@@ -126,6 +133,7 @@ class FailedAuthentications {
   }
 
   async count(address: string): Promise<void> {
+    this.lastFailureAt = performance.now();
     await this.limiter.penalty(address);
   }
 }
