@@ -87,10 +87,15 @@ function formatPlainDecimal(text: string, currency: string): string | null {
   return fraction ? `${whole}.${fraction}` : whole;
 }
 
-/** The absolute value: refunds arrive negative from elopage and are positive in our API. */
+/**
+ * The absolute value: refunds arrive negative from elopage and are positive in our API. Provider
+ * text loses its sign as text (money() then checks what is left), so no Decimal is built per amount.
+ */
 export function absMoney(value: Dec | string, currency: string): Money {
-  const dec = typeof value === 'string' ? parseProviderDecimal(value) : value;
-  return money(dec.abs(), currency);
+  if (typeof value !== 'string') return money(value.abs(), currency);
+  const trimmed = value.trim();
+  if (!SIGNED_DECIMAL.test(trimmed)) throw new Error(`not a decimal: ${JSON.stringify(value.slice(0, 40))}`);
+  return money(trimmed.startsWith('-') ? trimmed.slice(1) : trimmed, currency);
 }
 
 /** Integer minor units (elepay's wire amount) → Money. */

