@@ -1,7 +1,8 @@
 /**
- * The one way a body is read whole into memory (webhook requests, provider responses, simulator
- * requests): never more than `maxBytes`, and, with `deadlineMs`, never for longer than that. A
- * request whose Content-Length already says too much is refused before a byte is read.
+ * The one way a request body is read whole into memory (webhooks, simulator requests; provider
+ * answers are limited by undici itself, src/providers/http.ts): never more than `maxBytes`, and,
+ * with `deadlineMs`, never for longer than that. A request whose Content-Length already says too
+ * much is refused before a byte is read.
  */
 
 import { IncomingMessage } from 'node:http';

@@ -28,7 +28,6 @@ import { ProviderError } from '../domain/errors.js';
 import type { Provider } from '../domain/model.js';
 import type { Logger } from '../logger.js';
 import type { Metrics, ProviderCallObserver } from '../metrics.js';
-import { readBody } from '../readBody.js';
 import { type ProviderCallTrace, traceProviderCall, traceSharedRead } from '../tracing/index.js';
 import { parseExactJson, stringifyExactJson } from './json.js';
 import { SharedReads } from './sharedReads.js';
@@ -71,6 +70,7 @@ const RETRY_BASE_DELAY_MS = 50;
 const BREAKER_FAILURES = 5;
 /** The longest pause a Retry-After may impose on all calls (a larger value is capped, and logged). */
 const MAX_HOLD_MS = 5 * 60_000;
+/** A larger answer is cut off by undici (its `maxResponseSize`) and fails the call unread. */
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 /** Errors that prove the request never left this process: nothing can have happened. */
 const NEVER_SENT_CODES = new Set([
@@ -113,6 +113,7 @@ export class ProviderHttp {
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
       connect: { timeout: options.timeoutMs },
+      maxResponseSize: MAX_RESPONSE_BYTES,
     });
     this.observer = options.metrics?.providerObserver(options.provider);
     options.metrics?.watchPool(() => ({
@@ -279,7 +280,7 @@ export class ProviderHttp {
       signal: deadline,
     });
     trace?.answered(response.statusCode);
-    const text = (await readBody(response.body, { maxBytes: MAX_RESPONSE_BYTES })).toString('utf8');
+    const text = await response.body.text();
     const parsed = parseOrUndefined(text);
     if (response.statusCode >= 200 && response.statusCode < 300) {
       // Every provider answer we use is a JSON object: an empty body, `null` or a truncated text

@@ -256,6 +256,44 @@ describe('malformed answers', () => {
     expect(response.text).not.toContain(RAW_BODY_MARKER);
     expect(gw.logs.some((line) => line.includes(RAW_BODY_MARKER))).toBe(false);
   });
+
+  /** A well-formed charge whose description pads it to `mebibytes` MiB. */
+  async function paddedChargeProvider(mebibytes: number, declared: boolean): Promise<string> {
+    const head = Buffer.from(
+      '{"id":"ch_1","amount":1000,"currency":"JPY","orderNo":"o","status":"captured","description":"',
+    );
+    const tail = Buffer.from('"}');
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    const server = createHttpServer((_req, res) => {
+      const length = head.length + mebibytes * chunk.length + tail.length;
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        ...(declared ? { 'content-length': String(length) } : {}),
+      });
+      res.write(head);
+      for (let i = 0; i < mebibytes; i++) res.write(chunk);
+      res.end(tail);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it.each([
+    ['says so in its Content-Length', true],
+    ['streams it without a length', false],
+  ])('an answer over 8 MiB that %s fails that read as PROVIDER_UNAVAILABLE', async (_, declared) => {
+    const small = await gateway(elepayAt(await paddedChargeProvider(1, declared)));
+    const fine = await small.gql(ChargeAndPaymentDocument, { chargeId: 'ch_1', paymentId: '540391' });
+    expect(fine.errors).toEqual([]);
+    expect(fine.data?.charge?.providerId).toBe('ch_1');
+
+    const gw = await gateway(elepayAt(await paddedChargeProvider(9, declared)));
+    const response = await gw.gql(ChargeAndPaymentDocument, { chargeId: 'ch_1', paymentId: '540391' });
+    expect(response.data?.charge).toBeNull();
+    expect(response.data?.payment?.providerId).toBe('540391');
+    expectErrors(response, [{ path: ['charge'], code: 'PROVIDER_UNAVAILABLE' }]);
+  });
 });
 
 describe('health and secrets', () => {
