@@ -78,9 +78,6 @@ export const elopageRefundSchema = z.object({
   author_commissions: z.array(commissionSchema).nullish(),
 }) satisfies z.ZodType<ElopageRefundWire>;
 
-/** GET /payments/:id serves payments and refunds alike; only a refund has a `total`. */
-export const elopageTransactionSchema = z.union([elopageRefundSchema, elopagePaymentSchema]);
-
 const preferencesSchema = z.object({
   price: numberText.nullish(),
   old_price: numberText.nullish(),
