@@ -257,6 +257,31 @@ describe('malformed answers', () => {
     expect(gw.logs.some((line) => line.includes(RAW_BODY_MARKER))).toBe(false);
   });
 
+  it.each([
+    [
+      'a field of the wrong type',
+      { id: 'ch_1', amount: 1000, orderNo: 'o', status: 'captured', liveMode: 'yes' },
+    ],
+    ['a required field missing', { id: 'ch_1', amount: 1000, status: 'captured' }],
+    ['an empty ID', { id: '', amount: 1000, orderNo: 'o', status: 'captured' }],
+    ['a list where an object belongs', [{ id: 'ch_1', amount: 1000, orderNo: 'o', status: 'captured' }]],
+  ])('a charge with %s is PROVIDER_UNAVAILABLE, of an unexpected shape', async (_, answer) => {
+    const odd = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer));
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => odd.close(resolve)));
+    const gw = await gateway(elepayAt(`http://127.0.0.1:${(odd.address() as AddressInfo).port}`));
+
+    const response = await gw.gql(ChargeAndPaymentDocument, { chargeId: 'ch_1', paymentId: '540391' });
+    expect(response.data?.charge).toBeNull();
+    expectErrors(response, [{ path: ['charge'], code: 'PROVIDER_UNAVAILABLE' }]);
+    expect(response.errors[0]?.message).toMatch(
+      /^elepay answered with (a charge of an unexpected shape|a body that is not a JSON object)$/,
+    );
+  });
+
   /** A well-formed charge whose description pads it to `mebibytes` MiB. */
   async function paddedChargeProvider(mebibytes: number, declared: boolean): Promise<string> {
     const head = Buffer.from(
