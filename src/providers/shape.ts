@@ -37,8 +37,8 @@ const compiler = new Ajv();
  * compiles zod's JSON Schema of it (the input side: fields a schema does not name are allowed, as
  * zod allows them) into straight-line checks. Every read checks an answer, and between requests
  * that code is cold: zod's parse calls through several generic functions per field, and took about
- * 0.1 ms of a one-payment read there, 40 times its warm cost. A schema JSON Schema cannot express
- * (a transform) fails here, when the module loads.
+ * 0.1 ms of a lone one-payment read, dozens of times its warm cost. A schema that JSON Schema cannot
+ * express (a transform) fails here, when the module loads.
  */
 function compiledCheck<W>(schema: z.ZodType<W>): (body: unknown) => W {
   const valid = compiler.compile(z.toJSONSchema(schema, { target: 'draft-7', io: 'input' }));
